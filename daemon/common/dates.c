@@ -66,7 +66,7 @@ void kdate_format(kdate day, char buf[11])
 {
     int y, m, d;
     kdate_to_ymd(day, &y, &m, &d);
-    snprintf(buf, 11, "%04d-%02d-%02d", y % 10000, m, d);
+    snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u, (unsigned)d % 100u);
 }
 
 kdate kdate_add_years(kdate day, int n)
@@ -90,7 +90,7 @@ int kmonth_parse(const char *s, size_t len, kmonth *out)
 void kmonth_format(kmonth mo, char buf[8])
 {
     int y = (mo - 1) / 12, m = mo - 12 * y;
-    snprintf(buf, 8, "%04d-%02d", y % 10000, m);
+    snprintf(buf, 8, "%04u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u);
 }
 
 kmonth kmonth_of(kdate day)

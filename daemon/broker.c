@@ -1,0 +1,632 @@
+/* broker.c - credits, JOBs, RESULTs, heartbeats and leases.
+ *
+ * Owns: the worker ROUTER, the dispatch queue, each worker's leases.
+ * Runs in: klaimd main loop only.
+ * Invariant: a JOB is sent only after its lease committed; a RESULT counts
+ *   only for the lease it answers. Work waits in the store and in the queue,
+ *   never in libzmq pipes: a worker holds at most `credits` jobs (zguide's
+ *   load-balancing broker; pitfalls.md "Pushing into DEALER pipes").
+ * See also: supervisor.c (processes), store.c (lease/decide/requeue).
+ */
+#include "broker.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "batch.h"
+#include "codec.h"
+#include "intake.h"
+#include "klaimd.h"
+#include "log.h"
+#include "store.h"
+#include "supervisor.h"
+#include "xalloc.h"
+#include "zmq_ev.h"
+
+#define BROKER_MISSED_HEARTBEATS 3
+#define BROKER_BACKOFF_BASE_MS 200
+#define BROKER_BACKOFF_MAX_MS 30000
+
+struct lease {
+    int64_t claim_id;
+    int attempt;
+    int64_t deadline_mono;
+};
+
+struct worker {
+    int slot;
+    uint32_t gen;               /* spawn generation: 0 = no process */
+    pid_t pid;
+    int ready;
+    int credits;                /* granted by READY */
+    int reserved;               /* credits held for uncommitted inserts/leases */
+    int n_leases;
+    struct lease *leases;       /* capacity: config worker_credits */
+    int64_t last_seen_mono;
+    char rid[32];
+    size_t rid_len;
+};
+
+struct delayed {
+    int64_t claim_id;
+    int64_t due_ms;
+};
+
+struct broker {
+    struct klaimd *k;
+    void *sock;
+    struct zmq_ev *zev;
+    struct event *tick_ev;
+    struct worker *workers;
+    int n_workers;
+    int next_worker;            /* round-robin start */
+    /* ready queue: a ring of claim ids */
+    int64_t *ring;
+    size_t ring_cap, ring_head, ring_len;
+    struct delayed *delayed;
+    size_t n_delayed, cap_delayed;
+    uint64_t registry_gen;
+    int leasing;                /* 0 once stopping */
+    uint64_t stale_results;
+    uint64_t decided;
+    int warned_no_registry;
+};
+
+/* ---------------------------------------------------------------- queue */
+
+static void s_ring_push(struct broker *b, int64_t id, int front)
+{
+    if (b->ring_len == b->ring_cap) {
+        size_t cap = b->ring_cap ? 2 * b->ring_cap : 1024;
+        int64_t *r = xmalloc(cap * sizeof *r);
+        for (size_t i = 0; i < b->ring_len; i++) r[i] = b->ring[(b->ring_head + i) % b->ring_cap];
+        free(b->ring);
+        b->ring = r;
+        b->ring_cap = cap;
+        b->ring_head = 0;
+    }
+    if (front) {
+        b->ring_head = (b->ring_head + b->ring_cap - 1) % b->ring_cap;
+        b->ring[b->ring_head] = id;
+    } else {
+        b->ring[(b->ring_head + b->ring_len) % b->ring_cap] = id;
+    }
+    b->ring_len++;
+}
+
+static int64_t s_ring_pop(struct broker *b)
+{
+    int64_t id = b->ring[b->ring_head];
+    b->ring_head = (b->ring_head + 1) % b->ring_cap;
+    b->ring_len--;
+    return id;
+}
+
+void broker_enqueue(struct broker *b, int64_t claim_id, int64_t not_before_ms)
+{
+    if (not_before_ms <= klaimd_now_ms()) {
+        s_ring_push(b, claim_id, 0);
+        return;
+    }
+    if (b->n_delayed == b->cap_delayed) {
+        b->cap_delayed = b->cap_delayed ? 2 * b->cap_delayed : 64;
+        b->delayed = xrealloc(b->delayed, b->cap_delayed * sizeof *b->delayed);
+    }
+    b->delayed[b->n_delayed++] = (struct delayed){claim_id, not_before_ms};
+}
+
+/* Backoff before retry `attempt`: min(200 ms * 2^(attempt-1), 30 s), +-20 %
+ * so claims failed together do not come back together. */
+static int64_t s_backoff_ms(int attempt)
+{
+    int64_t ms = BROKER_BACKOFF_BASE_MS;
+    for (int i = 1; i < attempt && ms < BROKER_BACKOFF_MAX_MS; i++) ms *= 2;
+    if (ms > BROKER_BACKOFF_MAX_MS) ms = BROKER_BACKOFF_MAX_MS;
+    int64_t jitter = ms / 5;
+    return ms - jitter + (jitter > 0 ? random() % (2 * jitter + 1) : 0);
+}
+
+/* -------------------------------------------------------------- workers */
+
+static struct worker *s_worker_by_rid(struct broker *b, const void *rid, size_t len)
+{
+    int slot;
+    unsigned gen;
+    char buf[32];
+    if (len == 0 || len >= sizeof buf) return NULL;
+    memcpy(buf, rid, len);
+    buf[len] = '\0';
+    if (sscanf(buf, "w%d.%u", &slot, &gen) != 2 || slot < 0 || slot >= b->n_workers) return NULL;
+    struct worker *w = &b->workers[slot];
+    return w->gen == gen && w->pid != 0 ? w : NULL;
+}
+
+static int s_free_credits(const struct worker *w)
+{
+    return w->ready ? w->credits - w->n_leases - w->reserved : 0;
+}
+
+static int s_send(struct broker *b, struct worker *w, const Klaim__WorkerMsg *m)
+{
+    size_t len;
+    uint8_t *buf = codec_pack(&m->base, &len);
+    int rc = zmq_ev_send2(b->zev, w->rid, w->rid_len, buf, len);
+    if (rc != 0) log_warn("broker: send to worker %.*s failed: %s", (int)w->rid_len, w->rid, zmq_strerror(errno));
+    free(buf);
+    return rc;
+}
+
+/* The claim of a lease that ended without a decision. Charged failures back
+ * off and, at max_attempts, park the claim as DEAD with PROCESSING_FAILED
+ * (architecture.md §3); uncharged ones (retry, restart) come back soon. */
+struct requeue_op {
+    struct broker *b;
+    int64_t claim_id;
+    int64_t not_before_ms;
+    int dead;
+};
+
+static void s_on_requeued(void *arg, int committed)
+{
+    struct requeue_op *op = arg;
+    struct broker *b = op->b;
+    if (committed && op->dead) intake_on_decided(b->k->intake, op->claim_id);
+    else broker_enqueue(b, op->claim_id, committed ? op->not_before_ms : 0);
+    free(op);
+}
+
+static void s_fail_lease(struct broker *b, const struct lease *l, int charge, const char *why)
+{
+    struct klaimd *k = b->k;
+    struct requeue_op *op = xcalloc(1, sizeof *op);
+    op->b = b;
+    op->claim_id = l->claim_id;
+    if (batch_open(k->batch) != 0) {
+        broker_enqueue(b, l->claim_id, 0);
+        free(op);
+        return;
+    }
+    int rc;
+    if (charge && l->attempt >= k->cfg.max_attempts) {
+        struct klaim_decision d;
+        memset(&d, 0, sizeof d);
+        d.state = STATE_PENDING_REVIEW;
+        d.n_reasons = 1;
+        snprintf(d.reasons[0].code, sizeof d.reasons[0].code, "PROCESSING_FAILED");
+        snprintf(d.reasons[0].message, sizeof d.reasons[0].message,
+                 "the workers failed %d times to decide this claim (last: %s); a person must review it",
+                 l->attempt, why);
+        size_t len;
+        uint8_t *blob = decision_pack(&d, l->claim_id, "", PROGRAM_NONE, 0, 0, &len);
+        rc = store_decide(k->store, l->claim_id, l->attempt, STORE_STATE_DEAD, 0, blob, len, klaimd_now_ms());
+        free(blob);
+        op->dead = 1;
+        log_error("broker: claim=%lld parked after %d attempts (PROCESSING_FAILED): %s", (long long)l->claim_id,
+                  l->attempt, why);
+    } else {
+        op->not_before_ms = klaimd_now_ms() + (charge ? s_backoff_ms(l->attempt) : 50);
+        rc = store_requeue(k->store, l->claim_id, l->attempt, charge, op->not_before_ms);
+    }
+    if (rc < 0) {
+        free(op);
+        batch_fail(k->batch);
+        broker_enqueue(b, l->claim_id, 0);
+        return;
+    }
+    if (rc == 1) {
+        /* Stale: decided already, or a newer lease holds it. Leave it be. */
+        free(op);
+        batch_op_done(k->batch);
+        return;
+    }
+    batch_then(k->batch, s_on_requeued, op);
+    batch_op_done(k->batch);
+}
+
+static void s_drop_leases(struct broker *b, struct worker *w, const char *why)
+{
+    for (int i = 0; i < w->n_leases; i++) s_fail_lease(b, &w->leases[i], 1, why);
+    w->n_leases = 0;
+}
+
+void broker_worker_started(struct broker *b, int slot, pid_t pid, uint32_t gen)
+{
+    struct worker *w = &b->workers[slot];
+    w->gen = gen;
+    w->pid = pid;
+    w->ready = 0;
+    w->credits = 0;
+    w->reserved = 0;
+    w->n_leases = 0;
+    w->last_seen_mono = klaimd_mono_ms();
+    w->rid_len = (size_t)snprintf(w->rid, sizeof w->rid, "w%d.%u", slot, gen);
+}
+
+void broker_worker_exited(struct broker *b, int slot)
+{
+    struct worker *w = &b->workers[slot];
+    s_drop_leases(b, w, "worker exited");
+    w->pid = 0;
+    w->ready = 0;
+    w->reserved = 0;
+    broker_pump(b);
+}
+
+/* ------------------------------------------------------------- leasing */
+
+struct lease_op {
+    struct broker *b;
+    struct broker_ticket t;
+    int64_t claim_id;
+    int attempt;
+    uint8_t *claim;
+    size_t claim_len;
+    int64_t duplicate_of;
+    int64_t received_at_ms;
+};
+
+/* Sends a JOB on a committed lease. A worker that vanished since the
+ * reservation leaves the claim PROCESSING in the store; it goes back to the
+ * queue and the next lease supersedes this attempt. */
+static void s_send_job(struct broker *b, const struct broker_ticket *t, int64_t claim_id, int attempt,
+                       const uint8_t *claim, size_t claim_len, int64_t duplicate_of, int64_t received_at_ms)
+{
+    struct worker *w = &b->workers[t->slot];
+    if (w->gen != t->gen || w->pid == 0) {
+        broker_enqueue(b, claim_id, 0);
+        return;
+    }
+    w->reserved--;
+    Klaim__Claim *pb = klaim__claim__unpack(NULL, claim_len, claim);
+    if (!pb) {
+        log_error("broker: stored claim=%lld does not decode; parking it", (long long)claim_id);
+        struct lease l = {claim_id, attempt, 0};
+        s_fail_lease(b, &l, 1, "stored claim does not decode");
+        return;
+    }
+    Klaim__Job job = KLAIM__JOB__INIT;
+    job.has_claim_id = 1, job.claim_id = claim_id;
+    job.has_attempt = 1, job.attempt = (uint32_t)attempt;
+    job.claim = pb;
+    job.has_duplicate_of = 1, job.duplicate_of = duplicate_of;
+    job.has_registry_generation = 1, job.registry_generation = b->registry_gen;
+    job.has_received_at_ms = 1, job.received_at_ms = received_at_ms;
+    Klaim__WorkerMsg m = KLAIM__WORKER_MSG__INIT;
+    m.has_version = 1, m.version = KLAIM_PROTO_VERSION;
+    m.body_case = KLAIM__WORKER_MSG__BODY_JOB;
+    m.job = &job;
+    ASSERT(w->n_leases < b->k->cfg.worker_credits);
+    w->leases[w->n_leases++] =
+        (struct lease){claim_id, attempt, klaimd_mono_ms() + b->k->cfg.lease_ms};
+    if (s_send(b, w, &m) != 0) supervisor_kill(b->k->sup, w->slot, "job could not be sent");
+    klaim__claim__free_unpacked(pb, NULL);
+}
+
+static void s_on_leased(void *arg, int committed)
+{
+    struct lease_op *op = arg;
+    struct broker *b = op->b;
+    if (committed) {
+        s_send_job(b, &op->t, op->claim_id, op->attempt, op->claim, op->claim_len, op->duplicate_of,
+                   op->received_at_ms);
+    } else {
+        broker_ticket_cancel(b, &op->t);
+        s_ring_push(b, op->claim_id, 1);
+    }
+    free(op->claim);
+    free(op);
+}
+
+int broker_reserve(struct broker *b, struct broker_ticket *t)
+{
+    if (!b->leasing || b->registry_gen == 0) return -1;
+    for (int i = 0; i < b->n_workers; i++) {
+        struct worker *w = &b->workers[(b->next_worker + i) % b->n_workers];
+        if (s_free_credits(w) > 0) {
+            w->reserved++;
+            t->slot = w->slot;
+            t->gen = w->gen;
+            b->next_worker = (w->slot + 1) % b->n_workers;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void broker_ticket_send(struct broker *b, const struct broker_ticket *t, int64_t claim_id, const uint8_t *claim,
+                        size_t claim_len, int64_t received_at_ms)
+{
+    s_send_job(b, t, claim_id, 1, claim, claim_len, 0, received_at_ms);
+}
+
+void broker_ticket_cancel(struct broker *b, const struct broker_ticket *t)
+{
+    struct worker *w = &b->workers[t->slot];
+    if (w->gen == t->gen && w->reserved > 0) w->reserved--;
+}
+
+void broker_pump(struct broker *b)
+{
+    if (!b) return;
+    struct klaimd *k = b->k;
+    if (b->registry_gen == 0 && b->ring_len > 0 && !b->warned_no_registry) {
+        log_warn("broker: %zu claims wait for a participant registry; import one with "
+                 "\"klaimctl registry import FILE.csv\"", b->ring_len);
+        b->warned_no_registry = 1;
+    }
+    while (b->ring_len > 0) {
+        struct broker_ticket t;
+        if (broker_reserve(b, &t) != 0) return;
+        if (batch_open(k->batch) != 0) {
+            broker_ticket_cancel(b, &t);
+            return;
+        }
+        int64_t id = s_ring_pop(b);
+        struct lease_op *op = xcalloc(1, sizeof *op);
+        op->b = b;
+        op->t = t;
+        op->claim_id = id;
+        int rc = store_lease(k->store, id, &op->attempt, &op->claim, &op->claim_len, &op->duplicate_of,
+                             &op->received_at_ms);
+        if (rc != 0) {
+            broker_ticket_cancel(b, &t);
+            free(op);
+            if (rc < 0) {
+                s_ring_push(b, id, 1);
+                batch_fail(k->batch);
+                return;
+            }
+            continue; /* decided meanwhile: nothing to do */
+        }
+        batch_then(k->batch, s_on_leased, op);
+        batch_op_done(k->batch);
+    }
+}
+
+/* ------------------------------------------------------------- results */
+
+struct decide_op {
+    struct broker *b;
+    int64_t claim_id;
+};
+
+static void s_on_decided(void *arg, int committed)
+{
+    struct decide_op *op = arg;
+    if (committed) {
+        op->b->decided++;
+        intake_on_decided(op->b->k->intake, op->claim_id);
+    } else {
+        /* The decision was rolled back: decide again later. */
+        broker_enqueue(op->b, op->claim_id, 0);
+    }
+    free(op);
+}
+
+static void s_on_result(struct broker *b, struct worker *w, const Klaim__Result *r)
+{
+    struct klaimd *k = b->k;
+    int idx = -1;
+    for (int i = 0; i < w->n_leases; i++)
+        if (w->leases[i].claim_id == r->claim_id && (uint32_t)w->leases[i].attempt == r->attempt) idx = i;
+    if (idx < 0) {
+        b->stale_results++;
+        log_debug("broker: stale result claim=%lld attempt=%u from %.*s", (long long)r->claim_id, r->attempt,
+                  (int)w->rid_len, w->rid);
+        return;
+    }
+    struct lease l = w->leases[idx];
+    w->leases[idx] = w->leases[--w->n_leases];
+
+    if (r->has_retry && r->retry) {
+        log_info("broker: claim=%lld retry requested by %.*s: %s", (long long)l.claim_id, (int)w->rid_len, w->rid,
+                 r->error ? r->error : "");
+        s_fail_lease(b, &l, 0, r->error ? r->error : "retry");
+        return;
+    }
+    struct klaim_decision d;
+    struct klaim_err err;
+    if (!r->decision || decision_from_pb(r->decision, &d, &err) != 0) {
+        const char *why = r->decision ? err.message : (r->error ? r->error : "result without a decision");
+        log_error("broker: claim=%lld attempt=%d: worker %.*s gave no usable decision: %s", (long long)l.claim_id,
+                  l.attempt, (int)w->rid_len, w->rid, why);
+        s_fail_lease(b, &l, 1, why);
+        return;
+    }
+    if (batch_open(k->batch) != 0) {
+        broker_enqueue(b, l.claim_id, 0);
+        return;
+    }
+    size_t len;
+    uint8_t *blob = decision_pack(&d, l.claim_id, "", PROGRAM_NONE, 0, 0, &len);
+    int rc = store_decide(k->store, l.claim_id, l.attempt, (int)d.state, d.total, blob, len, klaimd_now_ms());
+    free(blob);
+    if (rc < 0) {
+        batch_fail(k->batch);
+        broker_enqueue(b, l.claim_id, 0);
+        return;
+    }
+    if (rc == 1) {
+        b->stale_results++;
+        batch_op_done(k->batch);
+        return;
+    }
+    log_debug("broker: claim=%lld decided state=%s total=%lld", (long long)l.claim_id, klaim_state_name(d.state),
+              (long long)d.total);
+    struct decide_op *op = xmalloc(sizeof *op);
+    op->b = b;
+    op->claim_id = l.claim_id;
+    batch_then(k->batch, s_on_decided, op);
+    batch_op_done(k->batch);
+}
+
+static void s_on_msg(struct zmq_ev_msg *msg, void *arg)
+{
+    struct broker *b = arg;
+    if (msg->nframes != 2) {
+        log_warn("broker: dropped a worker message with %d frames (expected 2)", msg->nframes);
+        return;
+    }
+    struct worker *w = s_worker_by_rid(b, zmq_msg_data(&msg->frames[0]), zmq_msg_size(&msg->frames[0]));
+    if (!w) {
+        log_debug("broker: message from an unknown or retired worker %.*s", (int)zmq_msg_size(&msg->frames[0]),
+                  (const char *)zmq_msg_data(&msg->frames[0]));
+        return;
+    }
+    struct klaim_err err;
+    Klaim__WorkerMsg *m = codec_worker_decode(zmq_msg_data(&msg->frames[1]), zmq_msg_size(&msg->frames[1]),
+                                              (size_t)b->k->cfg.max_message_bytes, &err);
+    if (!m) {
+        log_error("broker: undecodable message from %.*s: %s", (int)w->rid_len, w->rid, err.message);
+        supervisor_kill(b->k->sup, w->slot, "protocol error");
+        return;
+    }
+    w->last_seen_mono = klaimd_mono_ms();
+    switch (m->body_case) {
+    case KLAIM__WORKER_MSG__BODY_READY:
+        if (!m->ready->magic || strcmp(m->ready->magic, KLAIM_WORKER_MAGIC) != 0) {
+            log_error("broker: worker %.*s speaks \"%s\", not %s: a half-upgraded install?", (int)w->rid_len, w->rid,
+                      m->ready->magic ? m->ready->magic : "", KLAIM_WORKER_MAGIC);
+            supervisor_kill(b->k->sup, w->slot, "protocol mismatch");
+            break;
+        }
+        w->ready = 1;
+        w->credits = (int)m->ready->credits;
+        if (w->credits < 1 || w->credits > b->k->cfg.worker_credits) w->credits = b->k->cfg.worker_credits;
+        supervisor_worker_ready(b->k->sup, w->slot);
+        log_info("broker: worker %.*s ready pid=%u credits=%d", (int)w->rid_len, w->rid, m->ready->pid, w->credits);
+        break;
+    case KLAIM__WORKER_MSG__BODY_RESULT:
+        s_on_result(b, w, m->result);
+        break;
+    case KLAIM__WORKER_MSG__BODY_HEARTBEAT:
+        break;
+    default:
+        log_warn("broker: unexpected message from worker %.*s", (int)w->rid_len, w->rid);
+        break;
+    }
+    codec_worker_free(m);
+    broker_pump(b);
+}
+
+/* ---------------------------------------------------------------- timer */
+
+/* Every heartbeat interval: heartbeat the workers, kill the silent ones and
+ * those holding a lease past its deadline, release delayed claims. */
+static void s_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct broker *b = arg;
+    struct klaimd *k = b->k;
+    int64_t now = klaimd_mono_ms();
+    int64_t silent = (int64_t)BROKER_MISSED_HEARTBEATS * k->cfg.heartbeat_ms;
+    Klaim__Heartbeat hb = KLAIM__HEARTBEAT__INIT;
+    hb.has_registry_generation = 1, hb.registry_generation = b->registry_gen;
+    Klaim__WorkerMsg m = KLAIM__WORKER_MSG__INIT;
+    m.has_version = 1, m.version = KLAIM_PROTO_VERSION;
+    m.body_case = KLAIM__WORKER_MSG__BODY_HEARTBEAT;
+    m.heartbeat = &hb;
+    for (int i = 0; i < b->n_workers; i++) {
+        struct worker *w = &b->workers[i];
+        if (w->pid == 0) continue;
+        if (now - w->last_seen_mono > silent + (w->ready ? 0 : 10000)) {
+            supervisor_kill(k->sup, i, w->ready ? "missed 3 heartbeats" : "no READY within 10 s");
+            continue;
+        }
+        for (int j = 0; j < w->n_leases; j++) {
+            if (w->leases[j].deadline_mono < now) {
+                supervisor_kill(k->sup, i, "a lease expired (job not answered in lease_ms)");
+                break;
+            }
+        }
+        if (w->ready) s_send(b, w, &m);
+    }
+    int64_t wall = klaimd_now_ms();
+    size_t j = 0;
+    for (size_t i = 0; i < b->n_delayed; i++) {
+        if (b->delayed[i].due_ms <= wall) s_ring_push(b, b->delayed[i].claim_id, 0);
+        else b->delayed[j++] = b->delayed[i];
+    }
+    b->n_delayed = j;
+    broker_pump(b);
+}
+
+/* ----------------------------------------------------------- lifecycle */
+
+struct broker *broker_new(struct klaimd *k, char *err, size_t errlen)
+{
+    void *sock = zmq_socket(k->zctx, ZMQ_ROUTER);
+    int one = 1, zero = 0;
+    int64_t maxmsg = k->cfg.max_message_bytes * 4;
+    zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(sock, ZMQ_SNDHWM, &zero, sizeof zero);
+    zmq_setsockopt(sock, ZMQ_RCVHWM, &zero, sizeof zero);
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    if (zmq_bind(sock, k->cfg.worker_endpoint) != 0) {
+        snprintf(err, errlen, "cannot bind the worker socket %s: %s", k->cfg.worker_endpoint, zmq_strerror(errno));
+        zmq_close(sock);
+        return NULL;
+    }
+    struct broker *b = xcalloc(1, sizeof *b);
+    b->k = k;
+    b->sock = sock;
+    b->leasing = 1;
+    b->n_workers = k->cfg.workers;
+    b->workers = xcalloc((size_t)b->n_workers, sizeof *b->workers);
+    for (int i = 0; i < b->n_workers; i++) {
+        b->workers[i].slot = i;
+        b->workers[i].leases = xcalloc((size_t)k->cfg.worker_credits, sizeof(struct lease));
+    }
+    b->zev = zmq_ev_new(k->base, sock, PRIO_IO, 64, s_on_msg, b);
+    b->tick_ev = event_new(k->base, -1, EV_PERSIST, s_on_tick, b);
+    event_priority_set(b->tick_ev, PRIO_URGENT);
+    struct timeval tv = {k->cfg.heartbeat_ms / 1000, (k->cfg.heartbeat_ms % 1000) * 1000};
+    event_add(b->tick_ev, &tv);
+    return b;
+}
+
+void broker_free(struct broker **bp)
+{
+    struct broker *b = *bp;
+    if (!b) return;
+    zmq_ev_free(&b->zev);
+    event_free(b->tick_ev);
+    zmq_close(b->sock);
+    for (int i = 0; i < b->n_workers; i++) free(b->workers[i].leases);
+    free(b->workers);
+    free(b->ring);
+    free(b->delayed);
+    free(b);
+    *bp = NULL;
+}
+
+void broker_set_registry(struct broker *b, uint64_t gen)
+{
+    b->registry_gen = gen;
+    broker_pump(b);
+}
+
+void broker_stop_leasing(struct broker *b) { b->leasing = 0; }
+
+int broker_idle(const struct broker *b)
+{
+    for (int i = 0; i < b->n_workers; i++)
+        if (b->workers[i].n_leases > 0 && b->workers[i].pid != 0) return 0;
+    return 1;
+}
+
+void broker_get_stats(const struct broker *b, struct broker_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    out->queue_depth = b->ring_len + b->n_delayed;
+    for (int i = 0; i < b->n_workers; i++) {
+        out->in_flight += (uint64_t)b->workers[i].n_leases;
+        out->workers_ready += b->workers[i].ready && b->workers[i].pid != 0;
+    }
+    out->stale_results = b->stale_results;
+    out->decided = b->decided;
+}

@@ -1,0 +1,221 @@
+/* config.c - see config.h. The INI syntax is libinih's; this file owns the
+ * keys. To add a key: a field in struct config, a default, a row in s_keys. */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum kind { K_PATH, K_STR, K_INT, K_I64, K_LEVEL };
+
+struct key {
+    const char *name;
+    enum kind kind;
+    size_t off;
+    size_t size;                /* K_PATH, K_STR: buffer size */
+    int64_t min, max;           /* K_INT, K_I64 */
+};
+
+#define F(field) offsetof(struct config, field), sizeof(((struct config *)0)->field)
+static const struct key s_keys[] = {
+    {"data_dir", K_PATH, F(data_dir), 0, 0},
+    {"intake_endpoint", K_STR, F(intake_endpoint), 0, 0},
+    {"workers", K_INT, F(workers), 1, 256},
+    {"worker_credits", K_INT, F(worker_credits), 1, 64},
+    {"worker_max_jobs", K_INT, F(worker_max_jobs), 0, INT32_MAX},
+    {"worker_path", K_PATH, F(worker_path), 0, 0},
+    {"heartbeat_ms", K_INT, F(heartbeat_ms), 100, 60000},
+    {"lease_ms", K_INT, F(lease_ms), 500, 3600000},
+    {"max_attempts", K_INT, F(max_attempts), 1, 100},
+    {"max_message_bytes", K_I64, F(max_message_bytes), 4096, 64 << 20},
+    {"batch_max", K_INT, F(batch_max), 1, 100000},
+    {"drain_timeout_ms", K_INT, F(drain_timeout_ms), 0, 600000},
+    {"registry_max_bytes", K_I64, F(registry_max_bytes), 1024, INT64_C(1) << 40},
+    {"log_level", K_LEVEL, F(log_level), 0, 0},
+};
+#undef F
+
+/* The worker binary sits beside klaimd (build tree and install alike). */
+static void s_default_worker_path(char *out, size_t size)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            if (snprintf(out, size, "%s/klaim-worker", self) < (int)size) return;
+        }
+    }
+    snprintf(out, size, "klaim-worker");
+}
+
+void config_defaults(struct config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->data_dir, sizeof c->data_dir, "/var/lib/klaimd");
+    snprintf(c->intake_endpoint, sizeof c->intake_endpoint, "tcp://127.0.0.1:7710");
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    c->workers = n > 0 ? (int)(n > 256 ? 256 : n) : 2;
+    c->worker_credits = 2;
+    c->worker_max_jobs = 0;
+    s_default_worker_path(c->worker_path, sizeof c->worker_path);
+    c->heartbeat_ms = 1000;
+    c->lease_ms = 10000;
+    c->max_attempts = 5;
+    c->max_message_bytes = 1 << 20;
+    c->batch_max = 1000;
+    c->drain_timeout_ms = 5000;
+    c->registry_max_bytes = INT64_C(4) << 30;
+    c->log_level = LOG_LVL_INFO;
+}
+
+static int s_parse_i64(const char *v, int64_t min, int64_t max, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (errno || end == v || *end != '\0' || x < min || x > max) return -1;
+    *out = x;
+    return 0;
+}
+
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sizeof s_keys / sizeof s_keys[0]; i++) {
+        const struct key *k = &s_keys[i];
+        if (strcmp(k->name, key) != 0) continue;
+        char *field = (char *)c + k->off;
+        int64_t x;
+        switch (k->kind) {
+        case K_PATH:
+        case K_STR:
+            if (value[0] == '\0' || strlen(value) >= k->size) {
+                snprintf(err, errlen, "%s = \"%s\": expected a non-empty value shorter than %zu bytes", key, value,
+                         k->size);
+                return -1;
+            }
+            memcpy(field, value, strlen(value) + 1);
+            return 0;
+        case K_INT:
+            if (s_parse_i64(value, k->min, k->max, &x) != 0) {
+                snprintf(err, errlen, "%s = \"%s\": expected an integer %lld..%lld", key, value, (long long)k->min,
+                         (long long)k->max);
+                return -1;
+            }
+            *(int *)field = (int)x;
+            return 0;
+        case K_I64:
+            if (s_parse_i64(value, k->min, k->max, &x) != 0) {
+                snprintf(err, errlen, "%s = \"%s\": expected an integer %lld..%lld", key, value, (long long)k->min,
+                         (long long)k->max);
+                return -1;
+            }
+            *(int64_t *)field = x;
+            return 0;
+        case K_LEVEL:
+            if (log_level_parse(value, (enum log_level *)field) != 0) {
+                snprintf(err, errlen, "%s = \"%s\": expected error, warn, info or debug", key, value);
+                return -1;
+            }
+            return 0;
+        }
+    }
+    snprintf(err, errlen, "unknown key \"%s\" (see config/klaimd.conf for the keys)", key);
+    return -1;
+}
+
+struct ini_ctx {
+    struct config *c;
+    char err[512];
+};
+
+static int s_on_ini(void *user, const char *section, const char *name, const char *value)
+{
+    struct ini_ctx *ctx = user;
+    if (section[0] && strcmp(section, "klaimd") != 0) {
+        snprintf(ctx->err, sizeof ctx->err, "unknown section [%s] (keys go at the top or in [klaimd])", section);
+        return 0;
+    }
+    if (!name) return 1; /* a section header alone */
+    return config_set(ctx->c, name, value, ctx->err, sizeof ctx->err) == 0;
+}
+
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    struct ini_ctx ctx = {.c = c};
+    int line = ini_parse_file(f, s_on_ini, &ctx);
+    fclose(f);
+    if (line != 0) {
+        snprintf(err, errlen, "%s:%d: %s", path, line, ctx.err[0] ? ctx.err : "not a \"key = value\" line");
+        return -1;
+    }
+    return 0;
+}
+
+/* Without CURVE (not configurable yet) every client is admin, so klaimd
+ * must only be reachable from this machine. */
+static int s_is_local_endpoint(const char *ep)
+{
+    static const char *const ok[] = {"ipc://", "inproc://", "tcp://127.", "tcp://localhost:", "tcp://[::1]:"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (strncmp(ep, ok[i], strlen(ok[i])) == 0) return 1;
+    return 0;
+}
+
+int config_finish(struct config *c, char *err, size_t errlen)
+{
+    if (c->data_dir[0] != '/') {
+        char cwd[PATH_MAX], abs[PATH_MAX];
+        if (!getcwd(cwd, sizeof cwd) || snprintf(abs, sizeof abs, "%s/%s", cwd, c->data_dir) >= (int)sizeof abs) {
+            snprintf(err, errlen, "data_dir = \"%s\": cannot make it absolute", c->data_dir);
+            return -1;
+        }
+        memcpy(c->data_dir, abs, sizeof abs);
+    }
+    size_t n = strlen(c->data_dir);
+    while (n > 1 && c->data_dir[n - 1] == '/') c->data_dir[--n] = '\0';
+    if (n + 40 >= PATH_MAX) {
+        snprintf(err, errlen, "data_dir = \"%s\": path too long", c->data_dir);
+        return -1;
+    }
+    /* n + 40 < PATH_MAX above: none of these can truncate. */
+    int t = snprintf(c->run_dir, sizeof c->run_dir, "%s/run", c->data_dir) >= (int)sizeof c->run_dir;
+    t |= snprintf(c->registry_dir, sizeof c->registry_dir, "%s/registry", c->data_dir) >= (int)sizeof c->registry_dir;
+    t |= snprintf(c->db_path, sizeof c->db_path, "%s/klaim.db", c->data_dir) >= (int)sizeof c->db_path;
+    t |= snprintf(c->lock_path, sizeof c->lock_path, "%s/klaimd.lock", c->data_dir) >= (int)sizeof c->lock_path;
+    t |= snprintf(c->worker_endpoint, sizeof c->worker_endpoint, "ipc://%s/workers.sock", c->run_dir) >=
+         (int)sizeof c->worker_endpoint;
+    ASSERT(!t);
+    /* sun_path holds 107 bytes and a NUL; libzmq fails late and vaguely. */
+    if (strlen(c->worker_endpoint) - strlen("ipc://") > 107) {
+        snprintf(err, errlen, "data_dir = \"%s\": the worker socket path %s is longer than 107 bytes; use a shorter data_dir",
+                 c->data_dir, c->worker_endpoint + 6);
+        return -1;
+    }
+    if (strncmp(c->intake_endpoint, "tcp://", 6) != 0 && strncmp(c->intake_endpoint, "ipc://", 6) != 0) {
+        snprintf(err, errlen, "intake_endpoint = \"%s\": expected tcp://HOST:PORT or ipc://PATH", c->intake_endpoint);
+        return -1;
+    }
+    if (!s_is_local_endpoint(c->intake_endpoint)) {
+        snprintf(err, errlen,
+                 "intake_endpoint = \"%s\": without CURVE keys klaimd only binds loopback addresses "
+                 "(tcp://127.0.0.1:PORT) or ipc://",
+                 c->intake_endpoint);
+        return -1;
+    }
+    if (access(c->worker_path, X_OK) != 0) {
+        snprintf(err, errlen, "worker_path = \"%s\": not an executable file (%s)", c->worker_path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}

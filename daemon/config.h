@@ -1,0 +1,52 @@
+/* config.h - klaimd's settings: INI file plus command-line flags.
+ *
+ * Owns: every key, its default, its unit and its check.
+ * Runs in: klaimd main, before the loop starts.
+ * The result is a plain struct that does not change while the loop runs.
+ * Flags are named after the keys (--data-dir for data_dir) and override the
+ * file. Errors name file:line, the value and the fix; main exits 78.
+ */
+#ifndef KLAIM_CONFIG_H
+#define KLAIM_CONFIG_H
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+struct config {
+    char data_dir[PATH_MAX];
+    char intake_endpoint[256];
+    int workers;                /* worker processes; default: CPU count */
+    int worker_credits;         /* leases a worker holds at once */
+    int worker_max_jobs;        /* retire a worker after this many jobs; 0 = never */
+    char worker_path[PATH_MAX]; /* the klaim-worker binary */
+    int heartbeat_ms;
+    int lease_ms;               /* a job not answered by then kills its worker */
+    int max_attempts;           /* then the claim is parked (PROCESSING_FAILED) */
+    int64_t max_message_bytes;  /* largest request frame */
+    int batch_max;              /* operations per commit at most */
+    int drain_timeout_ms;       /* graceful stop: wait for in-flight results */
+    int64_t registry_max_bytes; /* largest registry upload */
+    enum log_level log_level;
+
+    /* derived by config_finish() */
+    char run_dir[PATH_MAX];             /* DATA/run, 0700 */
+    char registry_dir[PATH_MAX];        /* DATA/registry */
+    char db_path[PATH_MAX];             /* DATA/klaim.db */
+    char lock_path[PATH_MAX];           /* DATA/klaimd.lock */
+    char worker_endpoint[PATH_MAX + 8]; /* ipc://DATA/run/workers.sock */
+};
+
+/* Fills every key with its default. */
+void config_defaults(struct config *c);
+/* Sets one key from text. Returns 0, or -1 with err ("expected ..."). */
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
+/* Reads an INI file (keys at top level or in [klaimd]). Returns 0, or -1
+ * with err naming file:line. */
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
+/* Derives paths and checks what depends on several keys (loopback-only
+ * without CURVE, ipc path length). Returns 0 or -1 with err. */
+int config_finish(struct config *c, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,60 @@
+/* ctl.h - what klaimctl's verbs share: global options, argument helpers,
+ * output helpers, and one entry point per verb group.
+ *
+ * Runs in: klaimctl only.
+ * Each verb gets argv starting at the verb's own arguments (the global
+ * flags already removed), parses its own flags, prints its own --help, and
+ * returns the process exit code (sysexits.h).
+ */
+#ifndef KLAIM_CTL_H
+#define KLAIM_CTL_H
+#include <stdio.h>
+
+#include <jansson.h>
+
+#define CTL_EX_OK 0
+#define CTL_EX_USAGE 64
+#define CTL_EX_DATAERR 65
+#define CTL_EX_NOINPUT 66
+#define CTL_EX_UNAVAILABLE 69
+#define CTL_EX_SOFTWARE 70
+#define CTL_EX_TEMPFAIL 75
+#define CTL_EX_NOPERM 77
+#define CTL_EX_CONFIG 78
+
+struct ctl_opts {
+    const char *endpoint;
+    int timeout_ms;
+    int table;          /* --format table */
+    int bad_endpoint_exit;  /* 64 for --endpoint, 78 when it came from --config */
+};
+
+int ctl_submit(const struct ctl_opts *o, int argc, char **argv);
+int ctl_status(const struct ctl_opts *o, int argc, char **argv);
+int ctl_stats(const struct ctl_opts *o, int argc, char **argv);
+int ctl_registry(const struct ctl_opts *o, int argc, char **argv);
+
+struct ctl_conn;
+/* Connect to o->endpoint; NULL after printing why, *exit_code then holds
+ * o->bad_endpoint_exit. */
+struct ctl_conn *ctl_connect(const struct ctl_opts *o, int *exit_code);
+
+/* Match argv[*i] against --name (takes_value 0) or --name VALUE /
+ * --name=VALUE (takes_value 1). Returns 1 and advances *i past what it
+ * used (setting *value for flags with values), 0 if it is another
+ * argument, -1 after printing a usage error when the value is missing. */
+int ctl_flag(int argc, char **argv, int *i, const char *name, int takes_value, const char **value);
+/* Parse a decimal integer in [min, max] for flag; -1 after printing
+ * "klaimctl: FLAG \"S\": expected an integer MIN..MAX". */
+int ctl_parse_int(const char *flag, const char *s, long min, long max, long *out);
+/* Print "klaimctl: MESSAGE" and "usage: USAGE" on stderr; returns 64. */
+int ctl_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print v on one line (compact) or indented, followed by a newline, and
+ * flush; takes no reference. */
+void ctl_print_json(const json_t *v, int pretty);
+/* Print an object as an aligned "key  value" table, nested keys joined
+ * with '.', array elements as key[i]. */
+void ctl_print_table(const json_t *v);
+
+#endif

@@ -1,0 +1,311 @@
+/* ctl_main.c - klaimctl: the command-line client and admin tool.
+ *
+ * Owns: the global flags (--endpoint, --config, --timeout, --format,
+ *   --help, --version, before or after the verb), the endpoint choice
+ *   (flag > config file > default), verb dispatch, and the argument and
+ *   output helpers every verb uses (ctl.h).
+ * Runs in: klaimctl, a short-lived single-threaded process. It talks to
+ *   klaimd over ZeroMQ only and never opens a database.
+ * Exit codes: sysexits.h, see the --help text.
+ * See also: ctl_submit.c, ctl_status.c, ctl_registry.c, ctl_conn.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "ctl.h"
+#include "ctl_conn.h"
+#include "xalloc.h"
+
+#define CTL_DEFAULT_ENDPOINT "tcp://127.0.0.1:7710"
+
+static const char s_usage[] =
+    "klaimctl [--endpoint EP] [--config FILE] [--timeout MS] [--format json|table] VERB ARGS...";
+
+static const char s_help[] =
+    "klaimctl - the command-line client and admin tool of klaimd\n"
+    "\n"
+    "usage: klaimctl [GLOBAL FLAGS] VERB [ARGS...]\n"
+    "\n"
+    "verbs:\n"
+    "  submit FILE|-             submit claims (one JSON object, an array, or JSON Lines);\n"
+    "                            prints {\"idempotency_key\",\"claim_id\",\"state\"} per claim\n"
+    "  status CLAIM_ID           the decision of one claim (also: status --key KEY)\n"
+    "  stats                     queue depth, claims by state, worker pool, feed sequence\n"
+    "  registry import FILE.csv  load or update the participant registry\n"
+    "Run `klaimctl VERB --help` for a verb's own flags.\n"
+    "\n"
+    "global flags (before or after the verb):\n"
+    "  --endpoint EP       klaimd's intake socket (default: intake_endpoint from --config,\n"
+    "                      else " CTL_DEFAULT_ENDPOINT ")\n"
+    "  --config FILE       klaimd's INI file; only intake_endpoint (top level or [klaimd]) is read\n"
+    "  --timeout MS        how long to wait for any answer from klaimd (default 10000)\n"
+    "  --format json|table JSON on stdout (default) or an aligned table for people\n"
+    "  --help, --version\n"
+    "\n"
+    "exit codes (sysexits.h):\n"
+    "  0  success            64 usage error          65 bad input data (a claim or file refused)\n"
+    "  66 file not found     69 klaimd unreachable, unavailable, busy or shutting down\n"
+    "  70 internal error     75 --wait ended before a decision   77 forbidden for this client\n"
+    "  78 configuration error\n"
+    "When claims get different outcomes, the most serious code wins (70 > 69 > 77 > 65 > 75).\n"
+    "\n"
+    "examples:\n"
+    "  klaimctl submit claims.jsonl\n"
+    "  klaimctl submit --wait claim.json\n"
+    "  cat claims.jsonl | klaimctl --endpoint tcp://10.0.0.5:7710 submit -\n"
+    "  klaimctl status k-000000000042\n"
+    "  klaimctl status --key RSIS-SAKINAH-2026-000123 --wait 30000\n"
+    "  klaimctl --format table stats\n"
+    "  klaimctl --config /etc/klaimd/klaimd.conf registry import participants.csv\n";
+
+int ctl_usage(const char *usage, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("klaimctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nusage: %s\n", usage);
+    return CTL_EX_USAGE;
+}
+
+int ctl_flag(int argc, char **argv, int *i, const char *name, int takes_value, const char **value)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return 0;
+    if (a[n] == '\0') {
+        if (!takes_value) {
+            (*i)++;
+            return 1;
+        }
+        if (*i + 1 >= argc) {
+            ctl_usage(s_usage, "%s needs a value", name);
+            return -1;
+        }
+        *value = argv[*i + 1];
+        *i += 2;
+        return 1;
+    }
+    if (a[n] == '=' && takes_value) {
+        *value = a + n + 1;
+        (*i)++;
+        return 1;
+    }
+    return 0;
+}
+
+int ctl_parse_int(const char *flag, const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max) {
+        fprintf(stderr, "klaimctl: %s \"%s\": expected an integer %ld..%ld\n", flag, s, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+void ctl_print_json(const json_t *v, int pretty)
+{
+    char *s = json_dumps(v, pretty ? JSON_INDENT(2) : JSON_COMPACT);
+    if (s) {
+        fputs(s, stdout);
+        fputc('\n', stdout);
+        free(s);
+    }
+    fflush(stdout);
+}
+
+struct ctl_conn *ctl_connect(const struct ctl_opts *o, int *exit_code)
+{
+    char err[512];
+    struct ctl_conn *c = ctl_conn_new(o->endpoint, err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "klaimctl: %s\n", err);
+        *exit_code = o->bad_endpoint_exit;
+    }
+    return c;
+}
+
+struct s_row {
+    char *key;
+    char *val;
+};
+
+static void s_flatten(const json_t *v, const char *prefix, struct s_row **rows, size_t *n, size_t *cap)
+{
+    if (json_is_object(v) && json_object_size(v) > 0) {
+        const char *k;
+        json_t *sub;
+        json_object_foreach((json_t *)v, k, sub) {
+            char *p;
+            if (asprintf(&p, "%s%s%s", prefix, *prefix ? "." : "", k) < 0)
+                abort();
+            s_flatten(sub, p, rows, n, cap);
+            free(p);
+        }
+        return;
+    }
+    if (json_is_array(v) && json_array_size(v) > 0) {
+        size_t i;
+        json_t *sub;
+        json_array_foreach(v, i, sub) {
+            char *p;
+            if (asprintf(&p, "%s[%zu]", prefix, i) < 0)
+                abort();
+            s_flatten(sub, p, rows, n, cap);
+            free(p);
+        }
+        return;
+    }
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 32;
+        *rows = xrealloc(*rows, *cap * sizeof **rows);
+    }
+    (*rows)[*n].key = xstrdup(prefix);
+    if (json_is_string(v))
+        (*rows)[*n].val = xstrdup(json_string_value(v));
+    else if (json_is_array(v))
+        (*rows)[*n].val = xstrdup("(none)");
+    else
+        (*rows)[*n].val = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    (*n)++;
+}
+
+void ctl_print_table(const json_t *v)
+{
+    struct s_row *rows = NULL;
+    size_t n = 0, cap = 0, width = 0;
+    s_flatten(v, "", &rows, &n, &cap);
+    for (size_t i = 0; i < n; i++)
+        if (strlen(rows[i].key) > width)
+            width = strlen(rows[i].key);
+    for (size_t i = 0; i < n; i++) {
+        printf("%-*s  %s\n", (int)width, rows[i].key, rows[i].val ? rows[i].val : "");
+        free(rows[i].key);
+        free(rows[i].val);
+    }
+    free(rows);
+    fflush(stdout);
+}
+
+struct s_conf {
+    char *endpoint;
+};
+
+static int s_ini_handler(void *user, const char *section, const char *name, const char *value)
+{
+    struct s_conf *conf = user;
+    if (strcmp(name, "intake_endpoint") == 0 && (section[0] == '\0' || strcmp(section, "klaimd") == 0)) {
+        free(conf->endpoint);
+        conf->endpoint = xstrdup(value);
+    }
+    return 1;   /* other keys belong to klaimd */
+}
+
+/* Read intake_endpoint from the config file; exits 78 if it is unreadable
+ * or not INI, since the operator pointed us at it on purpose. */
+static char *s_config_endpoint(const char *path)
+{
+    struct s_conf conf = {0};
+    int rc = ini_parse(path, s_ini_handler, &conf);
+    if (rc == -1) {
+        fprintf(stderr, "klaimctl: %s: cannot read the config file: %s; fix the path given to --config\n", path,
+                strerror(errno));
+        exit(CTL_EX_CONFIG);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "klaimctl: %s:%d: not a valid INI line (expected key = value or [section])\n", path, rc);
+        exit(CTL_EX_CONFIG);
+    }
+    return conf.endpoint;
+}
+
+int main(int argc, char **argv)
+{
+    const char *endpoint = NULL, *config = NULL, *timeout = NULL, *format = NULL;
+    char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
+    int nrest = 0, verb_seen = 0, help = 0, rc;
+
+    for (int i = 1; i < argc;) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {   /* the rest is the verb's, untouched */
+            while (i < argc)
+                rest[nrest++] = argv[i++];
+            break;
+        }
+        if ((rc = ctl_flag(argc, argv, &i, "--endpoint", 1, &endpoint)) ||
+            (rc = ctl_flag(argc, argv, &i, "--config", 1, &config)) ||
+            (rc = ctl_flag(argc, argv, &i, "--timeout", 1, &timeout)) ||
+            (rc = ctl_flag(argc, argv, &i, "--format", 1, &format))) {
+            if (rc < 0)
+                return CTL_EX_USAGE;
+            continue;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("klaimctl %s\n", KLAIM_VERSION);
+            return CTL_EX_OK;
+        }
+        if ((strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) && !verb_seen) {
+            help = 1;
+            i++;
+            continue;
+        }
+        if (a[0] != '-')
+            verb_seen = 1;
+        rest[nrest++] = argv[i++];
+    }
+    if (help || nrest == 0) {
+        if (help) {
+            fputs(s_help, stdout);
+            return CTL_EX_OK;
+        }
+        return ctl_usage(s_usage, "no verb given; run klaimctl --help for the list");
+    }
+
+    struct ctl_opts o = {.timeout_ms = 10000};
+    if (timeout) {
+        long v;
+        if (ctl_parse_int("--timeout", timeout, 1, 86400000, &v) < 0)
+            return CTL_EX_USAGE;
+        o.timeout_ms = (int)v;
+    }
+    if (format) {
+        if (strcmp(format, "table") == 0)
+            o.table = 1;
+        else if (strcmp(format, "json") != 0)
+            return ctl_usage(s_usage, "--format \"%s\": expected json or table", format);
+    }
+    char *conf_ep = config ? s_config_endpoint(config) : NULL;
+    o.endpoint = endpoint ? endpoint : conf_ep ? conf_ep : CTL_DEFAULT_ENDPOINT;
+    o.bad_endpoint_exit = !endpoint && conf_ep ? CTL_EX_CONFIG : CTL_EX_USAGE;
+
+    static const struct {
+        const char *name;
+        int (*fn)(const struct ctl_opts *, int, char **);
+    } verbs[] = {
+        {"submit", ctl_submit},
+        {"status", ctl_status},
+        {"stats", ctl_stats},
+        {"registry", ctl_registry},
+    };
+    rc = -1;
+    for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++)
+        if (strcmp(rest[0], verbs[v].name) == 0)
+            rc = verbs[v].fn(&o, nrest - 1, rest + 1);
+    if (rc < 0)
+        rc = ctl_usage(s_usage, "unknown verb or flag \"%s\"; run klaimctl --help for the list", rest[0]);
+    free(conf_ep);
+    free(rest);
+    return rc;
+}

@@ -1,0 +1,15 @@
+# klaimd: the daemon.
+add_executable(klaimd
+  daemon/main.c
+  daemon/config.c
+  daemon/zmq_ev.c
+  daemon/store.c
+  daemon/batch.c
+  daemon/intake.c
+  daemon/broker.c
+  daemon/supervisor.c
+  daemon/registry_gen.c)
+target_include_directories(klaimd PRIVATE ${CMAKE_SOURCE_DIR}/daemon)
+target_link_libraries(klaimd PRIVATE klaim_codec klaim_common
+  PkgConfig::EVENT PkgConfig::ZMQ PkgConfig::SQLITE PkgConfig::JANSSON PkgConfig::INIH PkgConfig::SYSTEMD)
+install(TARGETS klaimd DESTINATION sbin)

@@ -1,0 +1,512 @@
+/* intake.c - requests from hospitals, employers, consoles and klaimctl.
+ *
+ * Owns: the intake ROUTER, the submit path, status/stats, waiters.
+ * Runs in: klaimd main loop only.
+ * Invariant: "received" is sent only after COMMIT returned SQLITE_OK; a
+ *   repeat of an idempotency key with the same claim gets the first claim
+ *   id, with a different claim IDEMPOTENCY_CONFLICT revealing nothing.
+ * See also: batch.c (commit), store.c (SQL), broker.c (dispatch),
+ *   registry_gen.c (registry uploads).
+ */
+#include "intake.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "batch.h"
+#include "broker.h"
+#include "codec.h"
+#include "klaimd.h"
+#include "log.h"
+#include "registry_gen.h"
+#include "store.h"
+#include "supervisor.h"
+#include "xalloc.h"
+#include "zmq_ev.h"
+
+#define WAIT_BUCKETS 4096
+#define WAIT_MAX_MS 60000
+#define INTAKE_OWNER_LOCAL "local"
+
+struct waiter {
+    struct reply_to to;
+    int64_t claim_id;
+    int64_t deadline_mono;
+    struct waiter *next;
+};
+
+struct intake {
+    struct klaimd *k;
+    void *sock;
+    struct zmq_ev *zev;
+    struct event *wait_ev;
+    struct waiter *buckets[WAIT_BUCKETS];
+    size_t n_waiters;
+    int stopped;
+    uint64_t send_failures;
+};
+
+/* --------------------------------------------------------------- replies */
+
+void intake_send_reply(struct intake *in, const struct reply_to *to, Klaim__Reply *r)
+{
+    r->has_version = 1, r->version = KLAIM_PROTO_VERSION;
+    r->has_request_id = 1, r->request_id = to->request_id;
+    size_t len;
+    uint8_t *buf = codec_pack(&r->base, &len);
+    if (zmq_ev_send2(in->zev, to->rid, to->rid_len, buf, len) != 0) {
+        in->send_failures++;
+        if (errno == EHOSTUNREACH) log_debug("intake: client left before its reply (request %llu)",
+                                             (unsigned long long)to->request_id);
+        else log_warn("intake: reply to request %llu not sent: %s", (unsigned long long)to->request_id,
+                      zmq_strerror(errno));
+    }
+    free(buf);
+}
+
+void intake_send_error(struct intake *in, const struct reply_to *to, int code, const char *field, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    Klaim__Error e = KLAIM__ERROR__INIT;
+    e.has_code = 1, e.code = (Klaim__ErrorCode)code;
+    e.field = (char *)(field ? field : "");
+    e.message = msg;
+    Klaim__Reply r = KLAIM__REPLY__INIT;
+    r.body_case = KLAIM__REPLY__BODY_ERROR;
+    r.error = &e;
+    intake_send_reply(in, to, &r);
+}
+
+/* The decision JSON's protobuf twin for one stored claim: the worker's
+ * decision when there is one, else just the claim's state. Identity fields
+ * come from the row, so a decision blob never needs rewriting. */
+static void s_reply_claim(struct intake *in, const struct reply_to *to, const struct store_claim_row *row)
+{
+    Klaim__Decision *stored = NULL;
+    if (row->decision) stored = klaim__decision__unpack(NULL, row->decision_len, row->decision);
+    Klaim__Decision d = KLAIM__DECISION__INIT;
+    if (stored) {
+        d = *stored;
+        d.base = stored->base;
+    }
+    char id[32];
+    klaim_id_format(row->id, id, sizeof id);
+    d.claim_id = id;
+    d.idempotency_key = (char *)row->idem_key;
+    d.has_program = 1, d.program = (Klaim__Program)row->program;
+    d.has_received_at_ms = 1, d.received_at_ms = row->received_at_ms;
+    if (row->decided_at_ms) d.has_decided_at_ms = 1, d.decided_at_ms = row->decided_at_ms;
+    d.has_state = 1;
+    if (!stored) d.state = (Klaim__State)(row->state == STORE_STATE_DEAD ? STATE_PENDING_REVIEW : row->state);
+    Klaim__Reply r = KLAIM__REPLY__INIT;
+    r.body_case = KLAIM__REPLY__BODY_DECISION;
+    r.decision = &d;
+    intake_send_reply(in, to, &r);
+    if (stored) klaim__decision__free_unpacked(stored, NULL);
+}
+
+/* ---------------------------------------------------------------- submit */
+
+struct submit_op {
+    struct intake *in;
+    struct reply_to to;
+    int64_t id;
+    int state;
+    int repeat;                 /* key seen before with the same claim */
+    int conflict;               /* key seen before with another claim */
+    int has_ticket;
+    struct broker_ticket ticket;
+    uint8_t *claim;
+    size_t claim_len;
+    int64_t received_at_ms;
+    char key[KLAIM_KEY_MAX + 1];
+};
+
+static void s_on_submit_done(void *arg, int committed)
+{
+    struct submit_op *op = arg;
+    struct intake *in = op->in;
+    struct broker *br = in->k->broker;
+    if (!committed) {
+        if (op->has_ticket) broker_ticket_cancel(br, &op->ticket);
+        intake_send_error(in, &op->to, KLAIM__ERROR_CODE__UNAVAILABLE, "",
+                          "the store could not commit; nothing was recorded; retry later with the same "
+                          "idempotency key");
+    } else if (op->conflict) {
+        intake_send_error(in, &op->to, KLAIM__ERROR_CODE__IDEMPOTENCY_CONFLICT, "idempotency_key",
+                          "idempotency key \"%s\" was already used for a different claim; use a new key", op->key);
+    } else {
+        char id[32];
+        klaim_id_format(op->id, id, sizeof id);
+        Klaim__SubmitAck ack = KLAIM__SUBMIT_ACK__INIT;
+        ack.claim_id = id;
+        ack.idempotency_key = op->key;
+        ack.has_state = 1;
+        ack.state = (Klaim__State)(op->state == STORE_STATE_DEAD ? STATE_PENDING_REVIEW : op->state);
+        ack.has_duplicate = 1, ack.duplicate = op->repeat;
+        Klaim__Reply r = KLAIM__REPLY__INIT;
+        r.body_case = KLAIM__REPLY__BODY_ACK;
+        r.ack = &ack;
+        intake_send_reply(in, &op->to, &r);
+        if (!op->repeat) {
+            if (op->has_ticket) broker_ticket_send(br, &op->ticket, op->id, op->claim, op->claim_len, op->received_at_ms);
+            else broker_enqueue(br, op->id, 0);
+        }
+    }
+    free(op->claim);
+    free(op);
+}
+
+static void s_submit(struct intake *in, const struct reply_to *to, const Klaim__Claim *pb)
+{
+    struct klaimd *k = in->k;
+    struct klaim_claim c;
+    struct klaim_err err;
+    if (validate_claim(pb, kdate_today_wib(), &c, &err) != 0) {
+        intake_send_error(in, to, err.code, err.field, "%s", err.message);
+        return;
+    }
+    if (k->stopping || in->stopped) {
+        intake_send_error(in, to, KLAIM__ERROR_CODE__SHUTTING_DOWN, "", "klaimd is stopping; retry after it restarts");
+        return;
+    }
+    if (batch_open(k->batch) != 0) {
+        intake_send_error(in, to, KLAIM__ERROR_CODE__UNAVAILABLE, "",
+                          "the store cannot commit right now (disk full or I/O error); retry later");
+        return;
+    }
+    struct submit_op *op = xcalloc(1, sizeof *op);
+    op->in = in;
+    op->to = *to;
+    snprintf(op->key, sizeof op->key, "%s", c.idempotency_key);
+    op->claim = claim_canonical_pack(&c, &op->claim_len);
+    op->received_at_ms = klaimd_now_ms();
+    uint8_t digest[32];
+    claim_digest(&c, digest);
+
+    struct store_new_claim nc = {
+        .idem_key = c.idempotency_key,
+        .digest = digest,
+        .owner = INTAKE_OWNER_LOCAL,
+        .program = c.program,
+        .kpj = c.kpj,
+        .event_date = c.event_date,
+        .has_death_date = c.program == PROGRAM_JKM || c.has_death_date,
+        .death_date = c.program == PROGRAM_JKM ? c.event_date : c.death_date,
+        .claim = op->claim,
+        .claim_len = op->claim_len,
+        .received_at_ms = op->received_at_ms,
+    };
+    int64_t dup = 0;
+    if (store_find_same_event(k->store, &nc, &dup) != 0) goto store_error;
+    op->has_ticket = broker_reserve(k->broker, &op->ticket) == 0;
+    nc.state = op->has_ticket ? STATE_PROCESSING : STATE_RECEIVED;
+    int rc = store_insert_claim(k->store, &nc, dup, &op->id);
+    if (rc < 0) goto store_error;
+    if (rc == 0) {
+        op->state = nc.state;
+    } else {
+        if (op->has_ticket) broker_ticket_cancel(k->broker, &op->ticket);
+        op->has_ticket = 0;
+        struct store_claim_row row;
+        if (store_get_by_key(k->store, c.idempotency_key, &row) != 0) goto store_error;
+        /* Same key: the first answer only for the same claim from the same
+         * owner; anything else learns nothing about the first. */
+        if (memcmp(row.digest, digest, 32) == 0 && strcmp(row.owner, INTAKE_OWNER_LOCAL) == 0) {
+            op->repeat = 1;
+            op->id = row.id;
+            op->state = row.state;
+        } else {
+            op->conflict = 1;
+        }
+        store_claim_row_clear(&row);
+    }
+    if (rc == 0 && dup)
+        log_info("intake: claim key=%s is the same event as k-%012lld", op->key, (long long)dup);
+    batch_then(k->batch, s_on_submit_done, op);
+    batch_op_done(k->batch);
+    return;
+
+store_error:
+    if (op->has_ticket) broker_ticket_cancel(k->broker, &op->ticket);
+    free(op->claim);
+    free(op);
+    intake_send_error(in, to, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed; nothing was recorded; retry later");
+    batch_fail(k->batch);
+}
+
+/* ---------------------------------------------------------------- status */
+
+static unsigned s_bucket(int64_t id) { return (unsigned)((uint64_t)id * 0x9E3779B97F4A7C15ull >> 52) % WAIT_BUCKETS; }
+
+struct status_op {
+    struct intake *in;
+    struct reply_to to;
+    int64_t claim_id;           /* 0: by key */
+    char key[KLAIM_KEY_MAX + 1];
+    uint32_t wait_ms;
+};
+
+/* Answers a status request from committed state. Undecided claims with a
+ * wait become waiters, answered by intake_on_decided() or the timeout. */
+static void s_status_now(struct intake *in, struct status_op *op)
+{
+    struct store_claim_row row;
+    int rc = op->claim_id ? store_get_by_id(in->k->store, op->claim_id, &row)
+                          : store_get_by_key(in->k->store, op->key, &row);
+    if (rc < 0) {
+        intake_send_error(in, &op->to, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to read; retry later");
+        return;
+    }
+    if (rc == 1) {
+        if (op->claim_id) {
+            char id[32];
+            klaim_id_format(op->claim_id, id, sizeof id);
+            intake_send_error(in, &op->to, KLAIM__ERROR_CODE__NOT_FOUND, "claim_id", "no claim %s", id);
+        } else {
+            intake_send_error(in, &op->to, KLAIM__ERROR_CODE__NOT_FOUND, "idempotency_key",
+                              "no claim with idempotency key \"%s\"", op->key);
+        }
+        return;
+    }
+    int undecided = row.state == STATE_RECEIVED || row.state == STATE_PROCESSING;
+    if (undecided && op->wait_ms > 0) {
+        struct waiter *w = xmalloc(sizeof *w);
+        w->to = op->to;
+        w->claim_id = row.id;
+        w->deadline_mono = klaimd_mono_ms() + (op->wait_ms > WAIT_MAX_MS ? WAIT_MAX_MS : op->wait_ms);
+        unsigned b = s_bucket(row.id);
+        w->next = in->buckets[b];
+        in->buckets[b] = w;
+        in->n_waiters++;
+    } else {
+        s_reply_claim(in, &op->to, &row);
+    }
+    store_claim_row_clear(&row);
+}
+
+static void s_on_status_after_commit(void *arg, int committed)
+{
+    struct status_op *op = arg;
+    s_status_now(op->in, op);
+    free(op);
+}
+
+static void s_status(struct intake *in, const struct reply_to *to, const Klaim__StatusRequest *req)
+{
+    struct status_op op = {.in = in, .to = *to};
+    if (req->claim_id && req->claim_id[0]) {
+        if (klaim_id_parse(req->claim_id, &op.claim_id) != 0) {
+            intake_send_error(in, to, KLAIM__ERROR_CODE__BAD_REQUEST, "claim_id",
+                              "\"%.64s\" is not a claim id (expected k- followed by digits, e.g. k-000000000042)",
+                              req->claim_id);
+            return;
+        }
+    } else if (req->idempotency_key && req->idempotency_key[0]) {
+        if (strlen(req->idempotency_key) > KLAIM_KEY_MAX) {
+            intake_send_error(in, to, KLAIM__ERROR_CODE__BAD_REQUEST, "idempotency_key",
+                              "idempotency key longer than %d bytes", KLAIM_KEY_MAX);
+            return;
+        }
+        snprintf(op.key, sizeof op.key, "%s", req->idempotency_key);
+    } else {
+        intake_send_error(in, to, KLAIM__ERROR_CODE__BAD_REQUEST, "claim_id", "give a claim_id or an idempotency_key");
+        return;
+    }
+    op.wait_ms = req->has_wait_ms ? req->wait_ms : 0;
+    /* An open transaction may hold uncommitted rows: answer after it, so a
+     * status never reports what a crash could still take back. */
+    if (batch_is_open(in->k->batch)) {
+        struct status_op *copy = xmalloc(sizeof *copy);
+        *copy = op;
+        batch_then(in->k->batch, s_on_status_after_commit, copy);
+    } else {
+        s_status_now(in, &op);
+    }
+}
+
+void intake_on_decided(struct intake *in, int64_t claim_id)
+{
+    struct waiter **pp = &in->buckets[s_bucket(claim_id)];
+    while (*pp) {
+        struct waiter *w = *pp;
+        if (w->claim_id != claim_id) {
+            pp = &w->next;
+            continue;
+        }
+        *pp = w->next;
+        in->n_waiters--;
+        struct status_op op = {.in = in, .to = w->to, .claim_id = claim_id};
+        s_status_now(in, &op);
+        free(w);
+    }
+}
+
+/* Every 100 ms: waiters past their deadline get the current state. */
+static void s_on_wait_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct intake *in = arg;
+    if (in->n_waiters == 0) return;
+    int64_t now = klaimd_mono_ms();
+    for (int b = 0; b < WAIT_BUCKETS; b++) {
+        struct waiter **pp = &in->buckets[b];
+        while (*pp) {
+            struct waiter *w = *pp;
+            if (w->deadline_mono > now) {
+                pp = &w->next;
+                continue;
+            }
+            *pp = w->next;
+            in->n_waiters--;
+            struct status_op op = {.in = in, .to = w->to, .claim_id = w->claim_id};
+            s_status_now(in, &op);
+            free(w);
+        }
+    }
+}
+
+/* ----------------------------------------------------------------- stats */
+
+static void s_stats(struct intake *in, const struct reply_to *to)
+{
+    struct klaimd *k = in->k;
+    uint64_t counts[7];
+    if (store_count_states(k->store, counts) != 0) {
+        intake_send_error(in, to, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to count; retry later");
+        return;
+    }
+    struct broker_stats bs;
+    struct batch_stats cs;
+    broker_get_stats(k->broker, &bs);
+    batch_get_stats(k->batch, &cs);
+    Klaim__StateCount sc[5], *scp[5];
+    for (int i = 0; i < 5; i++) {
+        klaim__state_count__init(&sc[i]);
+        sc[i].has_state = 1, sc[i].state = (Klaim__State)(i + 1);
+        sc[i].has_count = 1, sc[i].count = counts[i + 1];
+        scp[i] = &sc[i];
+    }
+    Klaim__Stats st = KLAIM__STATS__INIT;
+    st.n_claims = 5;
+    st.claims = scp;
+#define SET(f, v) (st.has_##f = 1, st.f = (v))
+    SET(queue_depth, bs.queue_depth);
+    SET(in_flight, bs.in_flight);
+    SET(dead, counts[STORE_STATE_DEAD]);
+    SET(workers_configured, (uint32_t)k->cfg.workers);
+    SET(workers_ready, bs.workers_ready);
+    SET(worker_restarts, supervisor_restarts(k->sup));
+    SET(commits, cs.commits);
+    SET(committed_ops, cs.ops);
+    SET(max_batch, cs.max_batch);
+    SET(registry_generation, registry_gen_current(k->reg));
+    SET(registry_rows, registry_gen_rows(k->reg));
+    SET(feed_seq, 0);
+    SET(uptime_s, (uint64_t)((klaimd_now_ms() - k->started_ms) / 1000));
+    SET(stale_results, bs.stale_results);
+#undef SET
+    Klaim__Reply r = KLAIM__REPLY__INIT;
+    r.body_case = KLAIM__REPLY__BODY_STATS;
+    r.stats = &st;
+    intake_send_reply(in, to, &r);
+}
+
+/* -------------------------------------------------------------- dispatch */
+
+static void s_on_msg(struct zmq_ev_msg *msg, void *arg)
+{
+    struct intake *in = arg;
+    struct reply_to to = {0};
+    size_t rid_len = zmq_msg_size(&msg->frames[0]);
+    if (rid_len == 0 || rid_len > sizeof to.rid) return; /* not a ROUTER envelope: cannot answer */
+    memcpy(to.rid, zmq_msg_data(&msg->frames[0]), rid_len);
+    to.rid_len = rid_len;
+    if (msg->nframes != 2) {
+        intake_send_error(in, &to, KLAIM__ERROR_CODE__BAD_REQUEST, "",
+                          "expected one frame per request (a packed klaim.Request), got %d", msg->nframes - 1);
+        return;
+    }
+    struct klaim_err err;
+    Klaim__Request *req = codec_request_decode(zmq_msg_data(&msg->frames[1]), zmq_msg_size(&msg->frames[1]),
+                                               (size_t)in->k->cfg.max_message_bytes, &err);
+    if (!req) {
+        log_debug("intake: refused a frame of %zu bytes: %s", zmq_msg_size(&msg->frames[1]), err.message);
+        intake_send_error(in, &to, err.code, err.field, "%s", err.message);
+        return;
+    }
+    to.request_id = req->has_request_id ? req->request_id : 0;
+    switch (req->body_case) {
+    case KLAIM__REQUEST__BODY_SUBMIT:
+        s_submit(in, &to, req->submit);
+        break;
+    case KLAIM__REQUEST__BODY_STATUS:
+        s_status(in, &to, req->status);
+        break;
+    case KLAIM__REQUEST__BODY_STATS:
+        s_stats(in, &to);
+        break;
+    case KLAIM__REQUEST__BODY_REGISTRY_CHUNK:
+        registry_gen_chunk(in->k->reg, &to, req->registry_chunk);
+        break;
+    default:
+        intake_send_error(in, &to, KLAIM__ERROR_CODE__BAD_REQUEST, "", "unknown request type %d", (int)req->body_case);
+        break;
+    }
+    codec_request_free(req);
+}
+
+struct intake *intake_new(struct klaimd *k, char *err, size_t errlen)
+{
+    void *sock = zmq_socket(k->zctx, ZMQ_ROUTER);
+    int one = 1, zero = 0, hwm = 100000;
+    /* libzmq drops a peer above ZMQ_MAXMSGSIZE without a word; between
+     * max_message_bytes and this we answer TOO_LARGE instead. */
+    int64_t maxmsg = k->cfg.max_message_bytes * 4 + 65536;
+    zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    if (zmq_bind(sock, k->cfg.intake_endpoint) != 0) {
+        snprintf(err, errlen, "cannot bind intake_endpoint %s: %s", k->cfg.intake_endpoint, zmq_strerror(errno));
+        zmq_close(sock);
+        return NULL;
+    }
+    struct intake *in = xcalloc(1, sizeof *in);
+    in->k = k;
+    in->sock = sock;
+    in->zev = zmq_ev_new(k->base, sock, PRIO_IO, 64, s_on_msg, in);
+    in->wait_ev = event_new(k->base, -1, EV_PERSIST, s_on_wait_tick, in);
+    struct timeval tv = {0, 100 * 1000};
+    event_add(in->wait_ev, &tv);
+    return in;
+}
+
+void intake_stop(struct intake *in) { in->stopped = 1; }
+
+void intake_free(struct intake **inp)
+{
+    struct intake *in = *inp;
+    if (!in) return;
+    for (int b = 0; b < WAIT_BUCKETS; b++) {
+        while (in->buckets[b]) {
+            struct waiter *w = in->buckets[b];
+            in->buckets[b] = w->next;
+            free(w);
+        }
+    }
+    zmq_ev_free(&in->zev);
+    event_free(in->wait_ev);
+    zmq_close(in->sock);
+    free(in);
+    *inp = NULL;
+}

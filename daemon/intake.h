@@ -1,0 +1,43 @@
+/* intake.h - the client-facing ROUTER: requests in, exactly one reply out.
+ *
+ * Owns: the intake socket at intake_endpoint, request decoding and
+ *   dispatch, the idempotent submit, status (with waiting for a decision),
+ *   stats, and every reply sent to a client.
+ * Runs in: klaimd main loop only.
+ * Invariant: an ack leaves only after the claim's COMMIT (batch.c); every
+ *   request, valid or not, gets exactly one reply (or a logged drop when
+ *   the client is gone).
+ */
+#ifndef KLAIM_INTAKE_H
+#define KLAIM_INTAKE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "klaim.pb-c.h"
+
+struct klaimd;
+struct intake;
+
+/* Where a reply goes: the client's routing id and its request id. Plain
+ * data, so it can be kept while work (a commit, a build) completes. */
+struct reply_to {
+    uint8_t rid[256];
+    size_t rid_len;
+    uint64_t request_id;
+};
+
+struct intake *intake_new(struct klaimd *k, char *err, size_t errlen);
+void intake_free(struct intake **in);
+
+/* Sends r (version and request_id are filled in here). A client that is
+ * gone or not reading is logged and skipped: its claims are in the store. */
+void intake_send_reply(struct intake *in, const struct reply_to *to, Klaim__Reply *r);
+void intake_send_error(struct intake *in, const struct reply_to *to, int code, const char *field, const char *fmt,
+                       ...) __attribute__((format(printf, 5, 6)));
+
+/* A claim's decision committed: answer the clients waiting for it. */
+void intake_on_decided(struct intake *in, int64_t claim_id);
+/* Graceful stop: refuse new claims with SHUTTING_DOWN, still answer reads. */
+void intake_stop(struct intake *in);
+
+#endif

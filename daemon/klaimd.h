@@ -1,0 +1,47 @@
+/* klaimd.h - the daemon's parts, wired together once in main.c.
+ *
+ * Owns: nothing; it names the modules so each can reach the others it
+ * needs without globals. Every field is set before the loop starts and
+ * lives until main() returns.
+ */
+#ifndef KLAIMD_H
+#define KLAIMD_H
+#include <stdint.h>
+
+#include "config.h"
+
+struct event_base;
+struct store;
+struct batch;
+struct intake;
+struct broker;
+struct supervisor;
+struct registry_gen;
+
+/* libevent priorities (architecture.md §5): timers and signals first,
+ * sockets next, the group commit last so it covers everything queued. */
+enum { PRIO_URGENT = 0, PRIO_IO = 1, PRIO_COMMIT = 2, PRIO_COUNT = 3 };
+
+struct klaimd {
+    struct config cfg;
+    struct event_base *base;
+    void *zctx;
+    struct store *store;
+    struct batch *batch;
+    struct intake *intake;
+    struct broker *broker;
+    struct supervisor *sup;
+    struct registry_gen *reg;
+    int64_t started_ms;
+    int stopping;               /* SIGTERM seen: draining */
+    int exit_code;
+};
+
+/* Wall clock in unix milliseconds (stored times) and a monotonic clock in
+ * milliseconds (timers, leases, backoff). */
+int64_t klaimd_now_ms(void);
+int64_t klaimd_mono_ms(void);
+/* Ends the loop with this exit code (first caller wins). */
+void klaimd_shutdown(struct klaimd *k, int exit_code);
+
+#endif

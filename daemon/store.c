@@ -1,0 +1,449 @@
+/* store.c - klaim.db: schema, pragmas, prepared statements.
+ *
+ * Owns: the write connection and every SQL statement of klaimd.
+ * Runs in: klaimd main loop only.
+ * Invariants: statements are prepared once (SQLITE_PREPARE_PERSISTENT) and
+ *   reset right after their last step, so no read transaction lingers and
+ *   starves checkpoints; tables are STRICT so a Rupiah amount can never be
+ *   stored as text or a real; the transaction is opened and committed by
+ *   batch.c, never here.
+ * See also: batch.c (group commit), intake.c and broker.c (the callers).
+ */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+enum {
+    ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+    ST_INSERT, ST_BY_KEY, ST_BY_ID, ST_SAME_EVENT,
+    ST_LEASE, ST_DECIDE, ST_REQUEUE, ST_REQUEUE_FREE,
+    ST_RECOVER, ST_RECEIVED, ST_COUNT, ST_META_GET, ST_META_SET,
+    ST__N
+};
+
+static const char *const s_sql[ST__N] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_INSERT] =
+        "INSERT INTO claims(idem_key, digest, owner, program, kpj, event_date, death_date, claim, state,"
+        " attempt, duplicate_of, received_at_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+        " ON CONFLICT(idem_key) DO NOTHING RETURNING id",
+    [ST_BY_KEY] = "SELECT id, digest, owner, state, attempt, program, idem_key, received_at_ms,"
+                  " decided_at_ms, decision FROM claims WHERE idem_key = ?1",
+    [ST_BY_ID] = "SELECT id, digest, owner, state, attempt, program, idem_key, received_at_ms,"
+                 " decided_at_ms, decision FROM claims WHERE id = ?1",
+    /* Two index probes rather than one OR, so each uses its own index. */
+    [ST_SAME_EVENT] =
+        "SELECT min(id) FROM (SELECT id FROM claims WHERE kpj = ?1 AND program = ?2 AND event_date = ?3"
+        " UNION ALL SELECT id FROM claims WHERE ?4 IS NOT NULL AND kpj = ?1 AND death_date = ?4)",
+    [ST_LEASE] = "UPDATE claims SET state = 2, attempt = attempt + 1 WHERE id = ?1 AND state IN (1, 2)"
+                 " RETURNING attempt, claim, duplicate_of, received_at_ms",
+    [ST_DECIDE] = "UPDATE claims SET state = ?3, total = ?4, decision = ?5, decided_at_ms = ?6"
+                  " WHERE id = ?1 AND state = 2 AND attempt = ?2",
+    [ST_REQUEUE] = "UPDATE claims SET state = 1, not_before_ms = ?3"
+                   " WHERE id = ?1 AND state = 2 AND attempt = ?2",
+    [ST_REQUEUE_FREE] = "UPDATE claims SET state = 1, not_before_ms = ?3, attempt = attempt - 1"
+                        " WHERE id = ?1 AND state = 2 AND attempt = ?2",
+    [ST_RECOVER] = "UPDATE claims SET state = 1, attempt = max(attempt - 1, 0) WHERE state = 2",
+    [ST_RECEIVED] = "SELECT id, not_before_ms FROM claims WHERE state = 1 ORDER BY id",
+    [ST_COUNT] = "SELECT state, count(*) FROM claims GROUP BY state",
+    [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [ST_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+};
+
+/* Migrations by user_version: entry i brings the schema from version i to
+ * i+1. Never edit a shipped entry; append a new one. */
+static const char *const s_migrations[] = {
+    "CREATE TABLE claims ("
+    "  id INTEGER PRIMARY KEY,"          /* ascending: append-friendly inserts */
+    "  idem_key TEXT NOT NULL,"
+    "  digest BLOB NOT NULL,"            /* SHA-256 of the canonical claim */
+    "  owner TEXT NOT NULL,"             /* client name that submitted it */
+    "  program INTEGER NOT NULL,"
+    "  kpj TEXT NOT NULL,"
+    "  event_date INTEGER NOT NULL,"     /* days since 1970-01-01 (WIB date) */
+    "  death_date INTEGER,"              /* death claims only (rules.md §6) */
+    "  claim BLOB NOT NULL,"             /* canonical protobuf */
+    "  state INTEGER NOT NULL,"          /* 1 RECEIVED .. 5 PENDING_REVIEW, 6 DEAD */
+    "  attempt INTEGER NOT NULL DEFAULT 0,"
+    "  not_before_ms INTEGER NOT NULL DEFAULT 0,"
+    "  duplicate_of INTEGER NOT NULL DEFAULT 0,"
+    "  received_at_ms INTEGER NOT NULL,"
+    "  decided_at_ms INTEGER,"
+    "  total INTEGER,"                   /* whole Rupiah */
+    "  decision BLOB"                    /* packed Klaim__Decision */
+    ") STRICT;"
+    "CREATE UNIQUE INDEX claims_idem ON claims(idem_key);"
+    "CREATE INDEX claims_event ON claims(kpj, program, event_date);"
+    "CREATE INDEX claims_death ON claims(kpj, death_date) WHERE death_date IS NOT NULL;"
+    "CREATE INDEX claims_open ON claims(state, id) WHERE state IN (1, 2);"
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;",
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST__N];
+};
+
+static int s_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Pragmas are per connection and journal_mode can silently stay "delete"
+ * (pitfalls.md), so each answer is read back and checked. */
+static int s_pragmas(sqlite3 *db, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK) goto fail;
+    const char *mode = sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    int wal = mode && strcmp(mode, "wal") == 0;
+    sqlite3_finalize(st);
+    if (!wal) {
+        snprintf(err, errlen, "journal_mode=WAL refused (is the data dir on a filesystem that supports it?)");
+        return -1;
+    }
+    if (s_exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err, errlen) != 0) return -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA synchronous", -1, &st, NULL) != SQLITE_OK) goto fail;
+    int sync = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (sync != 2) {
+        snprintf(err, errlen, "synchronous=FULL refused (got %d)", sync);
+        return -1;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    return 0;
+fail:
+    snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    return -1;
+}
+
+/* Applies every migration above user_version in one BEGIN IMMEDIATE, so a
+ * crash mid-migration leaves the old schema whole. */
+static int s_migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        return -1;
+    }
+    int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    int target = (int)(sizeof s_migrations / sizeof s_migrations[0]);
+    if (version > target) {
+        snprintf(err, errlen, "schema version %d is newer than this klaimd (%d): run a newer klaimd", version, target);
+        return -1;
+    }
+    if (version == target) return 0;
+    if (s_exec(db, "BEGIN IMMEDIATE", err, errlen) != 0) return -1;
+    for (int v = version; v < target; v++) {
+        if (s_exec(db, s_migrations[v], err, errlen) != 0) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", target);
+    if (s_exec(db, sql, err, errlen) != 0 || s_exec(db, "COMMIT", err, errlen) != 0) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    log_info("store: schema migrated from version %d to %d", version, target);
+    return 0;
+}
+
+struct store *store_open(const char *path, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    if (s_pragmas(db, err, errlen) != 0 || s_migrate(db, err, errlen) != 0) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    struct store *s = xcalloc(1, sizeof *s);
+    s->db = db;
+    for (int i = 0; i < ST__N; i++) {
+        if (sqlite3_prepare_v3(db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "prepare \"%s\": %s", s_sql[i], sqlite3_errmsg(db));
+            store_close(&s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+void store_close(struct store **sp)
+{
+    struct store *s = *sp;
+    if (!s) return;
+    for (int i = 0; i < ST__N; i++) sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    free(s);
+    *sp = NULL;
+}
+
+const char *store_errmsg(struct store *s) { return sqlite3_errmsg(s->db); }
+
+void store_checkpoint(struct store *s)
+{
+    int log = 0, ckpt = 0;
+    if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt) != SQLITE_OK)
+        log_warn("store: checkpoint at shutdown failed: %s", sqlite3_errmsg(s->db));
+}
+
+/* Step a statement that returns no rows, then reset it. */
+static int s_run(struct store *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) {
+        log_error("store: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}
+
+int store_begin(struct store *s) { return s_run(s, s->st[ST_BEGIN]); }
+
+/* An I/O error at COMMIT may already have rolled the transaction back
+ * (pitfalls.md); the caller rolls back in any case after a -1. */
+int store_commit(struct store *s) { return s_run(s, s->st[ST_COMMIT]); }
+
+void store_rollback(struct store *s)
+{
+    if (!sqlite3_get_autocommit(s->db)) {
+        int rc = sqlite3_step(s->st[ST_ROLLBACK]);
+        sqlite3_reset(s->st[ST_ROLLBACK]);
+        if (rc != SQLITE_DONE) log_error("store: ROLLBACK: %s", sqlite3_errmsg(s->db));
+    }
+}
+
+int64_t store_recover(struct store *s)
+{
+    if (store_begin(s) != 0) return -1;
+    if (s_run(s, s->st[ST_RECOVER]) != 0) {
+        store_rollback(s);
+        return -1;
+    }
+    int64_t n = sqlite3_changes64(s->db);
+    if (store_commit(s) != 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return n;
+}
+
+int store_each_received(struct store *s, void (*fn)(void *arg, int64_t id, int64_t not_before_ms), void *arg)
+{
+    sqlite3_stmt *st = s->st[ST_RECEIVED];
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) fn(arg, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_find_same_event(struct store *s, const struct store_new_claim *c, int64_t *id)
+{
+    sqlite3_stmt *st = s->st[ST_SAME_EVENT];
+    sqlite3_bind_text(st, 1, c->kpj, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, c->program);
+    sqlite3_bind_int(st, 3, c->event_date);
+    if (c->has_death_date) sqlite3_bind_int(st, 4, c->death_date);
+    else sqlite3_bind_null(st, 4);
+    int rc = sqlite3_step(st);
+    *id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_ROW) {
+        log_error("store: same-event lookup: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}
+
+int store_insert_claim(struct store *s, const struct store_new_claim *c, int64_t duplicate_of, int64_t *id)
+{
+    sqlite3_stmt *st = s->st[ST_INSERT];
+    sqlite3_bind_text(st, 1, c->idem_key, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, c->digest, 32, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, c->owner, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, c->program);
+    sqlite3_bind_text(st, 5, c->kpj, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 6, c->event_date);
+    if (c->has_death_date) sqlite3_bind_int(st, 7, c->death_date);
+    else sqlite3_bind_null(st, 7);
+    sqlite3_bind_blob(st, 8, c->claim, (int)c->claim_len, SQLITE_STATIC);
+    sqlite3_bind_int(st, 9, c->state);
+    sqlite3_bind_int(st, 10, c->state == STATE_PROCESSING ? 1 : 0);
+    sqlite3_bind_int64(st, 11, duplicate_of);
+    sqlite3_bind_int64(st, 12, c->received_at_ms);
+    int rc = sqlite3_step(st);
+    int out;
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        rc = sqlite3_step(st);
+        out = rc == SQLITE_DONE ? 0 : -1;
+    } else {
+        out = rc == SQLITE_DONE ? 1 : -1;
+    }
+    if (out < 0) log_error("store: insert claim: %s", sqlite3_errmsg(s->db));
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return out;
+}
+
+void store_claim_row_clear(struct store_claim_row *r)
+{
+    free(r->decision);
+    memset(r, 0, sizeof *r);
+}
+
+static int s_get(struct store *s, sqlite3_stmt *st, struct store_claim_row *r)
+{
+    memset(r, 0, sizeof *r);
+    int rc = sqlite3_step(st);
+    int out = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+    if (out == 0) {
+        r->id = sqlite3_column_int64(st, 0);
+        if (sqlite3_column_bytes(st, 1) == 32) memcpy(r->digest, sqlite3_column_blob(st, 1), 32);
+        snprintf(r->owner, sizeof r->owner, "%s", (const char *)sqlite3_column_text(st, 2));
+        r->state = sqlite3_column_int(st, 3);
+        r->attempt = sqlite3_column_int(st, 4);
+        r->program = sqlite3_column_int(st, 5);
+        snprintf(r->idem_key, sizeof r->idem_key, "%s", (const char *)sqlite3_column_text(st, 6));
+        r->received_at_ms = sqlite3_column_int64(st, 7);
+        r->decided_at_ms = sqlite3_column_int64(st, 8);
+        int n = sqlite3_column_bytes(st, 9);
+        if (n > 0) {
+            r->decision = xmalloc((size_t)n);
+            memcpy(r->decision, sqlite3_column_blob(st, 9), (size_t)n);
+            r->decision_len = (size_t)n;
+        }
+    } else if (out < 0) {
+        log_error("store: claim lookup: %s", sqlite3_errmsg(s->db));
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return out;
+}
+
+int store_get_by_key(struct store *s, const char *key, struct store_claim_row *row)
+{
+    sqlite3_bind_text(s->st[ST_BY_KEY], 1, key, -1, SQLITE_STATIC);
+    return s_get(s, s->st[ST_BY_KEY], row);
+}
+
+int store_get_by_id(struct store *s, int64_t id, struct store_claim_row *row)
+{
+    sqlite3_bind_int64(s->st[ST_BY_ID], 1, id);
+    return s_get(s, s->st[ST_BY_ID], row);
+}
+
+int store_lease(struct store *s, int64_t id, int *attempt, uint8_t **claim, size_t *claim_len,
+                int64_t *duplicate_of, int64_t *received_at_ms)
+{
+    sqlite3_stmt *st = s->st[ST_LEASE];
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    int out = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+    if (out == 0) {
+        *attempt = sqlite3_column_int(st, 0);
+        int n = sqlite3_column_bytes(st, 1);
+        *claim = xmalloc((size_t)n);
+        memcpy(*claim, sqlite3_column_blob(st, 1), (size_t)n);
+        *claim_len = (size_t)n;
+        *duplicate_of = sqlite3_column_int64(st, 2);
+        *received_at_ms = sqlite3_column_int64(st, 3);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            free(*claim);
+            *claim = NULL;
+            out = -1;
+        }
+    }
+    if (out < 0) log_error("store: lease claim %lld: %s", (long long)id, sqlite3_errmsg(s->db));
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return out;
+}
+
+/* Runs an UPDATE and maps "no row changed" to 1 (a stale lease). */
+static int s_update(struct store *s, sqlite3_stmt *st)
+{
+    if (s_run(s, st) != 0) return -1;
+    return sqlite3_changes(s->db) == 0 ? 1 : 0;
+}
+
+int store_decide(struct store *s, int64_t id, int attempt, int state, int64_t total, const uint8_t *decision,
+                 size_t decision_len, int64_t decided_at_ms)
+{
+    sqlite3_stmt *st = s->st[ST_DECIDE];
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, attempt);
+    sqlite3_bind_int(st, 3, state);
+    sqlite3_bind_int64(st, 4, total);
+    sqlite3_bind_blob(st, 5, decision, (int)decision_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, decided_at_ms);
+    return s_update(s, st);
+}
+
+int store_requeue(struct store *s, int64_t id, int attempt, int charge, int64_t not_before_ms)
+{
+    sqlite3_stmt *st = s->st[charge ? ST_REQUEUE : ST_REQUEUE_FREE];
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, attempt);
+    sqlite3_bind_int64(st, 3, not_before_ms);
+    return s_update(s, st);
+}
+
+int store_count_states(struct store *s, uint64_t counts[7])
+{
+    memset(counts, 0, 7 * sizeof counts[0]);
+    sqlite3_stmt *st = s->st[ST_COUNT];
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int state = sqlite3_column_int(st, 0);
+        if (state >= 0 && state < 7) counts[state] = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_meta_get(struct store *s, const char *key, int64_t *value)
+{
+    sqlite3_stmt *st = s->st[ST_META_GET];
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *value = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_meta_set(struct store *s, const char *key, int64_t value)
+{
+    sqlite3_stmt *st = s->st[ST_META_SET];
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, value);
+    return s_run(s, st);
+}

@@ -1,0 +1,116 @@
+/* store.h - klaim.db: the durable queue and the record of every decision.
+ *
+ * Owns: the one write connection, the schema and its migrations, every
+ * prepared statement klaimd runs. No other file speaks SQL.
+ * Runs in: klaimd main loop only (one writer; architecture.md §1).
+ * Every write runs inside the transaction batch.c opened; a function here
+ * never commits. Functions return 0 on success, -1 on a store error (the
+ * caller hands that to batch_fail()), and 1 where a documented "no row"
+ * outcome exists.
+ */
+#ifndef KLAIM_STORE_H
+#define KLAIM_STORE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "types.h"
+
+/* Internal state beyond the contract's five: parked after max_attempts.
+ * Shown to clients as PENDING_REVIEW with reason PROCESSING_FAILED. */
+#define STORE_STATE_DEAD 6
+
+struct store;
+
+/* Open (creating if needed) DATA/klaim.db, set and check the pragmas (WAL,
+ * synchronous=FULL, foreign_keys, busy_timeout) and migrate the schema.
+ * Returns NULL with a message in err on failure (a fatal environment error). */
+struct store *store_open(const char *path, char *err, size_t errlen);
+void store_close(struct store **s);
+/* The last SQLite error text, for logs. */
+const char *store_errmsg(struct store *s);
+/* Truncating checkpoint at clean shutdown. */
+void store_checkpoint(struct store *s);
+
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* Startup recovery (architecture.md §4): every PROCESSING claim goes back to
+ * RECEIVED without charging its attempt. Returns the count, or -1. */
+int64_t store_recover(struct store *s);
+/* Calls fn for each RECEIVED claim in id order (the dispatch queue). */
+int store_each_received(struct store *s, void (*fn)(void *arg, int64_t id, int64_t not_before_ms), void *arg);
+
+/* What intake needs to insert a new claim. */
+struct store_new_claim {
+    const char *idem_key;
+    const uint8_t *digest;      /* 32 bytes */
+    const char *owner;
+    int program;
+    const char *kpj;
+    kdate event_date;
+    int has_death_date;         /* a death claim (rules.md §6) */
+    kdate death_date;
+    const uint8_t *claim;       /* canonical encoding */
+    size_t claim_len;
+    int state;                  /* STATE_RECEIVED or STATE_PROCESSING (leased at once) */
+    int64_t received_at_ms;
+};
+
+/* What a lookup by key or id returns. */
+struct store_claim_row {
+    int64_t id;
+    uint8_t digest[32];
+    char owner[64];
+    int state;
+    int attempt;
+    int program;
+    char idem_key[KLAIM_KEY_MAX + 1];
+    int64_t received_at_ms;
+    int64_t decided_at_ms;
+    uint8_t *decision;          /* xmalloc'ed packed Klaim__Decision or NULL */
+    size_t decision_len;
+};
+void store_claim_row_clear(struct store_claim_row *r);
+
+/* Earlier stored claim for the same event (rules.md §6): same kpj and either
+ * the same program and event date, or both death claims with the same
+ * death date. Returns 0 with *id set (0 when none), or -1. */
+int store_find_same_event(struct store *s, const struct store_new_claim *c, int64_t *id);
+
+/* Insert unless the key exists. Returns 0 with *id (new row, attempt 1 if
+ * state is PROCESSING), 1 when the key is already taken (nothing written;
+ * read it with store_get_by_key), or -1. */
+int store_insert_claim(struct store *s, const struct store_new_claim *c, int64_t duplicate_of, int64_t *id);
+
+/* Returns 0 and fills row, 1 when absent, -1 on error. */
+int store_get_by_key(struct store *s, const char *key, struct store_claim_row *row);
+int store_get_by_id(struct store *s, int64_t id, struct store_claim_row *row);
+
+/* Lease an undecided claim: PROCESSING, attempt+1. The broker is the only
+ * judge of who holds a lease: it calls this only for claims no worker holds
+ * in memory, which includes a PROCESSING row whose decision was rolled back.
+ * A lease older than this one can no longer record (store_decide checks the
+ * attempt). Returns 0 with the new attempt and the job's inputs (claim bytes
+ * xmalloc'ed), 1 if the claim is decided already, -1 on error. */
+int store_lease(struct store *s, int64_t id, int *attempt, uint8_t **claim, size_t *claim_len,
+                int64_t *duplicate_of, int64_t *received_at_ms);
+
+/* Record a decision for (id, attempt) if that lease is still current.
+ * Returns 0 when recorded, 1 when stale (no row changed), -1 on error. */
+int store_decide(struct store *s, int64_t id, int attempt, int state, int64_t total, const uint8_t *decision,
+                 size_t decision_len, int64_t decided_at_ms);
+
+/* Put a leased claim back to RECEIVED for a retry at not_before_ms.
+ * charge=0 also gives back the attempt (a retry that was not its fault).
+ * Returns 0, 1 if stale, -1. */
+int store_requeue(struct store *s, int64_t id, int attempt, int charge, int64_t not_before_ms);
+
+/* Counts by state (index 0..6); for stats. */
+int store_count_states(struct store *s, uint64_t counts[7]);
+
+/* Small integer settings (registry generation and row count). */
+int store_meta_get(struct store *s, const char *key, int64_t *value);
+int store_meta_set(struct store *s, const char *key, int64_t value);
+
+#endif

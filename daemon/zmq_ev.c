@@ -1,0 +1,121 @@
+/* zmq_ev.c - see zmq_ev.h. After memcached's per-event budget and CZMQ's
+ * zloop: drain a bounded number, re-arm ourselves, never block. */
+#include "zmq_ev.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+struct zmq_ev {
+    void *sock;
+    struct event *ev;
+    int budget;
+    zmq_ev_msg_fn on_msg;
+    void *arg;
+};
+
+static int s_has_input(void *sock)
+{
+    int events = 0;
+    size_t len = sizeof events;
+    if (zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) != 0) return 0;
+    return (events & ZMQ_POLLIN) != 0;
+}
+
+/* Receives one whole multipart message. A partial read would desynchronise
+ * the envelope, so surplus frames are read and dropped, never left behind.
+ * Returns 0, or -1 when nothing was waiting after all. */
+static int s_recv_msg(void *sock, struct zmq_ev_msg *m)
+{
+    m->nframes = 0;
+    int more = 1;
+    while (more) {
+        zmq_msg_t tmp;
+        zmq_msg_t *f = m->nframes < ZMQ_EV_MAX_FRAMES ? &m->frames[m->nframes] : &tmp;
+        zmq_msg_init(f);
+        if (zmq_msg_recv(f, sock, m->nframes == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            zmq_msg_close(f);
+            if (m->nframes == 0) return -1;
+            break; /* cannot happen: parts of a message arrive together */
+        }
+        more = zmq_msg_more(f);
+        if (f == &tmp) zmq_msg_close(&tmp);
+        m->nframes++;
+    }
+    return 0;
+}
+
+static void s_on_readable(evutil_socket_t fd, short what, void *arg)
+{
+    struct zmq_ev *z = arg;
+    for (int i = 0; i < z->budget; i++) {
+        if (!s_has_input(z->sock)) return;
+        struct zmq_ev_msg m;
+        if (s_recv_msg(z->sock, &m) != 0) return;
+        z->on_msg(&m, z->arg);
+        int kept = m.nframes < ZMQ_EV_MAX_FRAMES ? m.nframes : ZMQ_EV_MAX_FRAMES;
+        for (int k = 0; k < kept; k++) zmq_msg_close(&m.frames[k]);
+    }
+    /* Budget spent with input left: run again after the other active
+     * events, without waiting for an edge that will not come. */
+    if (s_has_input(z->sock)) event_active(z->ev, EV_READ, 0);
+}
+
+struct zmq_ev *zmq_ev_new(struct event_base *base, void *sock, int priority, int budget, zmq_ev_msg_fn on_msg,
+                          void *arg)
+{
+    int fd;
+    size_t len = sizeof fd;
+    if (zmq_getsockopt(sock, ZMQ_FD, &fd, &len) != 0) return NULL;
+    struct zmq_ev *z = xcalloc(1, sizeof *z);
+    z->sock = sock;
+    z->budget = budget > 0 ? budget : 64;
+    z->on_msg = on_msg;
+    z->arg = arg;
+    z->ev = event_new(base, fd, EV_READ | EV_PERSIST, s_on_readable, z);
+    ASSERT(z->ev != NULL);
+    event_priority_set(z->ev, priority);
+    event_add(z->ev, NULL);
+    /* Messages may already be queued: the edge for them has passed. */
+    event_active(z->ev, EV_READ, 0);
+    return z;
+}
+
+void zmq_ev_free(struct zmq_ev **zp)
+{
+    struct zmq_ev *z = *zp;
+    if (!z) return;
+    event_free(z->ev);
+    free(z);
+    *zp = NULL;
+}
+
+void *zmq_ev_socket(struct zmq_ev *z) { return z->sock; }
+
+int zmq_ev_send(struct zmq_ev *z, const void *const *parts, const size_t *lens, int nparts)
+{
+    int rc = 0;
+    for (int i = 0; i < nparts; i++) {
+        int flags = ZMQ_DONTWAIT | (i + 1 < nparts ? ZMQ_SNDMORE : 0);
+        if (zmq_send(z->sock, parts[i], lens[i], flags) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    int saved = errno;
+    /* Sending may have consumed the edge that announced waiting input. */
+    if (s_has_input(z->sock)) event_active(z->ev, EV_READ, 0);
+    errno = saved;
+    return rc;
+}
+
+int zmq_ev_send2(struct zmq_ev *z, const void *rid, size_t rid_len, const void *data, size_t len)
+{
+    const void *parts[2] = {rid, data};
+    size_t lens[2] = {rid_len, len};
+    return zmq_ev_send(z, parts, lens, 2);
+}

@@ -1,0 +1,33 @@
+/* decide.c - decide_claim(): the pure rules engine entry point, and the
+ * "same event" predicate of rules.md §6.
+ *
+ * Owns: the glue of steps 1-11 (eligibility.c) and step 12 (benefits.c).
+ * Runs in: klaim-worker for every leased claim, and unit tests. No I/O, no
+ * clock: the same inputs always give the same decision.
+ */
+#include "decide.h"
+
+#include <string.h>
+
+#include "benefits.h"
+#include "eligibility.h"
+#include "log.h"
+#include "same_event.h"
+
+void decide_claim(const struct klaim_claim *c, const struct klaim_member *member, int64_t duplicate_of,
+                  struct klaim_decision *out)
+{
+    struct klaim_eligibility el;
+    memset(out, 0, sizeof *out);
+    if (eligibility_check(c, member, duplicate_of, out, &el)) benefits_compute(c, member, &el, out);
+    ASSERT(out->state == STATE_APPROVED || out->state == STATE_REJECTED || out->state == STATE_PENDING_REVIEW);
+    ASSERT(out->state == STATE_APPROVED ? out->n_reasons == 0 : (out->n_reasons > 0 && out->total == 0));
+}
+
+int claim_same_event(const struct klaim_claim *a, const struct klaim_claim *b)
+{
+    kdate da, db;
+    if (strcmp(a->kpj, b->kpj) != 0) return 0;
+    if (a->program == b->program && a->event_date == b->event_date) return 1;
+    return eligibility_death_claim(a, &da) && eligibility_death_claim(b, &db) && da == db;
+}

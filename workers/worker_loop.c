@@ -1,0 +1,364 @@
+/* worker_loop.c - klaim-worker's loop: READY, jobs, results, heartbeats.
+ *
+ * Owns: the zmq context and DEALER (routing id "w<slot>.<spawn_gen>"), the
+ * currently open registry generation, the job count and the time of the
+ * last frame sent.
+ * Runs in: klaim-worker only, single-threaded (libzmq's I/O threads block
+ * signals themselves). zmq_poll watches the DEALER and fd 3; fd 3 reaching
+ * EOF means klaimd is gone, and the worker exits 0 at once.
+ * Invariant: every job gets exactly one Result: a decision, retry=true (the
+ * registry generation cannot be opened: not charged), or retry=false with
+ * an error and no decision (the claim does not decode: klaimd charges an
+ * attempt). The decision depends only on (claim, registry row, rule tables).
+ */
+#include "worker_loop.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "codec.h"
+#include "decide.h"
+#include "log.h"
+#include "registry.h"
+#include "types.h"
+
+#define S_MAX_FRAME (1u << 20)      /* 1 MiB: a job is a claim, far below */
+#define S_SEND_TIMEOUT_MS 5000
+
+static volatile sig_atomic_t s_stop;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+struct s_worker {
+    const struct worker_opts *o;
+    void *ctx, *sock;
+    struct registry *reg;
+    uint64_t jobs;
+    int64_t last_send_ms;
+};
+
+static int64_t s_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t s_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One frame, no delimiter. A failed send is logged, not fatal: the lease
+ * expires in klaimd and the claim is retried; fd 3 tells us if it died. */
+static void s_send(struct s_worker *w, Klaim__WorkerMsg *m)
+{
+    m->has_version = 1;
+    m->version = KLAIM_PROTO_VERSION;
+    size_t len;
+    uint8_t *buf = codec_pack(&m->base, &len);
+    if (zmq_send(w->sock, buf, len, 0) < 0)
+        log_warn("send to klaimd failed: %s", zmq_strerror(errno));
+    free(buf);
+    w->last_send_ms = s_mono_ms();
+}
+
+static void s_send_heartbeat(struct s_worker *w)
+{
+    Klaim__Heartbeat hb = KLAIM__HEARTBEAT__INIT;
+    hb.has_registry_generation = 1;
+    hb.registry_generation = registry_generation(w->reg);
+    Klaim__WorkerMsg m = KLAIM__WORKER_MSG__INIT;
+    m.body_case = KLAIM__WORKER_MSG__BODY_HEARTBEAT;
+    m.heartbeat = &hb;
+    s_send(w, &m);
+}
+
+static void s_send_result(struct s_worker *w, Klaim__Result *res)
+{
+    Klaim__WorkerMsg m = KLAIM__WORKER_MSG__INIT;
+    m.body_case = KLAIM__WORKER_MSG__BODY_RESULT;
+    m.result = res;
+    s_send(w, &m);
+}
+
+/* Switches to the job's generation between two jobs: the new one is opened
+ * before the old one is closed, so a failed open keeps serving the old
+ * generation to later jobs that still name it. 0, or -1 with why. */
+static int s_use_generation(struct s_worker *w, uint64_t gen, char *why, size_t whylen)
+{
+    if (gen == 0) {
+        snprintf(why, whylen, "no registry generation yet: import a registry CSV (klaimctl registry import)");
+        return -1;
+    }
+    if (w->reg && registry_generation(w->reg) == gen) return 0;
+    struct registry *r = registry_open(w->o->registry_dir, gen, why, whylen);
+    if (!r) return -1;
+    log_info("registry generation %" PRIu64 " open (was %" PRIu64 ")", gen, registry_generation(w->reg));
+    registry_close(&w->reg);
+    w->reg = r;
+    return 0;
+}
+
+/* Decides one job and sends its one Result. The protobuf Decision points
+ * into the local struct klaim_decision: nothing to free. */
+static void s_job(struct s_worker *w, const Klaim__Job *job)
+{
+    Klaim__Result res = KLAIM__RESULT__INIT;
+    res.has_claim_id = 1;
+    res.claim_id = job->claim_id;
+    res.has_attempt = 1;
+    res.attempt = job->attempt;
+    char idbuf[24];
+    klaim_id_format(job->claim_id, idbuf, sizeof idbuf);
+
+    const Klaim__Claim *pc = job->claim;
+    /* Test-only poison claim (--help documents it): die before answering,
+     * exactly like a decider bug would, so crash tests can watch klaimd. */
+    if (w->o->crash_kpj && pc && pc->participant && pc->participant->kpj &&
+        strcmp(pc->participant->kpj, w->o->crash_kpj) == 0) {
+        log_error("claim=%s KLAIM_WORKER_CRASH_KPJ matched: aborting (test hook)", idbuf);
+        abort();
+    }
+
+    char why[512];
+    struct klaim_claim claim;
+    struct klaim_err err;
+    memset(&err, 0, sizeof err);
+    if (s_use_generation(w, job->has_registry_generation ? job->registry_generation : 0, why, sizeof why) < 0) {
+        log_warn("claim=%s attempt=%u retry: %s", idbuf, job->attempt, why);
+        res.has_retry = 1;
+        res.retry = 1;
+        res.error = why;
+        s_send_result(w, &res);
+        return;
+    }
+    /* The job carries the claim klaimd re-encoded from its validated form;
+     * validating it again (without the today check) is the same decode as
+     * claim_canonical_unpack, without a pack/unpack round trip. */
+    if (!pc || validate_claim(pc, INT32_MAX, &claim, &err) < 0) {
+        if (!pc)
+            snprintf(why, sizeof why, "job has no claim");
+        else
+            snprintf(why, sizeof why, "claim does not decode: %s%s%s", err.field, err.field[0] ? ": " : "",
+                     err.message);
+        log_error("claim=%s attempt=%u %s", idbuf, job->attempt, why);
+        res.has_retry = 1;
+        res.retry = 0;
+        res.error = why;
+        s_send_result(w, &res);
+        return;
+    }
+
+    struct klaim_member member;
+    int found = registry_lookup(w->reg, claim.kpj, &member);
+    if (found < 0) {
+        snprintf(why, sizeof why, "registry lookup failed in generation %" PRIu64, registry_generation(w->reg));
+        res.has_retry = 1;
+        res.retry = 1;
+        res.error = why;
+        s_send_result(w, &res);
+        return;
+    }
+    struct klaim_decision d;
+    decide_claim(&claim, found ? &member : NULL, job->duplicate_of, &d);
+    ASSERT(d.n_items >= 0 && d.n_items <= KLAIM_MAX_ITEMS);
+    ASSERT(d.n_reasons >= 0 && d.n_reasons <= KLAIM_MAX_REASONS);
+
+    Klaim__Item items[KLAIM_MAX_ITEMS], *itemp[KLAIM_MAX_ITEMS];
+    Klaim__Reason reasons[KLAIM_MAX_REASONS], *reasonp[KLAIM_MAX_REASONS];
+    for (int i = 0; i < d.n_items; i++) {
+        klaim__item__init(&items[i]);
+        items[i].code = d.items[i].code;
+        items[i].has_amount = 1;
+        items[i].amount = d.items[i].amount;
+        items[i].basis = d.items[i].basis;
+        itemp[i] = &items[i];
+    }
+    for (int i = 0; i < d.n_reasons; i++) {
+        klaim__reason__init(&reasons[i]);
+        reasons[i].code = d.reasons[i].code;
+        reasons[i].message = d.reasons[i].message;
+        reasonp[i] = &reasons[i];
+    }
+    Klaim__Decision pd = KLAIM__DECISION__INIT;
+    pd.claim_id = idbuf;
+    pd.idempotency_key = claim.idempotency_key;
+    pd.has_state = 1;
+    pd.state = (Klaim__State)d.state;
+    pd.has_program = 1;
+    pd.program = (Klaim__Program)claim.program;
+    pd.rule_set = d.rule_set;
+    pd.has_wage_basis = 1;
+    pd.wage_basis = d.wage_basis;
+    pd.n_items = (size_t)d.n_items;
+    pd.items = itemp;
+    pd.has_total = 1;
+    pd.total = d.total;
+    pd.has_scholarship_children = 1;
+    pd.scholarship_children = d.scholarship_children;
+    pd.n_reasons = (size_t)d.n_reasons;
+    pd.reasons = reasonp;
+    pd.has_received_at_ms = job->has_received_at_ms;
+    pd.received_at_ms = job->received_at_ms;
+    pd.has_decided_at_ms = 1;
+    pd.decided_at_ms = s_wall_ms();
+    res.decision = &pd;
+    log_debug("claim=%s attempt=%u state=%s total=%lld member=%s", idbuf, job->attempt, klaim_state_name(d.state),
+              (long long)d.total, found ? "found" : "absent");
+    s_send_result(w, &res);
+}
+
+/* Drains fd 3. klaimd sends nothing on it today; EOF or an error means the
+ * daemon is gone. Returns 0 to go on, -1 to exit. */
+static int s_ctl_readable(int fd)
+{
+    char buf[256];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) return 0;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return 0;
+    log_info("control fd %d: %s; klaimd is gone, exiting", fd, n == 0 ? "EOF" : strerror(errno));
+    return -1;
+}
+
+/* Receives everything queued on the DEALER. Returns -1 to keep going, or an
+ * exit code. */
+static int s_drain(struct s_worker *w)
+{
+    for (;;) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, w->sock, ZMQ_DONTWAIT) < 0) {
+            int e = errno;
+            zmq_msg_close(&msg);
+            if (e == EAGAIN || e == EINTR) return -1;
+            log_error("receive from klaimd failed: %s", zmq_strerror(e));
+            return WORKER_EXIT_OK;
+        }
+        struct klaim_err err;
+        memset(&err, 0, sizeof err);
+        Klaim__WorkerMsg *m = codec_worker_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), S_MAX_FRAME, &err);
+        size_t size = zmq_msg_size(&msg);
+        zmq_msg_close(&msg);
+        if (!m || m->version != KLAIM_PROTO_VERSION) {
+            log_error("frame of %zu bytes from klaimd does not decode (%s%s%s): klaimd and klaim-worker must be the "
+                      "same version; exiting 78", size, err.field, err.field[0] ? ": " : "", err.message);
+            codec_worker_free(m);
+            return WORKER_EXIT_CONFIG;
+        }
+        switch (m->body_case) {
+        case KLAIM__WORKER_MSG__BODY_JOB:
+            s_job(w, m->job);
+            w->jobs++;
+            break;
+        case KLAIM__WORKER_MSG__BODY_HEARTBEAT:
+            break;  /* liveness only: fd 3 is our real parent check */
+        default:
+            log_warn("unexpected worker message body %d from klaimd ignored", (int)m->body_case);
+            break;
+        }
+        codec_worker_free(m);
+        if (s_stop) return WORKER_EXIT_OK;
+        if (w->o->max_jobs && w->jobs >= w->o->max_jobs) {
+            log_info("retiring after %" PRIu64 " jobs", w->jobs);
+            return WORKER_EXIT_OK;
+        }
+    }
+}
+
+static int s_loop(struct s_worker *w)
+{
+    zmq_pollitem_t items[2] = {
+        {.socket = w->sock, .events = ZMQ_POLLIN},
+        {.socket = NULL, .fd = w->o->ctl_fd, .events = ZMQ_POLLIN},
+    };
+    while (!s_stop) {
+        int64_t now = s_mono_ms();
+        int64_t due = w->last_send_ms + w->o->heartbeat_ms;
+        if (now >= due) {
+            s_send_heartbeat(w);
+            continue;
+        }
+        items[0].revents = items[1].revents = 0;
+        int n = zmq_poll(items, 2, (long)(due - now));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            log_error("zmq_poll failed: %s", zmq_strerror(errno));
+            return WORKER_EXIT_OK;
+        }
+        if ((items[1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) && s_ctl_readable(w->o->ctl_fd) < 0)
+            return WORKER_EXIT_OK;
+        /* ZMQ_POLLIN on the DEALER can be stale; s_drain reads until EAGAIN. */
+        if (items[0].revents & ZMQ_POLLIN) {
+            int rc = s_drain(w);
+            if (rc >= 0) return rc;
+        }
+    }
+    log_info("signal received, exiting");
+    return WORKER_EXIT_OK;
+}
+
+int worker_run(const struct worker_opts *o)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;    /* no SA_RESTART: zmq_poll returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct s_worker w = {.o = o};
+    int rc = WORKER_EXIT_OK;
+    char rid[64];
+    snprintf(rid, sizeof rid, "w%" PRIu32 ".%" PRIu64, o->slot, o->spawn_gen);
+    int linger = 0, sndtimeo = S_SEND_TIMEOUT_MS;
+    w.ctx = zmq_ctx_new();
+    ASSERT(w.ctx != NULL);
+    w.sock = zmq_socket(w.ctx, ZMQ_DEALER);
+    ASSERT(w.sock != NULL);
+    zmq_setsockopt(w.sock, ZMQ_ROUTING_ID, rid, strlen(rid));
+    zmq_setsockopt(w.sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(w.sock, ZMQ_SNDTIMEO, &sndtimeo, sizeof sndtimeo);
+    if (zmq_connect(w.sock, o->endpoint) != 0) {
+        log_error("--endpoint %s: %s: pass klaimd's worker endpoint, e.g. ipc://DATA/run/workers.sock", o->endpoint,
+                  zmq_strerror(errno));
+        rc = WORKER_EXIT_CONFIG;
+        goto out;
+    }
+
+    Klaim__Ready ready = KLAIM__READY__INIT;
+    ready.magic = (char *)KLAIM_WORKER_MAGIC;
+    ready.has_pid = 1;
+    ready.pid = (uint32_t)getpid();
+    ready.has_credits = 1;
+    ready.credits = o->credits;
+    ready.has_registry_generation = 1;
+    ready.registry_generation = registry_generation(w.reg);
+    Klaim__WorkerMsg m = KLAIM__WORKER_MSG__INIT;
+    m.body_case = KLAIM__WORKER_MSG__BODY_READY;
+    m.ready = &ready;
+    s_send(&w, &m);
+    log_info("worker %s pid=%d ready credits=%" PRIu32 " heartbeat_ms=%" PRIu32, rid, (int)getpid(), o->credits,
+             o->heartbeat_ms);
+
+    rc = s_loop(&w);
+out:
+    registry_close(&w.reg);
+    zmq_close(w.sock);
+    zmq_ctx_term(w.ctx);
+    return rc;
+}

@@ -1,0 +1,247 @@
+/* worker_main.c - klaim-worker: arguments, parent checks, mode dispatch.
+ *
+ * Owns: the command line, the exit codes, PR_SET_PDEATHSIG and the parent
+ * check, the fd 3 sanity check.
+ * Runs in: klaim-worker, spawned by klaimd (posix_spawn, fd 3 = its end of
+ * a socketpair, other fds closed, NOTIFY_SOCKET unset), in one of two modes:
+ *   decider (default): worker_loop.c serves jobs on klaimd's ipc ROUTER;
+ *   --build-registry:  build_registry.c writes the next registry generation
+ *                      and prints one JSON object on stdout.
+ * Exit codes: 0 normal, 64 usage, 65 bad data (builder), 74 I/O (builder),
+ * 78 config or protocol mismatch (klaimd then stops respawning).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build_registry.h"
+#include "log.h"
+#include "worker_loop.h"
+
+#define EX_OK_ 0
+#define EX_USAGE_ 64
+#define EX_IOERR_ 74
+#define EX_CONFIG_ 78
+
+static void s_help(FILE *f)
+{
+    fprintf(f,
+            "usage: klaim-worker --endpoint ENDPOINT --slot S --spawn-gen G --parent-pid P\n"
+            "                    --registry-dir DIR --credits C --heartbeat-ms H\n"
+            "                    [--max-jobs N] [--log-level L]\n"
+            "       klaim-worker --build-registry --registry-dir DIR --from N --to M --csv FILE\n"
+            "                    [--log-level L]\n"
+            "       klaim-worker --help | --version\n"
+            "\n"
+            "The decider process of klaimd. klaimd starts it with fd 3 = its control socket;\n"
+            "it is not meant to be run by hand.\n"
+            "  --endpoint ENDPOINT   klaimd's worker ROUTER (ipc://DATA/run/workers.sock)\n"
+            "  --slot S              pool slot; with G it makes the routing id wS.G\n"
+            "  --spawn-gen G         spawn generation of the slot\n"
+            "  --parent-pid P        klaimd's pid; the worker exits if its parent is not P\n"
+            "  --registry-dir DIR    folder of registry generations gen-N.db\n"
+            "  --credits C           leases it can hold at once (1..1024)\n"
+            "  --heartbeat-ms H      heartbeat after H ms without sending (10..600000)\n"
+            "  --max-jobs N          exit 0 after N jobs (retirement; 0 = never)\n"
+            "  --log-level L         error|warn|info|debug (default info)\n"
+            "\n"
+            "Registry builder (one short-lived process per import):\n"
+            "  --build-registry      read DIR/gen-N.db (N = 0: start empty), apply the CSV,\n"
+            "                        publish DIR/gen-M.db; prints one JSON object on stdout\n"
+            "  --from N --to M       generations (M > N)\n"
+            "  --csv FILE            participant registry CSV (interface.md)\n"
+            "\n"
+            "Test-only hook: if the environment variable KLAIM_WORKER_CRASH_KPJ is set, a job\n"
+            "whose claim has that kpj makes the worker abort() (a poison claim for crash tests).\n"
+            "Never set it in production.\n"
+            "\n"
+            "Exit codes: 0 normal, 64 usage, 65 bad data (builder), 74 I/O error (builder),\n"
+            "78 configuration or protocol mismatch.\n");
+}
+
+static void s_usage_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void s_usage_fail(const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    log_error("%s (see klaim-worker --help)", msg);
+    exit(EX_USAGE_);
+}
+
+/* Strict unsigned decimal in [min, max]; anything else is a usage error
+ * naming the option. */
+static uint64_t s_num(const char *opt, const char *s, uint64_t min, uint64_t max)
+{
+    if (!s || !*s) s_usage_fail("--%s needs a value", opt);
+    uint64_t v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9' || __builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *p - '0', &v))
+            s_usage_fail("--%s \"%s\": expected an integer %" PRIu64 "..%" PRIu64, opt, s, min, max);
+    }
+    if (v < min || v > max)
+        s_usage_fail("--%s %s is out of range: expected %" PRIu64 "..%" PRIu64, opt, s, min, max);
+    return v;
+}
+
+enum {
+    OPT_ENDPOINT = 1000, OPT_SLOT, OPT_SPAWN_GEN, OPT_PARENT_PID, OPT_REGISTRY_DIR, OPT_CREDITS, OPT_HEARTBEAT_MS,
+    OPT_MAX_JOBS, OPT_LOG_LEVEL, OPT_BUILD, OPT_FROM, OPT_TO, OPT_CSV, OPT_HELP, OPT_VERSION,
+};
+
+static const struct option s_opts[] = {
+    {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+    {"slot", required_argument, NULL, OPT_SLOT},
+    {"spawn-gen", required_argument, NULL, OPT_SPAWN_GEN},
+    {"parent-pid", required_argument, NULL, OPT_PARENT_PID},
+    {"registry-dir", required_argument, NULL, OPT_REGISTRY_DIR},
+    {"credits", required_argument, NULL, OPT_CREDITS},
+    {"heartbeat-ms", required_argument, NULL, OPT_HEARTBEAT_MS},
+    {"max-jobs", required_argument, NULL, OPT_MAX_JOBS},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"build-registry", no_argument, NULL, OPT_BUILD},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"to", required_argument, NULL, OPT_TO},
+    {"csv", required_argument, NULL, OPT_CSV},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+#define S_WORKER_ONLY ((1u << (OPT_ENDPOINT - 1000)) | (1u << (OPT_SLOT - 1000)) | (1u << (OPT_SPAWN_GEN - 1000)) | \
+                       (1u << (OPT_PARENT_PID - 1000)) | (1u << (OPT_CREDITS - 1000)) |                          \
+                       (1u << (OPT_HEARTBEAT_MS - 1000)) | (1u << (OPT_MAX_JOBS - 1000)))
+#define S_BUILD_ONLY ((1u << (OPT_FROM - 1000)) | (1u << (OPT_TO - 1000)) | (1u << (OPT_CSV - 1000)))
+
+static const char *s_optname(int bit)
+{
+    for (const struct option *o = s_opts; o->name; o++)
+        if (o->val - 1000 == bit) return o->name;
+    return "?";
+}
+
+/* The builder mode: one JSON object on stdout whatever happens, the exit
+ * code of registry_build(), 74 if stdout itself cannot be written. */
+static int s_build(const char *dir, uint64_t from, uint64_t to, const char *csv)
+{
+    struct registry_build_report rep;
+    int rc = registry_build(dir, from, to, csv, &rep);
+    if (rc != REGISTRY_BUILD_OK) log_error("registry build failed: %s", rep.error);
+    char *json = registry_build_report_json(&rep, rc);
+    registry_build_report_free(&rep);
+    int ok = printf("%s\n", json) >= 0 && fflush(stdout) == 0;
+    free(json);
+    if (!ok) {
+        log_error("cannot write the report to stdout: %s", strerror(errno));
+        return EX_IOERR_;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    log_init("klaim-worker");
+    const char *endpoint = NULL, *dir = NULL, *csv = NULL;
+    uint64_t slot = 0, spawn_gen = 0, parent_pid = 0, credits = 0, heartbeat_ms = 0, max_jobs = 0, from = 0, to = 0;
+    int build = 0;
+    uint32_t seen = 0;
+
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", s_opts, NULL)) != -1) {
+        if (c >= 1000 && c < 1032) seen |= 1u << (c - 1000);
+        switch (c) {
+        case OPT_ENDPOINT: endpoint = optarg; break;
+        case OPT_SLOT: slot = s_num("slot", optarg, 0, UINT32_MAX); break;
+        case OPT_SPAWN_GEN: spawn_gen = s_num("spawn-gen", optarg, 0, UINT64_MAX); break;
+        case OPT_PARENT_PID: parent_pid = s_num("parent-pid", optarg, 1, INT32_MAX); break;
+        case OPT_REGISTRY_DIR: dir = optarg; break;
+        case OPT_CREDITS: credits = s_num("credits", optarg, 1, 1024); break;
+        case OPT_HEARTBEAT_MS: heartbeat_ms = s_num("heartbeat-ms", optarg, 10, 600000); break;
+        case OPT_MAX_JOBS: max_jobs = s_num("max-jobs", optarg, 0, UINT64_MAX); break;
+        case OPT_LOG_LEVEL: {
+            enum log_level lvl;
+            if (log_level_parse(optarg, &lvl) < 0)
+                s_usage_fail("--log-level \"%s\": expected error, warn, info or debug", optarg);
+            log_set_level(lvl);
+            break;
+        }
+        case OPT_BUILD: build = 1; break;
+        case OPT_FROM: from = s_num("from", optarg, 0, UINT64_MAX - 1); break;
+        case OPT_TO: to = s_num("to", optarg, 1, UINT64_MAX); break;
+        case OPT_CSV: csv = optarg; break;
+        case OPT_HELP: s_help(stdout); return EX_OK_;
+        case OPT_VERSION: printf("klaim-worker %s\n", KLAIM_VERSION); return EX_OK_;
+        case ':': s_usage_fail("%s needs a value", argv[optind - 1]);
+        default: s_usage_fail("unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) s_usage_fail("unexpected argument \"%s\"", argv[optind]);
+    if (!dir || !*dir) s_usage_fail("--registry-dir is required");
+
+    if (build) {
+        uint32_t wrong = seen & S_WORKER_ONLY;
+        if (wrong) s_usage_fail("--%s is not used with --build-registry", s_optname(__builtin_ctz(wrong)));
+        if (!(seen & (1u << (OPT_FROM - 1000)))) s_usage_fail("--build-registry needs --from N");
+        if (!(seen & (1u << (OPT_TO - 1000)))) s_usage_fail("--build-registry needs --to M");
+        if (!csv || !*csv) s_usage_fail("--build-registry needs --csv FILE");
+        if (to <= from) s_usage_fail("--to %" PRIu64 " must be above --from %" PRIu64, to, from);
+        return s_build(dir, from, to, csv);
+    }
+
+    uint32_t wrong = seen & S_BUILD_ONLY;
+    if (wrong) s_usage_fail("--%s is only used with --build-registry", s_optname(__builtin_ctz(wrong)));
+    static const int required[] = {OPT_ENDPOINT, OPT_SLOT, OPT_SPAWN_GEN, OPT_PARENT_PID, OPT_CREDITS,
+                                   OPT_HEARTBEAT_MS};
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+        if (!(seen & (1u << (required[i] - 1000)))) s_usage_fail("--%s is required", s_optname(required[i] - 1000));
+
+    /* The parent may die between its spawn and our prctl: the signal would
+     * never come. Checking getppid() after the prctl closes that race. */
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) log_warn("prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+    if ((uint64_t)getppid() != parent_pid) {
+        log_info("parent %" PRIu64 " is gone (ppid %d); exiting", parent_pid, (int)getppid());
+        return EX_OK_;
+    }
+    if (!*endpoint) s_usage_fail("--endpoint is empty");
+    struct stat st;
+    errno = 0;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        log_error("--registry-dir %s: %s: pass klaimd's DATA/registry folder", dir,
+                  errno ? strerror(errno) : "not a directory");
+        return EX_CONFIG_;
+    }
+    if (fcntl(3, F_GETFD) < 0) {
+        log_error("fd 3 is not open: klaim-worker is started by klaimd with its control socket on fd 3");
+        return EX_CONFIG_;
+    }
+    int fl = fcntl(3, F_GETFL);
+    if (fl >= 0) fcntl(3, F_SETFL, fl | O_NONBLOCK);
+    fcntl(3, F_SETFD, FD_CLOEXEC);
+
+    const char *crash = getenv("KLAIM_WORKER_CRASH_KPJ");
+    struct worker_opts o = {
+        .endpoint = endpoint,
+        .slot = (uint32_t)slot,
+        .spawn_gen = spawn_gen,
+        .registry_dir = dir,
+        .credits = (uint32_t)credits,
+        .heartbeat_ms = (uint32_t)heartbeat_ms,
+        .max_jobs = max_jobs,
+        .ctl_fd = 3,
+        .crash_kpj = (crash && *crash) ? crash : NULL,
+    };
+    if (o.crash_kpj) log_warn("test hook KLAIM_WORKER_CRASH_KPJ is set: a claim with that kpj aborts this worker");
+    return worker_run(&o);
+}
