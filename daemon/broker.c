@@ -338,9 +338,9 @@ int broker_reserve(struct broker *b, struct broker_ticket *t)
 }
 
 void broker_ticket_send(struct broker *b, const struct broker_ticket *t, int64_t claim_id, const uint8_t *claim,
-                        size_t claim_len, int64_t received_at_ms)
+                        size_t claim_len, int64_t duplicate_of, int64_t received_at_ms)
 {
-    s_send_job(b, t, claim_id, 1, claim, claim_len, 0, received_at_ms);
+    s_send_job(b, t, claim_id, 1, claim, claim_len, duplicate_of, received_at_ms);
 }
 
 void broker_ticket_cancel(struct broker *b, const struct broker_ticket *t)

@@ -43,7 +43,7 @@ int broker_reserve(struct broker *b, struct broker_ticket *t);
 /* After the insert committed: send the JOB (attempt 1). If the worker is
  * gone meanwhile, the claim goes back to the queue. */
 void broker_ticket_send(struct broker *b, const struct broker_ticket *t, int64_t claim_id, const uint8_t *claim,
-                        size_t claim_len, int64_t received_at_ms);
+                        size_t claim_len, int64_t duplicate_of, int64_t received_at_ms);
 /* The insert did not happen or was rolled back: give the credit back. */
 void broker_ticket_cancel(struct broker *b, const struct broker_ticket *t);
 

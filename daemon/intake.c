@@ -128,6 +128,7 @@ struct submit_op {
     uint8_t *claim;
     size_t claim_len;
     int64_t received_at_ms;
+    int64_t duplicate_of;       /* earlier claim for the same event, or 0 */
     char key[KLAIM_KEY_MAX + 1];
 };
 
@@ -158,7 +159,8 @@ static void s_on_submit_done(void *arg, int committed)
         r.ack = &ack;
         intake_send_reply(in, &op->to, &r);
         if (!op->repeat) {
-            if (op->has_ticket) broker_ticket_send(br, &op->ticket, op->id, op->claim, op->claim_len, op->received_at_ms);
+            if (op->has_ticket) broker_ticket_send(br, &op->ticket, op->id, op->claim, op->claim_len, op->duplicate_of,
+                                   op->received_at_ms);
             else broker_enqueue(br, op->id, 0);
         }
     }
@@ -214,6 +216,7 @@ static void s_submit(struct intake *in, const struct reply_to *to, const Klaim__
     if (rc < 0) goto store_error;
     if (rc == 0) {
         op->state = nc.state;
+        op->duplicate_of = dup;
     } else {
         if (op->has_ticket) broker_ticket_cancel(k->broker, &op->ticket);
         op->has_ticket = 0;

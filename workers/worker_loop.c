@@ -31,6 +31,7 @@
 
 #define S_MAX_FRAME (1u << 20)      /* 1 MiB: a job is a claim, far below */
 #define S_SEND_TIMEOUT_MS 5000
+#define S_FLUSH_MS 1000             /* linger for the last Result on an orderly exit */
 
 static volatile sig_atomic_t s_stop;
 
@@ -46,6 +47,7 @@ struct s_worker {
     struct registry *reg;
     uint64_t jobs;
     int64_t last_send_ms;
+    int daemon_gone;        /* fd 3 EOF/error: nobody to flush results to */
 };
 
 static int64_t s_mono_ms(void)
@@ -299,8 +301,10 @@ static int s_loop(struct s_worker *w)
             log_error("zmq_poll failed: %s", zmq_strerror(errno));
             return WORKER_EXIT_OK;
         }
-        if ((items[1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) && s_ctl_readable(w->o->ctl_fd) < 0)
+        if ((items[1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) && s_ctl_readable(w->o->ctl_fd) < 0) {
+            w->daemon_gone = 1;
             return WORKER_EXIT_OK;
+        }
         /* ZMQ_POLLIN on the DEALER can be stale; s_drain reads until EAGAIN. */
         if (items[0].revents & ZMQ_POLLIN) {
             int rc = s_drain(w);
@@ -356,6 +360,14 @@ int worker_run(const struct worker_opts *o)
              o->heartbeat_ms);
 
     rc = s_loop(&w);
+    /* LINGER is 0 so a dead daemon never holds us up; on an orderly exit
+     * (retirement, SIGTERM) the last Result may still sit in libzmq's queue:
+     * give it a bounded moment to reach klaimd, or the claim would be
+     * requeued and charged although it was decided. */
+    if (rc == WORKER_EXIT_OK && !w.daemon_gone) {
+        int flush_ms = S_FLUSH_MS;
+        zmq_setsockopt(w.sock, ZMQ_LINGER, &flush_ms, sizeof flush_ms);
+    }
 out:
     registry_close(&w.reg);
     zmq_close(w.sock);

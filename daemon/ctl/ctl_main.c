@@ -248,13 +248,16 @@ int main(int argc, char **argv)
             (rc = ctl_flag(argc, argv, &i, "--config", 1, &config)) ||
             (rc = ctl_flag(argc, argv, &i, "--timeout", 1, &timeout)) ||
             (rc = ctl_flag(argc, argv, &i, "--format", 1, &format))) {
-            if (rc < 0)
-                return CTL_EX_USAGE;
+            if (rc < 0) {
+                rc = CTL_EX_USAGE;
+                goto out;
+            }
             continue;
         }
         if (strcmp(a, "--version") == 0) {
             printf("klaimctl %s\n", KLAIM_VERSION);
-            return CTL_EX_OK;
+            rc = CTL_EX_OK;
+            goto out;
         }
         if ((strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) && !verb_seen) {
             help = 1;
@@ -265,26 +268,32 @@ int main(int argc, char **argv)
             verb_seen = 1;
         rest[nrest++] = argv[i++];
     }
-    if (help || nrest == 0) {
-        if (help) {
-            fputs(s_help, stdout);
-            return CTL_EX_OK;
-        }
-        return ctl_usage(s_usage, "no verb given; run klaimctl --help for the list");
+    if (help) {
+        fputs(s_help, stdout);
+        rc = CTL_EX_OK;
+        goto out;
+    }
+    if (nrest == 0) {
+        rc = ctl_usage(s_usage, "no verb given; run klaimctl --help for the list");
+        goto out;
     }
 
     struct ctl_opts o = {.timeout_ms = 10000};
     if (timeout) {
         long v;
-        if (ctl_parse_int("--timeout", timeout, 1, 86400000, &v) < 0)
-            return CTL_EX_USAGE;
+        if (ctl_parse_int("--timeout", timeout, 1, 86400000, &v) < 0) {
+            rc = CTL_EX_USAGE;
+            goto out;
+        }
         o.timeout_ms = (int)v;
     }
     if (format) {
         if (strcmp(format, "table") == 0)
             o.table = 1;
-        else if (strcmp(format, "json") != 0)
-            return ctl_usage(s_usage, "--format \"%s\": expected json or table", format);
+        else if (strcmp(format, "json") != 0) {
+            rc = ctl_usage(s_usage, "--format \"%s\": expected json or table", format);
+            goto out;
+        }
     }
     char *conf_ep = config ? s_config_endpoint(config) : NULL;
     o.endpoint = endpoint ? endpoint : conf_ep ? conf_ep : CTL_DEFAULT_ENDPOINT;
@@ -306,6 +315,7 @@ int main(int argc, char **argv)
     if (rc < 0)
         rc = ctl_usage(s_usage, "unknown verb or flag \"%s\"; run klaimctl --help for the list", rest[0]);
     free(conf_ep);
+out:
     free(rest);
     return rc;
 }
