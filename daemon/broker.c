@@ -46,6 +46,7 @@ struct worker {
     int reserved;               /* credits held for uncommitted inserts/leases */
     int n_leases;
     struct lease *leases;       /* capacity: config worker_credits */
+    int solo;                   /* holds a suspect claim: no other job meanwhile */
     int64_t last_seen_mono;
     char rid[32];
     size_t rid_len;
@@ -74,7 +75,35 @@ struct broker {
     uint64_t stale_results;
     uint64_t decided;
     int warned_no_registry;
+    /* Claims that were leased to a worker that died holding several: one of
+     * them may be the culprit. Each runs alone on an idle worker until it is
+     * decided, so a crash is charged to the claim that caused it only. */
+    int64_t *suspects;
+    size_t n_suspects, cap_suspects;
 };
+
+static int s_is_suspect(const struct broker *b, int64_t id)
+{
+    for (size_t i = 0; i < b->n_suspects; i++)
+        if (b->suspects[i] == id) return 1;
+    return 0;
+}
+
+static void s_suspect_add(struct broker *b, int64_t id)
+{
+    if (s_is_suspect(b, id)) return;
+    if (b->n_suspects == b->cap_suspects) {
+        b->cap_suspects = b->cap_suspects ? 2 * b->cap_suspects : 16;
+        b->suspects = xrealloc(b->suspects, b->cap_suspects * sizeof *b->suspects);
+    }
+    b->suspects[b->n_suspects++] = id;
+}
+
+static void s_suspect_clear(struct broker *b, int64_t id)
+{
+    for (size_t i = 0; i < b->n_suspects; i++)
+        if (b->suspects[i] == id) b->suspects[i] = b->suspects[--b->n_suspects];
+}
 
 /* ---------------------------------------------------------------- queue */
 
@@ -147,7 +176,7 @@ static struct worker *s_worker_by_rid(struct broker *b, const void *rid, size_t 
 
 static int s_free_credits(const struct worker *w)
 {
-    return w->ready ? w->credits - w->n_leases - w->reserved : 0;
+    return w->ready && !w->solo ? w->credits - w->n_leases - w->reserved : 0;
 }
 
 static int s_send(struct broker *b, struct worker *w, const Klaim__WorkerMsg *m)
@@ -227,10 +256,18 @@ static void s_fail_lease(struct broker *b, const struct lease *l, int charge, co
     batch_op_done(k->batch);
 }
 
+/* A worker died. Holding one claim, that claim is charged. Holding several,
+ * nobody knows which one killed it: none is charged, all become suspects
+ * and run alone from now on (architecture.md §3), where a crash is theirs. */
 static void s_drop_leases(struct broker *b, struct worker *w, const char *why)
 {
-    for (int i = 0; i < w->n_leases; i++) s_fail_lease(b, &w->leases[i], 1, why);
+    int alone = w->n_leases == 1;
+    for (int i = 0; i < w->n_leases; i++) {
+        if (!alone) s_suspect_add(b, w->leases[i].claim_id);
+        s_fail_lease(b, &w->leases[i], alone, why);
+    }
     w->n_leases = 0;
+    w->solo = 0;
 }
 
 void broker_worker_started(struct broker *b, int slot, pid_t pid, uint32_t gen)
@@ -253,6 +290,7 @@ void broker_worker_exited(struct broker *b, int slot)
     w->pid = 0;
     w->ready = 0;
     w->reserved = 0;
+    w->solo = 0;
     broker_pump(b);
 }
 
@@ -337,6 +375,23 @@ int broker_reserve(struct broker *b, struct broker_ticket *t)
     return -1;
 }
 
+/* A suspect needs a worker with nothing else: reserve it whole. */
+static int s_reserve_idle(struct broker *b, struct broker_ticket *t)
+{
+    if (!b->leasing || b->registry_gen == 0) return -1;
+    for (int i = 0; i < b->n_workers; i++) {
+        struct worker *w = &b->workers[i];
+        if (w->ready && w->pid != 0 && !w->solo && w->n_leases == 0 && w->reserved == 0) {
+            w->reserved++;
+            w->solo = 1;
+            t->slot = w->slot;
+            t->gen = w->gen;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 void broker_ticket_send(struct broker *b, const struct broker_ticket *t, int64_t claim_id, const uint8_t *claim,
                         size_t claim_len, int64_t duplicate_of, int64_t received_at_ms)
 {
@@ -347,6 +402,7 @@ void broker_ticket_cancel(struct broker *b, const struct broker_ticket *t)
 {
     struct worker *w = &b->workers[t->slot];
     if (w->gen == t->gen && w->reserved > 0) w->reserved--;
+    if (w->gen == t->gen && w->n_leases == 0 && w->reserved == 0) w->solo = 0;
 }
 
 void broker_pump(struct broker *b)
@@ -358,14 +414,25 @@ void broker_pump(struct broker *b)
                  "\"klaimctl registry import FILE.csv\"", b->ring_len);
         b->warned_no_registry = 1;
     }
+    size_t held = 0; /* suspects popped while no worker was idle */
+    int64_t *held_ids = NULL;
     while (b->ring_len > 0) {
         struct broker_ticket t;
-        if (broker_reserve(b, &t) != 0) return;
+        int64_t id = b->ring[b->ring_head];
+        if (s_is_suspect(b, id)) {
+            if (s_reserve_idle(b, &t) != 0) {
+                held_ids = xrealloc(held_ids, (held + 1) * sizeof *held_ids);
+                held_ids[held++] = s_ring_pop(b);
+                continue;
+            }
+        } else if (broker_reserve(b, &t) != 0) {
+            break;
+        }
         if (batch_open(k->batch) != 0) {
             broker_ticket_cancel(b, &t);
-            return;
+            break;
         }
-        int64_t id = s_ring_pop(b);
+        s_ring_pop(b);
         struct lease_op *op = xcalloc(1, sizeof *op);
         op->b = b;
         op->t = t;
@@ -378,13 +445,15 @@ void broker_pump(struct broker *b)
             if (rc < 0) {
                 s_ring_push(b, id, 1);
                 batch_fail(k->batch);
-                return;
+                break;
             }
             continue; /* decided meanwhile: nothing to do */
         }
         batch_then(k->batch, s_on_leased, op);
         batch_op_done(k->batch);
     }
+    while (held > 0) s_ring_push(b, held_ids[--held], 1);
+    free(held_ids);
 }
 
 /* ------------------------------------------------------------- results */
@@ -421,6 +490,8 @@ static void s_on_result(struct broker *b, struct worker *w, const Klaim__Result 
     }
     struct lease l = w->leases[idx];
     w->leases[idx] = w->leases[--w->n_leases];
+    if (w->n_leases == 0) w->solo = 0;
+    s_suspect_clear(b, l.claim_id);
 
     if (r->has_retry && r->retry) {
         log_info("broker: claim=%lld retry requested by %.*s: %s", (long long)l.claim_id, (int)w->rid_len, w->rid,
@@ -600,6 +671,7 @@ void broker_free(struct broker **bp)
     free(b->workers);
     free(b->ring);
     free(b->delayed);
+    free(b->suspects);
     free(b);
     *bp = NULL;
 }

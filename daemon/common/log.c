@@ -45,7 +45,7 @@ const char *log_level_name(enum log_level lvl)
 
 /* Format the whole line first and emit it with one write(2), so lines from
  * several processes sharing stderr (klaimd and its workers) never interleave. */
-static void s_vlog(int prio, const char *label, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void s_vlog(int prio, const char *label, const char *fmt, va_list ap)
 {
     char line[2048];
     int n = 0;

@@ -8,6 +8,7 @@ set(KLAIM_IT_ENV
   KLAIMD=$<TARGET_FILE:klaimd>
   KLAIMCTL=$<TARGET_FILE:klaimctl>
   KLAIM_WORKER=$<TARGET_FILE:klaim-worker>
+  RAWSEND=$<TARGET_FILE:rawsend>
   KLAIM_SHARED_DIR=${KLAIM_SHARED_DIR})
 function(klaim_integration_test name)
   add_test(NAME it_${name} COMMAND bash ${KLAIM_IT_DIR}/${name}.sh)

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# install-deps.sh - the Debian 12 packages klaimd needs to build, test and run.
+# Installs only what is missing; uses sudo when not run as root.
+set -euo pipefail
+PKGS=(build-essential cmake pkg-config clang
+      libevent-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libsqlite3-dev
+      libjansson-dev libinih-dev libsodium-dev libsystemd-dev libcmocka-dev
+      sqlite3 python3 procps)
+missing=()
+for p in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "install-deps: installing ${missing[*]}" >&2
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
