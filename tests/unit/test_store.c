@@ -1,0 +1,193 @@
+/* test_store.c - store.c against a real SQLite file in a temp dir:
+ * idempotent insert, same-event lookup, lease/decide with stale attempts,
+ * requeue, the recovery query, and durability across close/reopen. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+
+static char s_dir[] = "/tmp/klaim-store-test.XXXXXX";
+static char s_path[256];
+
+static struct store *s_open(void)
+{
+    char err[256];
+    struct store *s = store_open(s_path, err, sizeof err);
+    if (!s) fail_msg("store_open: %s", err);
+    return s;
+}
+
+static struct store_new_claim s_claim(const char *key, const char *kpj, kdate day, int state)
+{
+    static const uint8_t digest[32] = {1, 2, 3};
+    static const uint8_t blob[] = {0x0a, 0x03, 'a', 'b', 'c'};
+    struct store_new_claim c = {.idem_key = key, .digest = digest, .owner = "local", .program = PROGRAM_JKK,
+                                .kpj = kpj, .event_date = day, .claim = blob, .claim_len = sizeof blob,
+                                .state = state, .received_at_ms = 1700000000000};
+    return c;
+}
+
+static int setup(void **st)
+{
+    if (!mkdtemp(s_dir)) return -1;
+    snprintf(s_path, sizeof s_path, "%s/klaim.db", s_dir);
+    return 0;
+}
+
+static int teardown(void **st)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", s_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_idempotent_insert(void **st)
+{
+    struct store *s = s_open();
+    struct store_new_claim c = s_claim("K-1", "24000000001", 20000, STATE_RECEIVED);
+    int64_t id = 0, id2 = 0;
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_insert_claim(s, &c, 0, &id), 0);
+    assert_true(id > 0);
+    /* the same key again, even in the same transaction: nothing written */
+    assert_int_equal(store_insert_claim(s, &c, 0, &id2), 1);
+    assert_int_equal(store_commit(s), 0);
+    struct store_claim_row row;
+    assert_int_equal(store_get_by_key(s, "K-1", &row), 0);
+    assert_int_equal(row.id, id);
+    assert_int_equal(row.state, STATE_RECEIVED);
+    assert_int_equal(row.digest[1], 2);
+    assert_string_equal(row.owner, "local");
+    assert_null(row.decision);
+    store_claim_row_clear(&row);
+    assert_int_equal(store_get_by_key(s, "K-404", &row), 1);
+    uint64_t counts[7];
+    assert_int_equal(store_count_states(s, counts), 0);
+    assert_int_equal(counts[STATE_RECEIVED], 1);
+    store_close(&s);
+    assert_null(s);
+}
+
+static void test_same_event(void **st)
+{
+    struct store *s = s_open();
+    int64_t dup = -1, id;
+    struct store_new_claim c = s_claim("K-2", "24000000002", 20100, STATE_RECEIVED);
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_find_same_event(s, &c, &dup), 0);
+    assert_int_equal(dup, 0);
+    assert_int_equal(store_insert_claim(s, &c, 0, &id), 0);
+    struct store_new_claim same = s_claim("K-3", "24000000002", 20100, STATE_RECEIVED);
+    assert_int_equal(store_find_same_event(s, &same, &dup), 0);
+    assert_int_equal(dup, id);
+    struct store_new_claim other_day = s_claim("K-4", "24000000002", 20101, STATE_RECEIVED);
+    assert_int_equal(store_find_same_event(s, &other_day, &dup), 0);
+    assert_int_equal(dup, 0);
+    /* a JKM death and a JKK death on the same date are the same event */
+    struct store_new_claim jkk_death = s_claim("K-5", "24000000003", 20200, STATE_RECEIVED);
+    jkk_death.has_death_date = 1, jkk_death.death_date = 20205;
+    assert_int_equal(store_insert_claim(s, &jkk_death, 0, &id), 0);
+    struct store_new_claim jkm = s_claim("K-6", "24000000003", 20205, STATE_RECEIVED);
+    jkm.program = PROGRAM_JKM, jkm.has_death_date = 1, jkm.death_date = 20205;
+    assert_int_equal(store_find_same_event(s, &jkm, &dup), 0);
+    assert_int_equal(dup, id);
+    assert_int_equal(store_commit(s), 0);
+    store_close(&s);
+}
+
+static void test_lease_decide_recover(void **st)
+{
+    struct store *s = s_open();
+    struct store_new_claim c = s_claim("K-7", "24000000007", 20300, STATE_RECEIVED);
+    int64_t id, dup, recv;
+    int attempt;
+    uint8_t *blob;
+    size_t len;
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_insert_claim(s, &c, 0, &id), 0);
+    assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv), 0);
+    assert_int_equal(attempt, 1);
+    assert_int_equal(len, 5);
+    assert_int_equal(recv, 1700000000000);
+    free(blob);
+    /* a second lease supersedes the first: the first can no longer record */
+    assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv), 0);
+    assert_int_equal(attempt, 2);
+    free(blob);
+    const uint8_t d[] = {0x18, 0x03};
+    assert_int_equal(store_decide(s, id, 1, STATE_APPROVED, 5, d, sizeof d, 1), 1);
+    assert_int_equal(store_commit(s), 0);
+
+    /* a crash now: recovery puts PROCESSING back to RECEIVED, uncharged */
+    store_close(&s);
+    s = s_open();
+    assert_int_equal(store_recover(s), 1);
+    struct store_claim_row row;
+    assert_int_equal(store_get_by_id(s, id, &row), 0);
+    assert_int_equal(row.state, STATE_RECEIVED);
+    assert_int_equal(row.attempt, 1);
+    store_claim_row_clear(&row);
+    assert_int_equal(store_recover(s), 0);
+
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv), 0);
+    free(blob);
+    assert_int_equal(attempt, 2);
+    assert_int_equal(store_requeue(s, id, attempt, 0, 99), 0); /* uncharged retry */
+    assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv), 0);
+    free(blob);
+    assert_int_equal(attempt, 2);
+    assert_int_equal(store_decide(s, id, attempt, STATE_APPROVED, 42000000, d, sizeof d, 1234), 0);
+    /* decided: no more leases, no second decision */
+    assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv), 1);
+    assert_int_equal(store_decide(s, id, attempt, STATE_REJECTED, 0, d, sizeof d, 1235), 1);
+    assert_int_equal(store_commit(s), 0);
+    store_close(&s);
+
+    s = s_open();
+    assert_int_equal(store_get_by_id(s, id, &row), 0);
+    assert_int_equal(row.state, STATE_APPROVED);
+    assert_int_equal(row.decided_at_ms, 1234);
+    assert_int_equal(row.decision_len, sizeof d);
+    store_claim_row_clear(&row);
+    store_close(&s);
+}
+
+static void test_rollback_and_meta(void **st)
+{
+    struct store *s = s_open();
+    struct store_new_claim c = s_claim("K-8", "24000000008", 20400, STATE_RECEIVED);
+    int64_t id, v = -1;
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_insert_claim(s, &c, 0, &id), 0);
+    assert_int_equal(store_meta_set(s, "registry_gen", 7), 0);
+    store_rollback(s);
+    struct store_claim_row row;
+    assert_int_equal(store_get_by_key(s, "K-8", &row), 1);
+    assert_int_equal(store_meta_get(s, "registry_gen", &v), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_meta_set(s, "registry_gen", 7), 0);
+    assert_int_equal(store_commit(s), 0);
+    assert_int_equal(store_meta_get(s, "registry_gen", &v), 0);
+    assert_int_equal(v, 7);
+    store_close(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_idempotent_insert),
+        cmocka_unit_test(test_same_event),
+        cmocka_unit_test(test_lease_decide_recover),
+        cmocka_unit_test(test_rollback_and_meta),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
