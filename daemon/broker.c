@@ -629,19 +629,9 @@ static void s_on_tick(evutil_socket_t fd, short what, void *arg)
 
 struct broker *broker_new(struct klaimd *k, char *err, size_t errlen)
 {
-    void *sock = zmq_socket(k->zctx, ZMQ_ROUTER);
-    int one = 1, zero = 0;
-    int64_t maxmsg = k->cfg.max_message_bytes * 4;
-    zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(sock, ZMQ_SNDHWM, &zero, sizeof zero);
-    zmq_setsockopt(sock, ZMQ_RCVHWM, &zero, sizeof zero);
-    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    if (zmq_bind(sock, k->cfg.worker_endpoint) != 0) {
-        snprintf(err, errlen, "cannot bind the worker socket %s: %s", k->cfg.worker_endpoint, zmq_strerror(errno));
-        zmq_close(sock);
-        return NULL;
-    }
+    /* Work waits in the store, not in socket queues: no high-water mark. */
+    void *sock = zmq_ev_router_bind(k->zctx, k->cfg.worker_endpoint, 0, k->cfg.max_message_bytes * 4, err, errlen);
+    if (!sock) return NULL;
     struct broker *b = xcalloc(1, sizeof *b);
     b->k = k;
     b->sock = sock;

@@ -61,7 +61,7 @@ void config_defaults(struct config *c)
     snprintf(c->intake_endpoint, sizeof c->intake_endpoint, "tcp://127.0.0.1:7710");
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     c->workers = n > 0 ? (int)(n > 256 ? 256 : n) : 2;
-    c->worker_credits = 2;
+    c->worker_credits = 16;
     c->worker_max_jobs = 0;
     s_default_worker_path(c->worker_path, sizeof c->worker_path);
     c->heartbeat_ms = 1000;

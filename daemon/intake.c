@@ -469,21 +469,11 @@ static void s_on_msg(struct zmq_ev_msg *msg, void *arg)
 
 struct intake *intake_new(struct klaimd *k, char *err, size_t errlen)
 {
-    void *sock = zmq_socket(k->zctx, ZMQ_ROUTER);
-    int one = 1, zero = 0, hwm = 100000;
     /* libzmq drops a peer above ZMQ_MAXMSGSIZE without a word; between
      * max_message_bytes and this we answer TOO_LARGE instead. */
-    int64_t maxmsg = k->cfg.max_message_bytes * 4 + 65536;
-    zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    if (zmq_bind(sock, k->cfg.intake_endpoint) != 0) {
-        snprintf(err, errlen, "cannot bind intake_endpoint %s: %s", k->cfg.intake_endpoint, zmq_strerror(errno));
-        zmq_close(sock);
-        return NULL;
-    }
+    void *sock = zmq_ev_router_bind(k->zctx, k->cfg.intake_endpoint, 100000, k->cfg.max_message_bytes * 4 + 65536,
+                                    err, errlen);
+    if (!sock) return NULL;
     struct intake *in = xcalloc(1, sizeof *in);
     in->k = k;
     in->sock = sock;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,4 +119,25 @@ int zmq_ev_send2(struct zmq_ev *z, const void *rid, size_t rid_len, const void *
     const void *parts[2] = {rid, data};
     size_t lens[2] = {rid_len, len};
     return zmq_ev_send(z, parts, lens, 2);
+}
+
+void *zmq_ev_router_bind(void *ctx, const char *endpoint, int hwm, int64_t max_msg, char *err, size_t errlen)
+{
+    void *sock = zmq_socket(ctx, ZMQ_ROUTER);
+    int one = 1, zero = 0;
+    if (!sock) {
+        snprintf(err, errlen, "cannot create a ROUTER socket: %s", zmq_strerror(errno));
+        return NULL;
+    }
+    zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max_msg, sizeof max_msg);
+    if (zmq_bind(sock, endpoint) != 0) {
+        snprintf(err, errlen, "cannot bind %s: %s", endpoint, zmq_strerror(errno));
+        zmq_close(sock);
+        return NULL;
+    }
+    return sock;
 }
