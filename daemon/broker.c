@@ -19,6 +19,7 @@
 
 #include "batch.h"
 #include "codec.h"
+#include "decide.h"
 #include "intake.h"
 #include "klaimd.h"
 #include "log.h"
@@ -305,13 +306,15 @@ struct lease_op {
     size_t claim_len;
     int64_t duplicate_of;
     int64_t received_at_ms;
+    uint32_t waive;
 };
 
 /* Sends a JOB on a committed lease. A worker that vanished since the
  * reservation leaves the claim PROCESSING in the store; it goes back to the
  * queue and the next lease supersedes this attempt. */
 static void s_send_job(struct broker *b, const struct broker_ticket *t, int64_t claim_id, int attempt,
-                       const uint8_t *claim, size_t claim_len, int64_t duplicate_of, int64_t received_at_ms)
+                       const uint8_t *claim, size_t claim_len, int64_t duplicate_of, int64_t received_at_ms,
+                       uint32_t waive)
 {
     struct worker *w = &b->workers[t->slot];
     if (w->gen != t->gen || w->pid == 0) {
@@ -333,6 +336,10 @@ static void s_send_job(struct broker *b, const struct broker_ticket *t, int64_t 
     job.has_duplicate_of = 1, job.duplicate_of = duplicate_of;
     job.has_registry_generation = 1, job.registry_generation = b->registry_gen;
     job.has_received_at_ms = 1, job.received_at_ms = received_at_ms;
+    char *waived[32];
+    for (int bit = 0; bit < 32 && klaim_waiver_code(bit); bit++)
+        if (waive & (1u << bit)) waived[job.n_waive++] = (char *)klaim_waiver_code(bit);
+    job.waive = waived;
     Klaim__WorkerMsg m = KLAIM__WORKER_MSG__INIT;
     m.has_version = 1, m.version = KLAIM_PROTO_VERSION;
     m.body_case = KLAIM__WORKER_MSG__BODY_JOB;
@@ -350,7 +357,7 @@ static void s_on_leased(void *arg, int committed)
     struct broker *b = op->b;
     if (committed) {
         s_send_job(b, &op->t, op->claim_id, op->attempt, op->claim, op->claim_len, op->duplicate_of,
-                   op->received_at_ms);
+                   op->received_at_ms, op->waive);
     } else {
         broker_ticket_cancel(b, &op->t);
         s_ring_push(b, op->claim_id, 1);
@@ -395,7 +402,7 @@ static int s_reserve_idle(struct broker *b, struct broker_ticket *t)
 void broker_ticket_send(struct broker *b, const struct broker_ticket *t, int64_t claim_id, const uint8_t *claim,
                         size_t claim_len, int64_t duplicate_of, int64_t received_at_ms)
 {
-    s_send_job(b, t, claim_id, 1, claim, claim_len, duplicate_of, received_at_ms);
+    s_send_job(b, t, claim_id, 1, claim, claim_len, duplicate_of, received_at_ms, 0);
 }
 
 void broker_ticket_cancel(struct broker *b, const struct broker_ticket *t)
@@ -438,7 +445,7 @@ void broker_pump(struct broker *b)
         op->t = t;
         op->claim_id = id;
         int rc = store_lease(k->store, id, &op->attempt, &op->claim, &op->claim_len, &op->duplicate_of,
-                             &op->received_at_ms);
+                             &op->received_at_ms, &op->waive);
         if (rc != 0) {
             broker_ticket_cancel(b, &t);
             free(op);

@@ -8,8 +8,9 @@ add_executable(klaimd
   daemon/intake.c
   daemon/broker.c
   daemon/supervisor.c
-  daemon/registry_gen.c)
+  daemon/registry_gen.c
+  daemon/review.c)
 target_include_directories(klaimd PRIVATE ${CMAKE_SOURCE_DIR}/daemon)
-target_link_libraries(klaimd PRIVATE klaim_codec klaim_common
+target_link_libraries(klaimd PRIVATE klaim_codec klaim_rules klaim_common
   PkgConfig::EVENT PkgConfig::ZMQ PkgConfig::SQLITE PkgConfig::JANSSON PkgConfig::INIH PkgConfig::SYSTEMD)
 install(TARGETS klaimd DESTINATION sbin)

@@ -24,6 +24,7 @@
 #include "klaimd.h"
 #include "log.h"
 #include "registry_gen.h"
+#include "review.h"
 #include "store.h"
 #include "supervisor.h"
 #include "xalloc.h"
@@ -31,7 +32,6 @@
 
 #define WAIT_BUCKETS 4096
 #define WAIT_MAX_MS 60000
-#define INTAKE_OWNER_LOCAL "local"
 
 struct waiter {
     struct reply_to to;
@@ -89,29 +89,109 @@ void intake_send_error(struct intake *in, const struct reply_to *to, int code, c
 /* The decision JSON's protobuf twin for one stored claim: the worker's
  * decision when there is one, else just the claim's state. Identity fields
  * come from the row, so a decision blob never needs rewriting. */
-static void s_reply_claim(struct intake *in, const struct reply_to *to, const struct store_claim_row *row)
+/* The review history of a claim, as protobuf, owned by the caller. */
+struct review_set {
+    Klaim__Review *items;
+    Klaim__Review **ptrs;
+    char **strings;
+    size_t n, cap, n_strings;
+};
+
+static char *s_keep(struct review_set *rs, const char *text)
 {
-    Klaim__Decision *stored = NULL;
-    if (row->decision) stored = klaim__decision__unpack(NULL, row->decision_len, row->decision);
-    Klaim__Decision d = KLAIM__DECISION__INIT;
-    if (stored) {
-        d = *stored;
-        d.base = stored->base;
+    rs->strings = xrealloc(rs->strings, (rs->n_strings + 1) * sizeof *rs->strings);
+    return rs->strings[rs->n_strings++] = xstrdup(text ? text : "");
+}
+
+static void s_collect_review(void *arg, const struct store_review *r)
+{
+    struct review_set *rs = arg;
+    if (rs->n == rs->cap) {
+        rs->cap = rs->cap ? 2 * rs->cap : 4;
+        rs->items = xrealloc(rs->items, rs->cap * sizeof *rs->items);
     }
+    Klaim__Review *v = &rs->items[rs->n++];
+    klaim__review__init(v);
+    v->has_action = 1, v->action = (Klaim__ReviewAction)r->action;
+    v->reason_code = s_keep(rs, r->reason_code);
+    v->by = s_keep(rs, r->by);
+    v->client = s_keep(rs, r->client);
+    v->note = s_keep(rs, r->note);
+    v->has_at_ms = 1, v->at_ms = r->at_ms;
+}
+
+static void s_review_set_free(struct review_set *rs)
+{
+    for (size_t i = 0; i < rs->n_strings; i++) free(rs->strings[i]);
+    free(rs->strings);
+    free(rs->items);
+    free(rs->ptrs);
+}
+
+/* Fills d from a stored row: the worker's decision when there is one, else
+ * just the claim's state; identity fields and reviews come from the store,
+ * so a decision blob never needs rewriting. Free *stored and rs after use. */
+static void s_decision_of(struct intake *in, const struct store_claim_row *row, Klaim__Decision *d,
+                          Klaim__Decision **stored, struct review_set *rs, char *id, size_t idlen)
+{
+    *stored = row->decision ? klaim__decision__unpack(NULL, row->decision_len, row->decision) : NULL;
+    klaim__decision__init(d);
+    if (*stored) {
+        *d = **stored;
+        d->n_reviews = 0;
+        d->reviews = NULL;
+    }
+    klaim_id_format(row->id, id, idlen);
+    d->claim_id = id;
+    d->idempotency_key = (char *)row->idem_key;
+    d->has_program = 1, d->program = (Klaim__Program)row->program;
+    d->has_received_at_ms = 1, d->received_at_ms = row->received_at_ms;
+    if (row->decided_at_ms) d->has_decided_at_ms = 1, d->decided_at_ms = row->decided_at_ms;
+    d->has_state = 1;
+    if (!*stored) d->state = (Klaim__State)(row->state == STORE_STATE_DEAD ? STATE_PENDING_REVIEW : row->state);
+    memset(rs, 0, sizeof *rs);
+    if (store_reviews_of(in->k->store, row->id, s_collect_review, rs) == 0 && rs->n > 0) {
+        rs->ptrs = xcalloc(rs->n, sizeof *rs->ptrs);
+        for (size_t i = 0; i < rs->n; i++) rs->ptrs[i] = &rs->items[i];
+        d->n_reviews = rs->n;
+        d->reviews = rs->ptrs;
+    }
+}
+
+struct claim_view {
+    Klaim__Decision d;
+    Klaim__Decision *stored;
+    struct review_set rs;
     char id[32];
-    klaim_id_format(row->id, id, sizeof id);
-    d.claim_id = id;
-    d.idempotency_key = (char *)row->idem_key;
-    d.has_program = 1, d.program = (Klaim__Program)row->program;
-    d.has_received_at_ms = 1, d.received_at_ms = row->received_at_ms;
-    if (row->decided_at_ms) d.has_decided_at_ms = 1, d.decided_at_ms = row->decided_at_ms;
-    d.has_state = 1;
-    if (!stored) d.state = (Klaim__State)(row->state == STORE_STATE_DEAD ? STATE_PENDING_REVIEW : row->state);
+};
+
+struct claim_view *claim_view_new(struct intake *in, const struct store_claim_row *row)
+{
+    struct claim_view *v = xcalloc(1, sizeof *v);
+    s_decision_of(in, row, &v->d, &v->stored, &v->rs, v->id, sizeof v->id);
+    return v;
+}
+
+Klaim__Decision *claim_view_decision(struct claim_view *v) { return &v->d; }
+
+void claim_view_free(struct claim_view **vp)
+{
+    struct claim_view *v = *vp;
+    if (!v) return;
+    if (v->stored) klaim__decision__free_unpacked(v->stored, NULL);
+    s_review_set_free(&v->rs);
+    free(v);
+    *vp = NULL;
+}
+
+void intake_reply_claim(struct intake *in, const struct reply_to *to, const struct store_claim_row *row)
+{
+    struct claim_view *v = claim_view_new(in, row);
     Klaim__Reply r = KLAIM__REPLY__INIT;
     r.body_case = KLAIM__REPLY__BODY_DECISION;
-    r.decision = &d;
+    r.decision = claim_view_decision(v);
     intake_send_reply(in, to, &r);
-    if (stored) klaim__decision__free_unpacked(stored, NULL);
+    claim_view_free(&v);
 }
 
 /* ---------------------------------------------------------------- submit */
@@ -198,7 +278,7 @@ static void s_submit(struct intake *in, const struct reply_to *to, const Klaim__
     struct store_new_claim nc = {
         .idem_key = c.idempotency_key,
         .digest = digest,
-        .owner = INTAKE_OWNER_LOCAL,
+        .owner = KLAIM_CLIENT_LOCAL,
         .program = c.program,
         .kpj = c.kpj,
         .event_date = c.event_date,
@@ -224,7 +304,7 @@ static void s_submit(struct intake *in, const struct reply_to *to, const Klaim__
         if (store_get_by_key(k->store, c.idempotency_key, &row) != 0) goto store_error;
         /* Same key: the first answer only for the same claim from the same
          * owner; anything else learns nothing about the first. */
-        if (memcmp(row.digest, digest, 32) == 0 && strcmp(row.owner, INTAKE_OWNER_LOCAL) == 0) {
+        if (memcmp(row.digest, digest, 32) == 0 && strcmp(row.owner, KLAIM_CLIENT_LOCAL) == 0) {
             op->repeat = 1;
             op->id = row.id;
             op->state = row.state;
@@ -292,7 +372,7 @@ static void s_status_now(struct intake *in, struct status_op *op)
         in->buckets[b] = w;
         in->n_waiters++;
     } else {
-        s_reply_claim(in, &op->to, &row);
+        intake_reply_claim(in, &op->to, &row);
     }
     store_claim_row_clear(&row);
 }
@@ -459,6 +539,12 @@ static void s_on_msg(struct zmq_ev_msg *msg, void *arg)
         break;
     case KLAIM__REQUEST__BODY_REGISTRY_CHUNK:
         registry_gen_chunk(in->k->reg, &to, req->registry_chunk);
+        break;
+    case KLAIM__REQUEST__BODY_REVIEW_LIST:
+        review_list(in->k, &to, req->review_list);
+        break;
+    case KLAIM__REQUEST__BODY_REVIEW:
+        review_resolve(in->k, &to, req->review);
         break;
     default:
         intake_send_error(in, &to, KLAIM__ERROR_CODE__BAD_REQUEST, "", "unknown request type %d", (int)req->body_case);

@@ -17,6 +17,11 @@
 
 struct klaimd;
 struct intake;
+struct store_claim_row;
+
+/* The client name recorded as owner and reviewer while klaimd runs without
+ * CURVE (every client is the local admin then). */
+#define KLAIM_CLIENT_LOCAL "local"
 
 /* Where a reply goes: the client's routing id and its request id. Plain
  * data, so it can be kept while work (a commit, a build) completes. */
@@ -34,6 +39,16 @@ void intake_free(struct intake **in);
 void intake_send_reply(struct intake *in, const struct reply_to *to, Klaim__Reply *r);
 void intake_send_error(struct intake *in, const struct reply_to *to, int code, const char *field, const char *fmt,
                        ...) __attribute__((format(printf, 5, 6)));
+
+/* Replies with a stored claim as a decision (state, items, reviews). */
+void intake_reply_claim(struct intake *in, const struct reply_to *to, const struct store_claim_row *row);
+
+/* A stored claim as a Klaim__Decision, for replies that carry several.
+ * Valid until claim_view_free(). */
+struct claim_view;
+struct claim_view *claim_view_new(struct intake *in, const struct store_claim_row *row);
+Klaim__Decision *claim_view_decision(struct claim_view *v);
+void claim_view_free(struct claim_view **v);
 
 /* A claim's decision committed: answer the clients waiting for it. */
 void intake_on_decided(struct intake *in, int64_t claim_id);

@@ -24,6 +24,7 @@ enum {
     ST_INSERT, ST_BY_KEY, ST_BY_ID, ST_SAME_EVENT,
     ST_LEASE, ST_DECIDE, ST_REQUEUE, ST_REQUEUE_FREE,
     ST_RECOVER, ST_RECEIVED, ST_COUNT, ST_META_GET, ST_META_SET,
+    ST_REVIEW_LIST, ST_REVIEW_APPROVE, ST_REVIEW_REJECT, ST_REVIEW_INSERT, ST_REVIEWS_OF,
     ST__N
 };
 
@@ -44,7 +45,7 @@ static const char *const s_sql[ST__N] = {
         "SELECT min(id) FROM (SELECT id FROM claims WHERE kpj = ?1 AND program = ?2 AND event_date = ?3"
         " UNION ALL SELECT id FROM claims WHERE ?4 IS NOT NULL AND kpj = ?1 AND death_date = ?4)",
     [ST_LEASE] = "UPDATE claims SET state = 2, attempt = attempt + 1 WHERE id = ?1 AND state IN (1, 2)"
-                 " RETURNING attempt, claim, duplicate_of, received_at_ms",
+                 " RETURNING attempt, claim, duplicate_of, received_at_ms, waive",
     [ST_DECIDE] = "UPDATE claims SET state = ?3, total = ?4, decision = ?5, decided_at_ms = ?6"
                   " WHERE id = ?1 AND state = 2 AND attempt = ?2",
     [ST_REQUEUE] = "UPDATE claims SET state = 1, not_before_ms = ?3"
@@ -57,6 +58,15 @@ static const char *const s_sql[ST__N] = {
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [ST_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    [ST_REVIEW_LIST] = "SELECT id FROM claims WHERE state IN (5, 6) AND id > ?1 ORDER BY id LIMIT ?2",
+    [ST_REVIEW_APPROVE] = "UPDATE claims SET state = 1, waive = waive | ?2, attempt = 0, not_before_ms = 0,"
+                          " decision = NULL, decided_at_ms = NULL, total = NULL WHERE id = ?1 AND state IN (5, 6)",
+    [ST_REVIEW_REJECT] = "UPDATE claims SET state = 4, total = 0, decision = ?2, decided_at_ms = ?3"
+                         " WHERE id = ?1 AND state IN (5, 6)",
+    [ST_REVIEW_INSERT] = "INSERT INTO reviews(claim_id, action, reason_code, by, client, note, at_ms)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_REVIEWS_OF] = "SELECT action, reason_code, by, client, note, at_ms FROM reviews WHERE claim_id = ?1"
+                      " ORDER BY id",
 };
 
 /* Migrations by user_version: entry i brings the schema from version i to
@@ -86,6 +96,22 @@ static const char *const s_migrations[] = {
     "CREATE INDEX claims_death ON claims(kpj, death_date) WHERE death_date IS NOT NULL;"
     "CREATE INDEX claims_open ON claims(state, id) WHERE state IN (1, 2);"
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;",
+
+    /* 1 -> 2: the review queue. waive = reasons reviewers accepted (bits of
+     * klaim_waiver_for_code); reviews = who did what, when, why. */
+    "ALTER TABLE claims ADD COLUMN waive INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX claims_review ON claims(id) WHERE state IN (5, 6);"
+    "CREATE TABLE reviews ("
+    "  id INTEGER PRIMARY KEY,"
+    "  claim_id INTEGER NOT NULL REFERENCES claims(id),"
+    "  action INTEGER NOT NULL,"          /* 1 APPROVE, 2 REJECT */
+    "  reason_code TEXT NOT NULL,"
+    "  by TEXT NOT NULL,"
+    "  client TEXT NOT NULL,"
+    "  note TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX reviews_claim ON reviews(claim_id);",
 };
 
 struct store {
@@ -361,7 +387,7 @@ int store_get_by_id(struct store *s, int64_t id, struct store_claim_row *row)
 }
 
 int store_lease(struct store *s, int64_t id, int *attempt, uint8_t **claim, size_t *claim_len,
-                int64_t *duplicate_of, int64_t *received_at_ms)
+                int64_t *duplicate_of, int64_t *received_at_ms, uint32_t *waive)
 {
     sqlite3_stmt *st = s->st[ST_LEASE];
     sqlite3_bind_int64(st, 1, id);
@@ -375,6 +401,7 @@ int store_lease(struct store *s, int64_t id, int *attempt, uint8_t **claim, size
         *claim_len = (size_t)n;
         *duplicate_of = sqlite3_column_int64(st, 2);
         *received_at_ms = sqlite3_column_int64(st, 3);
+        *waive = (uint32_t)sqlite3_column_int64(st, 4);
         if (sqlite3_step(st) != SQLITE_DONE) {
             free(*claim);
             *claim = NULL;
@@ -446,4 +473,69 @@ int store_meta_set(struct store *s, const char *key, int64_t value)
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, value);
     return s_run(s, st);
+}
+
+int store_review_list(struct store *s, int64_t after_id, int limit, int64_t *ids, int *n)
+{
+    sqlite3_stmt *st = s->st[ST_REVIEW_LIST];
+    sqlite3_bind_int64(st, 1, after_id);
+    sqlite3_bind_int(st, 2, limit);
+    int rc;
+    *n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit) ids[(*n)++] = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_review_approve(struct store *s, int64_t id, uint32_t waive)
+{
+    sqlite3_stmt *st = s->st[ST_REVIEW_APPROVE];
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, waive);
+    return s_update(s, st);
+}
+
+int store_review_reject(struct store *s, int64_t id, const uint8_t *decision, size_t decision_len, int64_t at_ms)
+{
+    sqlite3_stmt *st = s->st[ST_REVIEW_REJECT];
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_blob(st, 2, decision, (int)decision_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at_ms);
+    return s_update(s, st);
+}
+
+int store_review_record(struct store *s, const struct store_review *r)
+{
+    sqlite3_stmt *st = s->st[ST_REVIEW_INSERT];
+    sqlite3_bind_int64(st, 1, r->claim_id);
+    sqlite3_bind_int(st, 2, r->action);
+    sqlite3_bind_text(st, 3, r->reason_code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r->by, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, r->client, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->note, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, r->at_ms);
+    return s_run(s, st);
+}
+
+int store_reviews_of(struct store *s, int64_t claim_id, void (*fn)(void *arg, const struct store_review *r), void *arg)
+{
+    sqlite3_stmt *st = s->st[ST_REVIEWS_OF];
+    sqlite3_bind_int64(st, 1, claim_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_review r = {
+            .claim_id = claim_id,
+            .action = sqlite3_column_int(st, 0),
+            .reason_code = (const char *)sqlite3_column_text(st, 1),
+            .by = (const char *)sqlite3_column_text(st, 2),
+            .client = (const char *)sqlite3_column_text(st, 3),
+            .note = (const char *)sqlite3_column_text(st, 4),
+            .at_ms = sqlite3_column_int64(st, 5),
+        };
+        fn(arg, &r);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -1;
 }

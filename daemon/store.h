@@ -94,7 +94,7 @@ int store_get_by_id(struct store *s, int64_t id, struct store_claim_row *row);
  * attempt). Returns 0 with the new attempt and the job's inputs (claim bytes
  * xmalloc'ed), 1 if the claim is decided already, -1 on error. */
 int store_lease(struct store *s, int64_t id, int *attempt, uint8_t **claim, size_t *claim_len,
-                int64_t *duplicate_of, int64_t *received_at_ms);
+                int64_t *duplicate_of, int64_t *received_at_ms, uint32_t *waive);
 
 /* Record a decision for (id, attempt) if that lease is still current.
  * Returns 0 when recorded, 1 when stale (no row changed), -1 on error. */
@@ -112,5 +112,29 @@ int store_count_states(struct store *s, uint64_t counts[7]);
 /* Small integer settings (registry generation and row count). */
 int store_meta_get(struct store *s, const char *key, int64_t *value);
 int store_meta_set(struct store *s, const char *key, int64_t value);
+
+/* ---- review queue (PENDING_REVIEW and DEAD claims) ---- */
+
+struct store_review {
+    int64_t claim_id;
+    int action;                 /* Klaim__ReviewAction */
+    const char *reason_code;
+    const char *by;
+    const char *client;
+    const char *note;
+    int64_t at_ms;
+};
+
+/* Up to limit claim ids awaiting review with id > after_id, ascending. */
+int store_review_list(struct store *s, int64_t after_id, int limit, int64_t *ids, int *n);
+/* Approve: back to RECEIVED with the reason's waiver bit added and the
+ * attempt count reset, to be decided again. 0, 1 if not awaiting review, -1. */
+int store_review_approve(struct store *s, int64_t id, uint32_t waive);
+/* Reject: final REJECTED with the given decision. 0, 1 if not awaiting review, -1. */
+int store_review_reject(struct store *s, int64_t id, const uint8_t *decision, size_t decision_len, int64_t at_ms);
+/* Appends to the review history. 0 or -1. */
+int store_review_record(struct store *s, const struct store_review *r);
+/* Calls fn for each review of a claim, oldest first (strings valid during fn). */
+int store_reviews_of(struct store *s, int64_t claim_id, void (*fn)(void *arg, const struct store_review *r), void *arg);
 
 #endif

@@ -470,5 +470,24 @@ json_t *decision_pb_to_json(const Klaim__Decision *d)
     json_object_set_new(o, "reasons", reasons);
     json_object_set_new(o, "received_at", s_time(d->has_received_at_ms, d->received_at_ms));
     json_object_set_new(o, "decided_at", s_time(d->has_decided_at_ms, d->decided_at_ms));
+    /* Not in interface.md's example: what reviewers did (PROTOCOL.md). */
+    if (d->n_reviews > 0) {
+        json_t *reviews = json_array();
+        for (size_t i = 0; i < d->n_reviews; i++) {
+            const Klaim__Review *v = d->reviews[i];
+            json_t *j = json_object();
+            const char *action = v->action == KLAIM__REVIEW_ACTION__APPROVE  ? "APPROVE"
+                                 : v->action == KLAIM__REVIEW_ACTION__REJECT ? "REJECT"
+                                                                             : NULL;
+            json_object_set_new(j, "action", s_str_or_null(action));
+            json_object_set_new(j, "reason_code", s_jstring(v->reason_code ? v->reason_code : ""));
+            json_object_set_new(j, "by", s_jstring(v->by ? v->by : ""));
+            json_object_set_new(j, "client", s_jstring(v->client ? v->client : ""));
+            json_object_set_new(j, "note", s_jstring(v->note ? v->note : ""));
+            json_object_set_new(j, "at", s_time(v->has_at_ms, v->at_ms));
+            json_array_append_new(reviews, j);
+        }
+        json_object_set_new(o, "reviews", reviews);
+    }
     return o;
 }

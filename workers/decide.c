@@ -17,9 +17,15 @@
 void decide_claim(const struct klaim_claim *c, const struct klaim_member *member, int64_t duplicate_of,
                   struct klaim_decision *out)
 {
+    decide_claim_waived(c, member, duplicate_of, 0, out);
+}
+
+void decide_claim_waived(const struct klaim_claim *c, const struct klaim_member *member, int64_t duplicate_of,
+                         uint32_t waive, struct klaim_decision *out)
+{
     struct klaim_eligibility el;
     memset(out, 0, sizeof *out);
-    if (eligibility_check(c, member, duplicate_of, out, &el)) benefits_compute(c, member, &el, out);
+    if (eligibility_check(c, member, duplicate_of, waive, out, &el)) benefits_compute(c, member, &el, out);
     ASSERT(out->state == STATE_APPROVED || out->state == STATE_REJECTED || out->state == STATE_PENDING_REVIEW);
     ASSERT(out->state == STATE_APPROVED ? out->n_reasons == 0 : (out->n_reasons > 0 && out->total == 0));
 }

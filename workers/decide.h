@@ -18,4 +18,17 @@
 void decide_claim(const struct klaim_claim *c, const struct klaim_member *member, int64_t duplicate_of,
                   struct klaim_decision *out);
 
+/* The same after a review: the PENDING_REVIEW reasons whose bits are in
+ * waive were accepted by a person (klaimctl review approve) and no longer
+ * stop the claim; every other step runs as before. */
+void decide_claim_waived(const struct klaim_claim *c, const struct klaim_member *member, int64_t duplicate_of,
+                         uint32_t waive, struct klaim_decision *out);
+
+/* The waiver bit of a review reason code, or 0 for a code a reviewer cannot
+ * waive: REJECTED reasons, and RULE_UNVERIFIED / NO_BENEFIT_CLAIMED, whose
+ * amounts klaimd cannot compute. */
+uint32_t klaim_waiver_for_code(const char *code);
+/* The code of waiver bit number `bit` (0, 1, ...), or NULL past the last. */
+const char *klaim_waiver_code(int bit);
+
 #endif

@@ -11,6 +11,8 @@
  */
 #include "eligibility.h"
 
+#include "decide.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +50,45 @@ static int s_fail(struct klaim_decision *out, enum klaim_state st)
     out->total = 0;
     out->scholarship_children = 0;
     return 0;
+}
+
+/* After a step failed with PENDING_REVIEW: if a reviewer waived that
+ * reason (klaimctl review approve), forget it and let the next step run,
+ * so a second, different review reason still stops the claim. Returns 1
+ * when waived. */
+static int s_waived(struct klaim_decision *out, uint32_t waive)
+{
+    if (out->state != STATE_PENDING_REVIEW || out->n_reasons == 0) return 0;
+    uint32_t bit = klaim_waiver_for_code(out->reasons[out->n_reasons - 1].code);
+    if (!(bit & waive)) return 0;
+    out->n_reasons--;
+    out->state = STATE_NONE;
+    return 1;
+}
+
+/* A step found a review reason: PENDING_REVIEW, unless a reviewer waived
+ * it. Returns 1 when the claim may go on to the next step. */
+static int s_review(struct klaim_decision *out, uint32_t waive)
+{
+    s_fail(out, STATE_PENDING_REVIEW);
+    return s_waived(out, waive);
+}
+
+/* The review reasons a person may accept, in bit order. Append only: the
+ * bits are stored in klaim.db (claims.waive). */
+static const char *const s_waivable[] = {"INCONSISTENT_DATA", "BPU_ARREARS", "EMPLOYER_ARREARS", "REPORT_LATE",
+                                         "HEIRS_MISSING", "DUPLICATE_CLAIM"};
+
+uint32_t klaim_waiver_for_code(const char *code)
+{
+    for (size_t i = 0; i < sizeof s_waivable / sizeof s_waivable[0]; i++)
+        if (strcmp(code, s_waivable[i]) == 0) return 1u << i;
+    return 0;
+}
+
+const char *klaim_waiver_code(int bit)
+{
+    return bit >= 0 && (size_t)bit < sizeof s_waivable / sizeof s_waivable[0] ? s_waivable[bit] : NULL;
 }
 
 static void s_programs(uint32_t programs, char *buf, size_t size)
@@ -183,7 +224,7 @@ static int s_arrears(const struct klaim_claim *c, const struct klaim_member *m, 
 }
 
 int eligibility_check(const struct klaim_claim *c, const struct klaim_member *m, int64_t duplicate_of,
-                      struct klaim_decision *out, struct klaim_eligibility *el)
+                      uint32_t waive, struct klaim_decision *out, struct klaim_eligibility *el)
 {
     char a[11], b[11];
     memset(el, 0, sizeof *el);
@@ -210,7 +251,7 @@ int eligibility_check(const struct klaim_claim *c, const struct klaim_member *m,
     out->wage_basis = m->wage;
 
     /* 3. consistency */
-    if (!s_consistent(c, m, out)) return s_fail(out, STATE_PENDING_REVIEW);
+    if (!s_consistent(c, m, out) && !s_review(out, waive)) return 0;
 
     /* 4. category */
     if (m->category == CAT_ASN) {
@@ -256,7 +297,7 @@ int eligibility_check(const struct klaim_claim *c, const struct klaim_member *m,
     }
 
     /* 8. arrears */
-    if (!s_arrears(c, m, out, el)) return 0;
+    if (!s_arrears(c, m, out, el) && !s_waived(out, waive)) return 0;
 
     /* 9. late Tahap I report (Permenaker 1/2025) */
     if (c->program == PROGRAM_JKK && c->event_date >= ruleset_ymd_to_kdate(klaim_overlay_pmk1_2025.from)) {
@@ -271,7 +312,7 @@ int eligibility_check(const struct klaim_claim *c, const struct klaim_member *m,
                                 "event %s first reported %s, after the %d x 24 h Tahap I deadline %s (%s): the "
                                 "employer pays first and is reimbursed",
                                 a, r, grace, d, klaim_overlay_pmk1_2025.name);
-            return s_fail(out, STATE_PENDING_REVIEW);
+            if (!s_review(out, waive)) return 0;
         }
     }
 
@@ -280,7 +321,7 @@ int eligibility_check(const struct klaim_claim *c, const struct klaim_member *m,
     if (eligibility_death_claim(c, &death) && c->n_heirs == 0) {
         kdate_format(death, a);
         decision_add_reason(out, "HEIRS_MISSING", "death claim (death on %s) names no heirs; add heirs[]", a);
-        return s_fail(out, STATE_PENDING_REVIEW);
+        if (!s_review(out, waive)) return 0;
     }
 
     /* 11. duplicate, found at intake in commit order */
@@ -291,7 +332,7 @@ int eligibility_check(const struct klaim_claim *c, const struct klaim_member *m,
                             "same event as earlier claim %s (same kpj and program and event date, or the same "
                             "death)",
                             id);
-        return s_fail(out, STATE_PENDING_REVIEW);
+        if (!s_review(out, waive)) return 0;
     }
     return 1;
 }

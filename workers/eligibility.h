@@ -18,13 +18,15 @@ struct klaim_eligibility {
     int32_t contrib_months;          /* masa iur (rules.md §6) */
 };
 
-/* Runs steps 1-11 in order. out must be zeroed by the caller. Returns 1
+/* Runs steps 1-11 in order, skipping the review reasons in `waive` (a
+ * mask of klaim_waiver_for_code() bits; 0 for a first decision). out must
+ * be zeroed by the caller. Returns 1
  * when every step passed (out->rule_set and out->wage_basis are set, el is
  * filled, no state yet); returns 0 when a step failed: out then holds the
  * final REJECTED or PENDING_REVIEW decision with reasons[0] naming that
  * step and the facts behind it. */
 int eligibility_check(const struct klaim_claim *c, const struct klaim_member *m, int64_t duplicate_of,
-                      struct klaim_decision *out, struct klaim_eligibility *el);
+                      uint32_t waive, struct klaim_decision *out, struct klaim_eligibility *el);
 
 /* 1 for a death claim (rules.md §6): JKM, or JKK with outcome.death_date;
  * *death_date gets the date of death. */

@@ -175,8 +175,12 @@ static void s_job(struct s_worker *w, const Klaim__Job *job)
         s_send_result(w, &res);
         return;
     }
+    /* Review reasons a person accepted; an unknown code (a newer klaimd)
+     * waives nothing, so the claim goes back to review rather than pay. */
+    uint32_t waive = 0;
+    for (size_t i = 0; i < job->n_waive; i++) waive |= klaim_waiver_for_code(job->waive[i] ? job->waive[i] : "");
     struct klaim_decision d;
-    decide_claim(&claim, found ? &member : NULL, job->duplicate_of, &d);
+    decide_claim_waived(&claim, found ? &member : NULL, job->duplicate_of, waive, &d);
     ASSERT(d.n_items >= 0 && d.n_items <= KLAIM_MAX_ITEMS);
     ASSERT(d.n_reasons >= 0 && d.n_reasons <= KLAIM_MAX_REASONS);
 

@@ -33,6 +33,7 @@ int ctl_submit(const struct ctl_opts *o, int argc, char **argv);
 int ctl_status(const struct ctl_opts *o, int argc, char **argv);
 int ctl_stats(const struct ctl_opts *o, int argc, char **argv);
 int ctl_registry(const struct ctl_opts *o, int argc, char **argv);
+int ctl_review(const struct ctl_opts *o, int argc, char **argv);
 
 struct ctl_conn;
 /* Connect to o->endpoint; NULL after printing why, *exit_code then holds

@@ -215,6 +215,7 @@ int ctl_exit_for_error(int code)
     case KLAIM__ERROR_CODE__NOT_FOUND:
     case KLAIM__ERROR_CODE__TOO_LARGE:
     case KLAIM__ERROR_CODE__INVALID_REGISTRY:
+    case KLAIM__ERROR_CODE__NOT_REVIEWABLE:
         return 65;
     case KLAIM__ERROR_CODE__UNAVAILABLE:
     case KLAIM__ERROR_CODE__SHUTTING_DOWN:

@@ -38,6 +38,7 @@ static const char s_help[] =
     "  status CLAIM_ID           the decision of one claim (also: status --key KEY)\n"
     "  stats                     queue depth, claims by state, worker pool, feed sequence\n"
     "  registry import FILE.csv  load or update the participant registry\n"
+    "  review list|approve|reject  claims waiting for a person (PENDING_REVIEW)\n"
     "Run `klaimctl VERB --help` for a verb's own flags.\n"
     "\n"
     "global flags (before or after the verb):\n"
@@ -307,6 +308,7 @@ int main(int argc, char **argv)
         {"status", ctl_status},
         {"stats", ctl_stats},
         {"registry", ctl_registry},
+        {"review", ctl_review},
     };
     rc = -1;
     for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++)

@@ -912,6 +912,44 @@ static void test_property(void **state)
     assert_true(approved > 100); /* the generator reaches step 12 */
 }
 
+
+/* A reviewer's approval waives exactly the reasons named, one by one; a
+ * REJECTED reason or an amount klaimd cannot compute is never waivable. */
+static void test_waivers(void **state)
+{
+    (void)state;
+    struct klaim_member m = s_member();
+    struct klaim_claim c = s_jkk("2025-06-02");
+    c.medical = 10;
+    c.reported_date = c.event_date + 3; /* REPORT_LATE */
+    c.n_heirs = 0;
+    struct klaim_decision d;
+    decide_claim_waived(&c, &m, 0, 0, &d);
+    s_refused(&d, STATE_PENDING_REVIEW, "REPORT_LATE");
+    decide_claim_waived(&c, &m, 0, klaim_waiver_for_code("REPORT_LATE"), &d);
+    s_approved(&d, 10);
+    /* waiving another reason changes nothing */
+    decide_claim_waived(&c, &m, 0, klaim_waiver_for_code("BPU_ARREARS"), &d);
+    s_refused(&d, STATE_PENDING_REVIEW, "REPORT_LATE");
+    /* a second review reason (a duplicate) stops it again after the first is waived */
+    decide_claim_waived(&c, &m, 42, klaim_waiver_for_code("REPORT_LATE"), &d);
+    s_refused(&d, STATE_PENDING_REVIEW, "DUPLICATE_CLAIM");
+    decide_claim_waived(&c, &m, 42, klaim_waiver_for_code("REPORT_LATE") | klaim_waiver_for_code("DUPLICATE_CLAIM"), &d);
+    s_approved(&d, 10);
+    assert_int_equal(klaim_waiver_for_code("RULE_UNVERIFIED"), 0);
+    assert_int_equal(klaim_waiver_for_code("NO_BENEFIT_CLAIMED"), 0);
+    assert_int_equal(klaim_waiver_for_code("PARTICIPANT_NOT_FOUND"), 0);
+    assert_int_equal(klaim_waiver_for_code("BPU_INACTIVE"), 0);
+    for (int bit = 0; klaim_waiver_code(bit); bit++)
+        assert_int_equal(klaim_waiver_for_code(klaim_waiver_code(bit)), 1u << bit);
+    /* BPU_INACTIVE (REJECTED) is not skipped by waiving BPU_ARREARS */
+    m.category = CAT_BPU;
+    m.paid_through = M("2025-03");
+    c.reported_date = c.event_date + 1;
+    decide_claim_waived(&c, &m, 0, 0xffffffffu, &d);
+    s_refused(&d, STATE_REJECTED, "BPU_INACTIVE");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -935,6 +973,7 @@ int main(void)
         cmocka_unit_test(test_scholarship),
         cmocka_unit_test(test_same_event),
         cmocka_unit_test(test_property),
+        cmocka_unit_test(test_waivers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,18 +107,20 @@ static void test_lease_decide_recover(void **st)
     struct store *s = s_open();
     struct store_new_claim c = s_claim("K-7", "24000000007", 20300, STATE_RECEIVED);
     int64_t id, dup, recv;
+    uint32_t waive = 99;
     int attempt;
     uint8_t *blob;
     size_t len;
     assert_int_equal(store_begin(s), 0);
     assert_int_equal(store_insert_claim(s, &c, 0, &id), 0);
-    assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv), 0);
+    assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv, &waive), 0);
     assert_int_equal(attempt, 1);
     assert_int_equal(len, 5);
     assert_int_equal(recv, 1700000000000);
+    assert_int_equal(waive, 0);
     free(blob);
     /* a second lease supersedes the first: the first can no longer record */
-    assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv), 0);
+    assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv, &waive), 0);
     assert_int_equal(attempt, 2);
     free(blob);
     const uint8_t d[] = {0x18, 0x03};
@@ -137,16 +139,16 @@ static void test_lease_decide_recover(void **st)
     assert_int_equal(store_recover(s), 0);
 
     assert_int_equal(store_begin(s), 0);
-    assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv), 0);
+    assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv, &waive), 0);
     free(blob);
     assert_int_equal(attempt, 2);
     assert_int_equal(store_requeue(s, id, attempt, 0, 99), 0); /* uncharged retry */
-    assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv), 0);
+    assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv, &waive), 0);
     free(blob);
     assert_int_equal(attempt, 2);
     assert_int_equal(store_decide(s, id, attempt, STATE_APPROVED, 42000000, d, sizeof d, 1234), 0);
     /* decided: no more leases, no second decision */
-    assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv), 1);
+    assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv, &waive), 1);
     assert_int_equal(store_decide(s, id, attempt, STATE_REJECTED, 0, d, sizeof d, 1235), 1);
     assert_int_equal(store_commit(s), 0);
     store_close(&s);
