@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# registry.sh - the participant registry through klaimctl: import, re-import
+# with changes (only differences counted, bad rows reported by line, good rows
+# loaded), a refused file publishes nothing, and decisions use the new data.
+source "$(dirname "$0")/lib.sh"
+CSV="$KLAIM_SHARED_DIR/domain/registry-demo.csv"
+
+start_klaimd --workers 1
+import_demo_registry
+python3 - "$T_DIR/import.json" <<'PY' || fail "first import: $(cat "$T_DIR/import.json")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert (j["generation"], j["inserted"], j["updated"], j["bad"], j["total_rows"]) == (1, 40, 0, 0, 40), j
+PY
+
+# Change one wage (the TPQ teacher of the 70M case: 1,000,000 -> 2,000,000),
+# add one member, and break one row (an impossible date on line 5).
+python3 - "$CSV" >"$T_DIR/v2.csv" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+out = []
+for n, l in enumerate(lines, 1):
+    if l.startswith("24475687858,"):
+        l = l.replace(",BPU,JKK;JKM,1000000,", ",BPU,JKK;JKM,2000000,")
+    if n == 5:
+        f = l.split(","); f[3] = "1961-02-30"; l = ",".join(f)
+    out.append(l)
+out.append("24100000999,3516010101010999,Warsini,1970-01-01,BPU,JKK;JKM,1000000,2024-01-01,,2026-10,Pemkot Mojokerto,Kota Mojokerto")
+print("\n".join(out))
+PY
+ctl registry import "$T_DIR/v2.csv" >"$T_DIR/v2.json" 2>"$T_DIR/v2.err" || fail "re-import: $(cat "$T_DIR/v2.err")"
+python3 - "$T_DIR/v2.json" <<'PY' || fail "re-import counts: $(cat "$T_DIR/v2.json")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["generation"] == 2 and j["inserted"] == 1 and j["updated"] == 1 and j["bad"] == 1, j
+assert j["unchanged"] == 38 and j["total_rows"] == 41, j
+assert j["bad_rows"][0]["line"] == 5 and "birth_date" in j["bad_rows"][0]["reason"], j
+PY
+grep -q "v2.csv:5:" "$T_DIR/v2.err" || fail "bad row not reported on stderr with its line: $(cat "$T_DIR/v2.err")"
+pass "re-import: 1 updated, 1 inserted, bad line 5 reported, good rows loaded"
+
+# The new wage is used: 48 x 2,000,000 = 96M + 10M + 12M.
+python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    c=json.loads(l)
+    if c["name"]=="jkk-death-bpu-1M-70M": print(json.dumps(c["claim"]))' "$KLAIM_SHARED_DIR/domain/cases.jsonl" >"$T_DIR/death.json"
+ctl submit --wait "$T_DIR/death.json" | json_get - 'j["total"]' | grep -qx 118000000 \
+    || fail "decision did not use the re-imported wage"
+pass "decisions use the new generation"
+
+# A file with a wrong header is refused whole: exit 65, generation unchanged.
+sed '1s/kpj,nik/kpj,NIK/' "$CSV" >"$T_DIR/badheader.csv"
+rc=0; ctl registry import "$T_DIR/badheader.csv" >/dev/null 2>"$T_DIR/bh.err" || rc=$?
+[ "$rc" = 65 ] || fail "bad header: exit $rc, expected 65 ($(cat "$T_DIR/bh.err"))"
+grep -q INVALID_REGISTRY "$T_DIR/bh.err" || fail "bad header message: $(cat "$T_DIR/bh.err")"
+[ "$(ctl stats | json_get - 'j["registry"]["generation"]')" = 2 ] || fail "a refused file changed the generation"
+rc=0; ctl registry import "$T_DIR/does-not-exist.csv" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 66 ] || fail "missing file: exit $rc, expected 66"
+pass "refused file publishes nothing"
+stop_klaimd
