@@ -637,7 +637,8 @@ static void s_on_tick(evutil_socket_t fd, short what, void *arg)
 struct broker *broker_new(struct klaimd *k, char *err, size_t errlen)
 {
     /* Work waits in the store, not in socket queues: no high-water mark. */
-    void *sock = zmq_ev_router_bind(k->zctx, k->cfg.worker_endpoint, 0, k->cfg.max_message_bytes * 4, err, errlen);
+    void *sock = zmq_ev_router_bind(k->zctx, k->cfg.worker_endpoint, 0, k->cfg.max_message_bytes * 4, NULL, NULL,
+                                    err, errlen);
     if (!sock) return NULL;
     struct broker *b = xcalloc(1, sizeof *b);
     b->k = k;

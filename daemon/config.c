@@ -2,6 +2,8 @@
  * keys. To add a key: a field in struct config, a default, a row in s_keys. */
 #include "config.h"
 
+#include "clients.h"
+
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -35,6 +37,8 @@ static const struct key s_keys[] = {
     {"drain_timeout_ms", K_INT, F(drain_timeout_ms), 0, 600000},
     {"registry_max_bytes", K_I64, F(registry_max_bytes), 1024, INT64_C(1) << 40},
     {"log_level", K_LEVEL, F(log_level), 0, 0},
+    {"curve_secret_key_file", K_PATH, F(curve_secret_key_file), 0, 0},
+    {"clients_dir", K_PATH, F(clients_dir), 0, 0},
 };
 #undef F
 
@@ -206,7 +210,23 @@ int config_finish(struct config *c, char *err, size_t errlen)
         snprintf(err, errlen, "intake_endpoint = \"%s\": expected tcp://HOST:PORT or ipc://PATH", c->intake_endpoint);
         return -1;
     }
-    if (!s_is_local_endpoint(c->intake_endpoint)) {
+    if (c->curve_secret_key_file[0]) {
+        char why[512];
+        if (clients_read_keyfile(c->curve_secret_key_file, c->curve_public, c->curve_secret, why, sizeof why) != 0) {
+            snprintf(err, errlen, "curve_secret_key_file: %s", why);
+            return -1;
+        }
+        if (!c->clients_dir[0]) {
+            snprintf(err, errlen, "curve_secret_key_file is set but clients_dir is not: name the directory of "
+                                  ".client files (the allow-list)");
+            return -1;
+        }
+    } else if (c->clients_dir[0]) {
+        snprintf(err, errlen, "clients_dir is set but curve_secret_key_file is not: without the server key "
+                              "nobody is authenticated");
+        return -1;
+    }
+    if (!c->curve_secret[0] && !s_is_local_endpoint(c->intake_endpoint)) {
         snprintf(err, errlen,
                  "intake_endpoint = \"%s\": without CURVE keys klaimd only binds loopback addresses "
                  "(tcp://127.0.0.1:PORT) or ipc://",

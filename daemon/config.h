@@ -29,8 +29,12 @@ struct config {
     int drain_timeout_ms;       /* graceful stop: wait for in-flight results */
     int64_t registry_max_bytes; /* largest registry upload */
     enum log_level log_level;
+    char curve_secret_key_file[PATH_MAX]; /* server key pair (klaimctl keygen); "" = no CURVE */
+    char clients_dir[PATH_MAX];           /* one .client file per allowed client */
 
     /* derived by config_finish() */
+    char curve_secret[41];              /* Z85, from curve_secret_key_file */
+    char curve_public[41];
     char run_dir[PATH_MAX];             /* DATA/run, 0700 */
     char registry_dir[PATH_MAX];        /* DATA/registry */
     char db_path[PATH_MAX];             /* DATA/klaim.db */

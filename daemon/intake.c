@@ -28,6 +28,7 @@
 #include "store.h"
 #include "supervisor.h"
 #include "xalloc.h"
+#include "zap.h"
 #include "zmq_ev.h"
 
 #define WAIT_BUCKETS 4096
@@ -278,7 +279,7 @@ static void s_submit(struct intake *in, const struct reply_to *to, const Klaim__
     struct store_new_claim nc = {
         .idem_key = c.idempotency_key,
         .digest = digest,
-        .owner = KLAIM_CLIENT_LOCAL,
+        .owner = to->client,
         .program = c.program,
         .kpj = c.kpj,
         .event_date = c.event_date,
@@ -304,7 +305,7 @@ static void s_submit(struct intake *in, const struct reply_to *to, const Klaim__
         if (store_get_by_key(k->store, c.idempotency_key, &row) != 0) goto store_error;
         /* Same key: the first answer only for the same claim from the same
          * owner; anything else learns nothing about the first. */
-        if (memcmp(row.digest, digest, 32) == 0 && strcmp(row.owner, KLAIM_CLIENT_LOCAL) == 0) {
+        if (memcmp(row.digest, digest, 32) == 0 && strcmp(row.owner, to->client) == 0) {
             op->repeat = 1;
             op->id = row.id;
             op->state = row.state;
@@ -359,6 +360,13 @@ static void s_status_now(struct intake *in, struct status_op *op)
             intake_send_error(in, &op->to, KLAIM__ERROR_CODE__NOT_FOUND, "idempotency_key",
                               "no claim with idempotency key \"%s\"", op->key);
         }
+        return;
+    }
+    if (op->to.role == ROLE_HOSPITAL && strcmp(row.owner, op->to.client) != 0) {
+        /* Another client's claim: answered exactly like a missing one. */
+        store_claim_row_clear(&row);
+        intake_send_error(in, &op->to, KLAIM__ERROR_CODE__NOT_FOUND, op->claim_id ? "claim_id" : "idempotency_key",
+                          "no such claim");
         return;
     }
     int undecided = row.state == STATE_RECEIVED || row.state == STATE_PROCESSING;
@@ -505,6 +513,50 @@ static void s_stats(struct intake *in, const struct reply_to *to)
 
 /* -------------------------------------------------------------- dispatch */
 
+/* Which roles may make which request (interface.md): hospital submits and
+ * reads its own claims, upstream loads the registry, console watches, admin
+ * does everything. */
+static int s_allowed(int role, int body)
+{
+    switch (body) {
+    case KLAIM__REQUEST__BODY_SUBMIT: return role == ROLE_HOSPITAL || role == ROLE_ADMIN;
+    case KLAIM__REQUEST__BODY_STATUS: return role == ROLE_HOSPITAL || role == ROLE_UPSTREAM || role == ROLE_ADMIN;
+    case KLAIM__REQUEST__BODY_STATS: return role == ROLE_CONSOLE || role == ROLE_UPSTREAM || role == ROLE_ADMIN;
+    case KLAIM__REQUEST__BODY_REGISTRY_CHUNK: return role == ROLE_UPSTREAM || role == ROLE_ADMIN;
+    default: return role == ROLE_ADMIN;
+    }
+}
+
+/* Fills the caller's name and role from the message's ZAP User-Id (CURVE),
+ * or the local admin without CURVE. Answers FORBIDDEN and returns 0 when
+ * the role may not make this request, or the key was revoked since. */
+static int s_authorize(struct intake *in, zmq_msg_t *frame, int body, struct reply_to *to)
+{
+    if (!in->k->zap) {
+        snprintf(to->client, sizeof to->client, "%s", KLAIM_CLIENT_LOCAL);
+        to->role = ROLE_ADMIN;
+        return 1;
+    }
+    const char *user = zmq_msg_gets(frame, "User-Id");
+    snprintf(to->client, sizeof to->client, "%s", user ? user : "");
+    to->role = user ? zap_role_of(in->k->zap, user) : ROLE_NONE;
+    if (to->role == ROLE_NONE) {
+        intake_send_error(in, to, KLAIM__ERROR_CODE__FORBIDDEN, "",
+                          "client \"%s\" is no longer in the allow-list (clients_dir)", to->client);
+        return 0;
+    }
+    if (!s_allowed(to->role, body)) {
+        log_info("intake: client \"%s\" (%s) may not make request type %d", to->client, klaim_role_name(to->role),
+                 body);
+        intake_send_error(in, to, KLAIM__ERROR_CODE__FORBIDDEN, "",
+                          "role %s may not do this (hospital: submit and status of its own claims; console: "
+                          "stats and the feed; upstream: registry import, status, stats; admin: everything)",
+                          klaim_role_name(to->role));
+        return 0;
+    }
+    return 1;
+}
+
 static void s_on_msg(struct zmq_ev_msg *msg, void *arg)
 {
     struct intake *in = arg;
@@ -527,6 +579,10 @@ static void s_on_msg(struct zmq_ev_msg *msg, void *arg)
         return;
     }
     to.request_id = req->has_request_id ? req->request_id : 0;
+    if (!s_authorize(in, &msg->frames[1], req->body_case, &to)) {
+        codec_request_free(req);
+        return;
+    }
     switch (req->body_case) {
     case KLAIM__REQUEST__BODY_SUBMIT:
         s_submit(in, &to, req->submit);
@@ -558,7 +614,7 @@ struct intake *intake_new(struct klaimd *k, char *err, size_t errlen)
     /* libzmq drops a peer above ZMQ_MAXMSGSIZE without a word; between
      * max_message_bytes and this we answer TOO_LARGE instead. */
     void *sock = zmq_ev_router_bind(k->zctx, k->cfg.intake_endpoint, 100000, k->cfg.max_message_bytes * 4 + 65536,
-                                    err, errlen);
+                                    k->zap ? k->cfg.curve_secret : NULL, "intake", err, errlen);
     if (!sock) return NULL;
     struct intake *in = xcalloc(1, sizeof *in);
     in->k = k;

@@ -23,12 +23,16 @@ struct store_claim_row;
  * CURVE (every client is the local admin then). */
 #define KLAIM_CLIENT_LOCAL "local"
 
-/* Where a reply goes: the client's routing id and its request id. Plain
- * data, so it can be kept while work (a commit, a build) completes. */
+/* Who asked and where the reply goes: the client's routing id, its request
+ * id, and the authenticated client name and role (KLAIM_CLIENT_LOCAL and
+ * admin without CURVE). Plain data, so it can be kept while work (a commit,
+ * a build) completes. */
 struct reply_to {
     uint8_t rid[256];
     size_t rid_len;
     uint64_t request_id;
+    char client[65];
+    int role;                   /* enum klaim_role */
 };
 
 struct intake *intake_new(struct klaimd *k, char *err, size_t errlen);

@@ -17,6 +17,7 @@ struct intake;
 struct broker;
 struct supervisor;
 struct registry_gen;
+struct zap;
 
 /* libevent priorities (architecture.md §5): timers and signals first,
  * sockets next, the group commit last so it covers everything queued. */
@@ -32,6 +33,7 @@ struct klaimd {
     struct broker *broker;
     struct supervisor *sup;
     struct registry_gen *reg;
+    struct zap *zap;            /* NULL without CURVE: every client is the local admin */
     int64_t started_ms;
     int stopping;               /* SIGTERM seen: draining */
     int exit_code;

@@ -30,6 +30,7 @@
 #include "registry_gen.h"
 #include "store.h"
 #include "supervisor.h"
+#include "zap.h"
 
 #define EX_USAGE 64
 #define EX_UNAVAILABLE 69
@@ -109,35 +110,46 @@ static void s_mkdir(const char *path)
                   strerror(errno));
 }
 
-static void s_parse_args(int argc, char **argv, struct config *c)
+/* Flags named after the config keys they override. */
+static const struct {
+    const char *flag;
+    const char *key;
+} s_flag_keys[] = {
+    {"data-dir", "data_dir"},       {"intake-endpoint", "intake_endpoint"}, {"feed-endpoint", "feed_endpoint"},
+    {"http-listen", "http_listen"}, {"workers", "workers"},                 {"log-level", "log_level"},
+};
+#define N_FLAG_KEYS (sizeof s_flag_keys / sizeof s_flag_keys[0])
+
+struct args {
+    const char *file;                   /* --config, or NULL */
+    const char *values[N_FLAG_KEYS];    /* flag values, NULL when not given */
+};
+
+static void s_parse_args(int argc, char **argv, struct args *a)
 {
-    enum { O_CONFIG = 1000, O_DATA_DIR, O_INTAKE, O_WORKERS, O_LOG_LEVEL, O_HELP, O_VERSION };
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, O_CONFIG},
-        {"data-dir", required_argument, NULL, O_DATA_DIR},
-        {"intake-endpoint", required_argument, NULL, O_INTAKE},
-        {"workers", required_argument, NULL, O_WORKERS},
-        {"log-level", required_argument, NULL, O_LOG_LEVEL},
-        {"help", no_argument, NULL, O_HELP},
-        {"version", no_argument, NULL, O_VERSION},
-        {NULL, 0, NULL, 0},
-    };
-    static const char *const keys[] = {[O_DATA_DIR - O_CONFIG] = "data_dir", [O_INTAKE - O_CONFIG] = "intake_endpoint",
-                                       [O_WORKERS - O_CONFIG] = "workers", [O_LOG_LEVEL - O_CONFIG] = "log_level"};
-    const char *file = NULL;
-    const char *flag_val[8] = {0};
+    enum { O_CONFIG = 1000, O_HELP, O_VERSION, O_KEY };
+    struct option opts[N_FLAG_KEYS + 4];
+    memset(opts, 0, sizeof opts);
+    opts[0] = (struct option){"config", required_argument, NULL, O_CONFIG};
+    opts[1] = (struct option){"help", no_argument, NULL, O_HELP};
+    opts[2] = (struct option){"version", no_argument, NULL, O_VERSION};
+    for (size_t i = 0; i < N_FLAG_KEYS; i++)
+        opts[3 + i] = (struct option){s_flag_keys[i].flag, required_argument, NULL, O_KEY + (int)i};
+    memset(a, 0, sizeof *a);
     int opt;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (opt) {
-        case O_CONFIG: file = optarg; break;
-        case O_DATA_DIR:
-        case O_INTAKE:
-        case O_WORKERS:
-        case O_LOG_LEVEL: flag_val[opt - O_CONFIG] = optarg; break;
-        case O_HELP: s_usage(stdout); exit(0);
-        case O_VERSION: printf("klaimd %s\n", KLAIM_VERSION); exit(0);
-        default:
+        if (opt == O_CONFIG) {
+            a->file = optarg;
+        } else if (opt >= O_KEY && opt < O_KEY + (int)N_FLAG_KEYS) {
+            a->values[opt - O_KEY] = optarg;
+        } else if (opt == O_HELP) {
+            s_usage(stdout);
+            exit(0);
+        } else if (opt == O_VERSION) {
+            printf("klaimd %s\n", KLAIM_VERSION);
+            exit(0);
+        } else {
             fprintf(stderr, "klaimd: unknown or incomplete option \"%s\"; see klaimd --help\n", argv[optind - 1]);
             exit(EX_USAGE);
         }
@@ -146,19 +158,29 @@ static void s_parse_args(int argc, char **argv, struct config *c)
         fprintf(stderr, "klaimd: unexpected argument \"%s\"; see klaimd --help\n", argv[optind]);
         exit(EX_USAGE);
     }
-    char err[1024];
-    if (file && config_load_file(c, file, err, sizeof err) != 0) log_fatal(EX_CONFIG, "%s", err);
-    for (size_t i = 1; i < sizeof flag_val / sizeof flag_val[0]; i++) {
-        if (!flag_val[i] || i >= sizeof keys / sizeof keys[0] || !keys[i]) continue;
-        if (config_set(c, keys[i], flag_val[i], err, sizeof err) != 0) log_fatal(EX_CONFIG, "--%s: %s", opts[i].name, err);
+}
+
+/* Defaults, then the file, then the flags, then the checks. Used at start
+ * (an error is fatal, exit 78) and on SIGHUP (an error keeps the old one). */
+static int s_build_config(const struct args *a, struct config *c, char *err, size_t errlen)
+{
+    config_defaults(c);
+    if (a->file && config_load_file(c, a->file, err, errlen) != 0) return -1;
+    for (size_t i = 0; i < N_FLAG_KEYS; i++) {
+        if (!a->values[i]) continue;
+        char why[512];
+        if (config_set(c, s_flag_keys[i].key, a->values[i], why, sizeof why) != 0) {
+            snprintf(err, errlen, "--%s: %s", s_flag_keys[i].flag, why);
+            return -1;
+        }
     }
-    if (config_finish(c, err, sizeof err) != 0) log_fatal(EX_CONFIG, "%s", err);
-    if (!file) log_warn("no --config file: defaults, no CURVE, loopback only, every client is admin");
+    return config_finish(c, err, errlen);
 }
 
 /* ---------------------------------------------------------------- signals */
 
 static void s_on_stop_signal(evutil_socket_t sig, short what, void *arg);
+static struct args s_args;
 
 struct stopper {
     struct klaimd *k;
@@ -195,6 +217,52 @@ static void s_on_stop_signal(evutil_socket_t sig, short what, void *arg)
     event_add(s_stopper.tick, &tv);
 }
 
+/* SIGHUP: build the new configuration beside the old one; on any error
+ * keep the old and say why. What can change without a restart: the
+ * allow-list (clients_dir) and log_level; endpoints, data_dir, the server
+ * key and the worker pool size need a restart (logged when they differ). */
+static void s_on_reload(evutil_socket_t sig, short what, void *arg)
+{
+    struct klaimd *k = arg;
+    sd_notify(0, "RELOADING=1\nSTATUS=reloading configuration");
+    char err[1024];
+    struct config *next = malloc(sizeof *next);
+    struct clients *list = NULL;
+    if (!next) goto done;
+    if (s_build_config(&s_args, next, err, sizeof err) != 0) {
+        log_error("reload: %s; keeping the running configuration", err);
+        goto done;
+    }
+    if ((next->curve_secret[0] != 0) != (k->zap != NULL) || strcmp(next->curve_secret, k->cfg.curve_secret) != 0 ||
+        strcmp(next->intake_endpoint, k->cfg.intake_endpoint) != 0 || strcmp(next->data_dir, k->cfg.data_dir) != 0 ||
+        next->workers != k->cfg.workers)
+        log_warn("reload: endpoints, data_dir, CURVE keys and workers only change on restart");
+    if (k->zap) {
+        list = clients_load(next->clients_dir, err, sizeof err);
+        if (!list) {
+            log_error("reload: %s; keeping the running allow-list and configuration", err);
+            goto done;
+        }
+        log_info("reload: %zu clients allowed from %s", list->n, next->clients_dir);
+        zap_swap(k->zap, list);
+        snprintf(k->cfg.clients_dir, sizeof k->cfg.clients_dir, "%s", next->clients_dir);
+    }
+    k->cfg.log_level = next->log_level;
+    log_set_level(next->log_level);
+    log_info("reload: done (log_level %s)", log_level_name(next->log_level));
+done:
+    free(next);
+    sd_notify(0, "READY=1\nSTATUS=accepting claims");
+}
+
+/* WATCHDOG=1 from a loop timer, so it proves the loop turns: a hung commit
+ * or a blocked loop stops it and systemd restarts klaimd. Degraded mode (the
+ * store cannot commit) is handled in the loop, so it keeps feeding. */
+static void s_on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+    sd_notify(0, "WATCHDOG=1");
+}
+
 /* READY=1 once the first worker is READY: before that, systemd would
  * route "started" to a daemon that cannot decide anything yet. */
 static void s_on_ready_tick(evutil_socket_t fd, short what, void *arg)
@@ -220,8 +288,11 @@ int main(int argc, char **argv)
     log_init("klaimd");
     struct klaimd k;
     memset(&k, 0, sizeof k);
-    config_defaults(&k.cfg);
-    s_parse_args(argc, argv, &k.cfg);
+    s_parse_args(argc, argv, &s_args);
+    char err[1024];
+    if (s_build_config(&s_args, &k.cfg, err, sizeof err) != 0) log_fatal(EX_CONFIG, "%s", err);
+    if (!k.cfg.curve_secret[0])
+        log_warn("no CURVE keys (curve_secret_key_file): loopback only, every client is admin");
     log_set_level(k.cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
     umask(0077);
@@ -232,7 +303,6 @@ int main(int argc, char **argv)
     s_mkdir(k.cfg.run_dir);
     s_mkdir(k.cfg.registry_dir);
 
-    char err[1024];
     k.store = store_open(k.cfg.db_path, err, sizeof err);
     if (!k.store) log_fatal(EX_UNAVAILABLE, "store %s: %s", k.cfg.db_path, err);
     int64_t recovered = store_recover(k.store);
@@ -253,6 +323,16 @@ int main(int argc, char **argv)
 
     k.batch = batch_new(k.base, k.store, PRIO_COMMIT, k.cfg.batch_max);
     k.reg = registry_gen_new(&k);
+    if (k.cfg.curve_secret[0]) {
+        /* Before any CURVE socket binds: without a ZAP handler libzmq
+         * would accept every key (pitfalls.md). */
+        struct clients *list = clients_load(k.cfg.clients_dir, err, sizeof err);
+        if (!list) log_fatal(EX_CONFIG, "%s", err);
+        size_t n = list->n;
+        k.zap = zap_start(k.zctx, list, err, sizeof err);
+        if (!k.zap) log_fatal(EX_SOFTWARE, "%s", err);
+        log_info("CURVE on: %zu clients allowed from %s", n, k.cfg.clients_dir);
+    }
     k.broker = broker_new(&k, err, sizeof err);
     if (!k.broker) log_fatal(EX_CONFIG, "%s", err);
     k.intake = intake_new(&k, err, sizeof err);
@@ -266,6 +346,18 @@ int main(int argc, char **argv)
     struct event *sig_term = evsignal_new(k.base, SIGTERM, s_on_stop_signal, &k);
     struct event *sig_int = evsignal_new(k.base, SIGINT, s_on_stop_signal, &k);
     struct event *ready_tick = event_new(k.base, -1, EV_PERSIST, s_on_ready_tick, &k);
+    struct event *sig_hup = evsignal_new(k.base, SIGHUP, s_on_reload, &k);
+    event_add(sig_hup, NULL);
+    struct event *watchdog = NULL;
+    uint64_t wd_usec = 0;
+    if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
+        watchdog = event_new(k.base, -1, EV_PERSIST, s_on_watchdog, &k);
+        event_priority_set(watchdog, PRIO_URGENT);
+        uint64_t half = wd_usec / 2;
+        struct timeval tv = {(time_t)(half / 1000000), (suseconds_t)(half % 1000000)};
+        event_add(watchdog, &tv);
+        log_info("systemd watchdog: pinging every %llu ms", (unsigned long long)(half / 1000));
+    }
     event_priority_set(sig_term, PRIO_URGENT);
     event_priority_set(sig_int, PRIO_URGENT);
     event_add(sig_term, NULL);
@@ -284,6 +376,8 @@ int main(int argc, char **argv)
     event_free(sig_term);
     event_free(sig_int);
     event_free(ready_tick);
+    event_free(sig_hup);
+    if (watchdog) event_free(watchdog);
     intake_free(&k.intake);
     broker_free(&k.broker);
     registry_gen_free(&k.reg);
@@ -291,6 +385,7 @@ int main(int argc, char **argv)
     batch_free(&k.batch);
     store_checkpoint(k.store);
     store_close(&k.store);
+    zap_stop(&k.zap);
     zmq_ctx_term(k.zctx);
     event_base_free(k.base);
     close(lock_fd);

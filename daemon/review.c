@@ -225,7 +225,7 @@ void review_resolve(struct klaimd *k, const struct reply_to *to, const Klaim__Re
         free(blob);
     }
     struct store_review rev = {.claim_id = id, .action = action, .reason_code = code, .by = req->by,
-                               .client = KLAIM_CLIENT_LOCAL, .note = req->note ? req->note : "", .at_ms = now};
+                               .client = to->client, .note = req->note ? req->note : "", .at_ms = now};
     if (rc < 0 || (rc == 0 && store_review_record(k->store, &rev) != 0)) {
         free(op);
         intake_send_error(in, to, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed; nothing was recorded");

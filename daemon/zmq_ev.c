@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "xalloc.h"
+#include "zap.h"
 
 struct zmq_ev {
     void *sock;
@@ -121,7 +122,8 @@ int zmq_ev_send2(struct zmq_ev *z, const void *rid, size_t rid_len, const void *
     return zmq_ev_send(z, parts, lens, 2);
 }
 
-void *zmq_ev_router_bind(void *ctx, const char *endpoint, int hwm, int64_t max_msg, char *err, size_t errlen)
+void *zmq_ev_router_bind(void *ctx, const char *endpoint, int hwm, int64_t max_msg, const char *curve_secret,
+                         const char *zap_domain, char *err, size_t errlen)
 {
     void *sock = zmq_socket(ctx, ZMQ_ROUTER);
     int one = 1, zero = 0;
@@ -134,6 +136,11 @@ void *zmq_ev_router_bind(void *ctx, const char *endpoint, int hwm, int64_t max_m
     zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max_msg, sizeof max_msg);
+    if (curve_secret && zap_curve_server(sock, curve_secret, zap_domain) != 0) {
+        snprintf(err, errlen, "cannot make %s a CURVE server: %s", endpoint, zmq_strerror(errno));
+        zmq_close(sock);
+        return NULL;
+    }
     if (zmq_bind(sock, endpoint) != 0) {
         snprintf(err, errlen, "cannot bind %s: %s", endpoint, zmq_strerror(errno));
         zmq_close(sock);

@@ -32,9 +32,11 @@ typedef void (*zmq_ev_msg_fn)(struct zmq_ev_msg *msg, void *arg);
 
 /* A bound ROUTER as klaimd wants every one: ROUTER_MANDATORY (an unknown
  * peer is an error, not a silent drop), LINGER 0, the given high-water
- * marks (0 = none) and ZMQ_MAXMSGSIZE. Returns the socket, or NULL with
- * err naming the endpoint and the reason. */
-void *zmq_ev_router_bind(void *ctx, const char *endpoint, int hwm, int64_t max_msg, char *err, size_t errlen);
+ * marks (0 = none) and ZMQ_MAXMSGSIZE; a CURVE server with ZAP domain
+ * zap_domain when curve_secret (Z85) is given. Returns the socket, or NULL
+ * with err naming the endpoint and the reason. */
+void *zmq_ev_router_bind(void *ctx, const char *endpoint, int hwm, int64_t max_msg, const char *curve_secret,
+                         const char *zap_domain, char *err, size_t errlen);
 
 /* Watches sock (owned by the caller, must outlive the zmq_ev) and calls
  * on_msg for every complete multipart message. priority is the libevent

@@ -9,10 +9,10 @@ if(TARGET klaim_codec)
     daemon/ctl/ctl_submit.c
     daemon/ctl/ctl_status.c
     daemon/ctl/ctl_registry.c
-  daemon/ctl/ctl_review.c
+    daemon/ctl/ctl_review.c
     daemon/ctl/claim_input.c)
   target_include_directories(klaimctl PRIVATE ${CMAKE_SOURCE_DIR}/daemon/ctl)
-  target_link_libraries(klaimctl PRIVATE klaim_codec klaim_common
+  target_link_libraries(klaimctl PRIVATE klaim_codec klaim_clients klaim_common
     PkgConfig::ZMQ PkgConfig::JANSSON PkgConfig::INIH)
 else()
   message(WARNING "klaim_codec is not defined (proto/proto.cmake missing?): klaimctl is not built")

@@ -18,6 +18,7 @@
 #define CTL_EX_NOINPUT 66
 #define CTL_EX_UNAVAILABLE 69
 #define CTL_EX_SOFTWARE 70
+#define CTL_EX_CANTCREAT 73
 #define CTL_EX_TEMPFAIL 75
 #define CTL_EX_NOPERM 77
 #define CTL_EX_CONFIG 78
@@ -27,6 +28,8 @@ struct ctl_opts {
     int timeout_ms;
     int table;          /* --format table */
     int bad_endpoint_exit;  /* 64 for --endpoint, 78 when it came from --config */
+    const char *curve_key;  /* --curve-key: this client's key file (klaimctl keygen) */
+    const char *server_key; /* --server-key: klaimd's public key file */
 };
 
 int ctl_submit(const struct ctl_opts *o, int argc, char **argv);
@@ -34,6 +37,7 @@ int ctl_status(const struct ctl_opts *o, int argc, char **argv);
 int ctl_stats(const struct ctl_opts *o, int argc, char **argv);
 int ctl_registry(const struct ctl_opts *o, int argc, char **argv);
 int ctl_review(const struct ctl_opts *o, int argc, char **argv);
+int ctl_keygen(const struct ctl_opts *o, int argc, char **argv);
 
 struct ctl_conn;
 /* Connect to o->endpoint; NULL after printing why, *exit_code then holds

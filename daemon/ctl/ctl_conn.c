@@ -25,6 +25,7 @@ struct ctl_conn {
     void *sock;
     char *endpoint;
     uint64_t next_id;
+    int curve;
 };
 
 int64_t ctl_now_ms(void)
@@ -34,7 +35,7 @@ int64_t ctl_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-struct ctl_conn *ctl_conn_new(const char *endpoint, char *errbuf, size_t errlen)
+struct ctl_conn *ctl_conn_new(const char *endpoint, const struct ctl_curve *curve, char *errbuf, size_t errlen)
 {
     struct ctl_conn *c = xcalloc(1, sizeof *c);
     c->ctx = zmq_ctx_new();
@@ -59,6 +60,16 @@ struct ctl_conn *ctl_conn_new(const char *endpoint, char *errbuf, size_t errlen)
     zmq_setsockopt(c->sock, ZMQ_SNDHWM, &zero, sizeof zero);
     zmq_setsockopt(c->sock, ZMQ_RCVHWM, &zero, sizeof zero);
     zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    if (curve && (zmq_setsockopt(c->sock, ZMQ_CURVE_SERVERKEY, curve->server_z85, 40) != 0 ||
+                  zmq_setsockopt(c->sock, ZMQ_CURVE_PUBLICKEY, curve->public_z85, 40) != 0 ||
+                  zmq_setsockopt(c->sock, ZMQ_CURVE_SECRETKEY, curve->secret_z85, 40) != 0)) {
+        snprintf(errbuf, errlen, "cannot set the CURVE keys: %s", zmq_strerror(errno));
+        zmq_close(c->sock);
+        zmq_ctx_term(c->ctx);
+        free(c);
+        return NULL;
+    }
+    c->curve = curve != NULL;
     if (zmq_connect(c->sock, endpoint) != 0) {
         snprintf(errbuf, errlen, "endpoint \"%s\": %s; expected e.g. tcp://127.0.0.1:7710 or ipc:///path", endpoint,
                  zmq_strerror(errno));
@@ -182,10 +193,16 @@ enum ctl_recv ctl_conn_call(struct ctl_conn *c, Klaim__Request *req, int timeout
 
 int ctl_conn_no_answer(const struct ctl_conn *c, int waited_ms)
 {
-    fprintf(stderr,
-            "klaimctl: no answer from klaimd at %s after %d ms: is it running? "
-            "(start it with klaimd --data-dir DIR)\n",
-            c->endpoint, waited_ms);
+    if (c->curve)
+        fprintf(stderr,
+                "klaimctl: no answer from klaimd at %s after %d ms: is it running, is --server-key its public "
+                "key, and is this client's public key in its clients_dir?\n",
+                c->endpoint, waited_ms);
+    else
+        fprintf(stderr,
+                "klaimctl: no answer from klaimd at %s after %d ms: is it running? "
+                "(start it with klaimd --data-dir DIR)\n",
+                c->endpoint, waited_ms);
     return 69;
 }
 

@@ -23,7 +23,12 @@ struct ctl_conn;
 /* Connect a DEALER to endpoint (linger 0, no HWM). The connection is
  * lazy: an endpoint nobody listens on shows up later as a receive
  * timeout. NULL when libzmq refuses the endpoint; errbuf says why. */
-struct ctl_conn *ctl_conn_new(const char *endpoint, char *errbuf, size_t errlen);
+/* curve: NULL for a plain connection, else {client public, client secret,
+ * server public} as Z85 strings: the connection is a CURVE client. */
+struct ctl_curve {
+    char public_z85[41], secret_z85[41], server_z85[41];
+};
+struct ctl_conn *ctl_conn_new(const char *endpoint, const struct ctl_curve *curve, char *errbuf, size_t errlen);
 void ctl_conn_destroy(struct ctl_conn **c);
 const char *ctl_conn_endpoint(const struct ctl_conn *c);
 

@@ -18,6 +18,7 @@
 
 #include <ini.h>
 
+#include "clients.h"
 #include "ctl.h"
 #include "ctl_conn.h"
 #include "xalloc.h"
@@ -39,6 +40,7 @@ static const char s_help[] =
     "  stats                     queue depth, claims by state, worker pool, feed sequence\n"
     "  registry import FILE.csv  load or update the participant registry\n"
     "  review list|approve|reject  claims waiting for a person (PENDING_REVIEW)\n"
+    "  keygen PATH               write a CURVE key pair: PATH.key (secret) and PATH.pub\n"
     "Run `klaimctl VERB --help` for a verb's own flags.\n"
     "\n"
     "global flags (before or after the verb):\n"
@@ -47,6 +49,8 @@ static const char s_help[] =
     "  --config FILE       klaimd's INI file; only intake_endpoint (top level or [klaimd]) is read\n"
     "  --timeout MS        how long to wait for any answer from klaimd (default 10000)\n"
     "  --format json|table JSON on stdout (default) or an aligned table for people\n"
+    "  --curve-key FILE    this client's key pair (klaimctl keygen) for a klaimd with CURVE\n"
+    "  --server-key FILE   klaimd's public key file (its keygen .pub); needed with --curve-key\n"
     "  --help, --version\n"
     "\n"
     "exit codes (sysexits.h):\n"
@@ -130,7 +134,23 @@ void ctl_print_json(const json_t *v, int pretty)
 struct ctl_conn *ctl_connect(const struct ctl_opts *o, int *exit_code)
 {
     char err[512];
-    struct ctl_conn *c = ctl_conn_new(o->endpoint, err, sizeof err);
+    struct ctl_curve curve, *cp = NULL;
+    if (!!o->curve_key != !!o->server_key) {
+        fprintf(stderr, "klaimctl: CURVE needs both --curve-key (this client's NAME.key) and --server-key "
+                        "(klaimd's public key file)\n");
+        *exit_code = CTL_EX_USAGE;
+        return NULL;
+    }
+    if (o->curve_key) {
+        if (clients_read_keyfile(o->curve_key, curve.public_z85, curve.secret_z85, err, sizeof err) != 0 ||
+            clients_read_keyfile(o->server_key, curve.server_z85, NULL, err, sizeof err) != 0) {
+            fprintf(stderr, "klaimctl: %s\n", err);
+            *exit_code = CTL_EX_CONFIG;
+            return NULL;
+        }
+        cp = &curve;
+    }
+    struct ctl_conn *c = ctl_conn_new(o->endpoint, cp, err, sizeof err);
     if (!c) {
         fprintf(stderr, "klaimctl: %s\n", err);
         *exit_code = o->bad_endpoint_exit;
@@ -234,7 +254,8 @@ static char *s_config_endpoint(const char *path)
 
 int main(int argc, char **argv)
 {
-    const char *endpoint = NULL, *config = NULL, *timeout = NULL, *format = NULL;
+    const char *endpoint = NULL, *config = NULL, *timeout = NULL, *format = NULL, *curve_key = NULL,
+               *server_key = NULL;
     char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
     int nrest = 0, verb_seen = 0, help = 0, rc;
 
@@ -248,7 +269,9 @@ int main(int argc, char **argv)
         if ((rc = ctl_flag(argc, argv, &i, "--endpoint", 1, &endpoint)) ||
             (rc = ctl_flag(argc, argv, &i, "--config", 1, &config)) ||
             (rc = ctl_flag(argc, argv, &i, "--timeout", 1, &timeout)) ||
-            (rc = ctl_flag(argc, argv, &i, "--format", 1, &format))) {
+            (rc = ctl_flag(argc, argv, &i, "--format", 1, &format)) ||
+            (rc = ctl_flag(argc, argv, &i, "--curve-key", 1, &curve_key)) ||
+            (rc = ctl_flag(argc, argv, &i, "--server-key", 1, &server_key))) {
             if (rc < 0) {
                 rc = CTL_EX_USAGE;
                 goto out;
@@ -296,6 +319,8 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    o.curve_key = curve_key;
+    o.server_key = server_key;
     char *conf_ep = config ? s_config_endpoint(config) : NULL;
     o.endpoint = endpoint ? endpoint : conf_ep ? conf_ep : CTL_DEFAULT_ENDPOINT;
     o.bad_endpoint_exit = !endpoint && conf_ep ? CTL_EX_CONFIG : CTL_EX_USAGE;
@@ -309,6 +334,7 @@ int main(int argc, char **argv)
         {"stats", ctl_stats},
         {"registry", ctl_registry},
         {"review", ctl_review},
+        {"keygen", ctl_keygen},
     };
     rc = -1;
     for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++)
@@ -320,4 +346,36 @@ int main(int argc, char **argv)
 out:
     free(rest);
     return rc;
+}
+
+int ctl_keygen(const struct ctl_opts *o, int argc, char **argv)
+{
+    (void)o;
+    if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+        fputs("usage: klaimctl keygen PATH\n"
+              "\n"
+              "Writes a new CURVE key pair: PATH.key (mode 0600: public and secret key; give it to\n"
+              "klaimd as curve_secret_key_file, or to klaimctl as --curve-key) and PATH.pub (the public\n"
+              "key alone: give it to clients as --server-key, or copy its public = line into a\n"
+              "clients_dir/NAME.client file with name = and role = to allow a client).\n"
+              "Refuses to overwrite existing files. Prints {\"public\",\"key_file\",\"pub_file\"}.\n",
+              stdout);
+        return CTL_EX_OK;
+    }
+    if (argc != 1 || argv[0][0] == '-') return ctl_usage("klaimctl keygen PATH", "keygen: give one PATH");
+    char err[512], pub[41], key_file[4096], pub_file[4096];
+    if (clients_keygen(argv[0], err, sizeof err) != 0) {
+        fprintf(stderr, "klaimctl: keygen: %s\n", err);
+        return CTL_EX_CANTCREAT;
+    }
+    snprintf(key_file, sizeof key_file, "%s.key", argv[0]);
+    snprintf(pub_file, sizeof pub_file, "%s.pub", argv[0]);
+    if (clients_read_keyfile(pub_file, pub, NULL, err, sizeof err) != 0) {
+        fprintf(stderr, "klaimctl: keygen: %s\n", err);
+        return CTL_EX_SOFTWARE;
+    }
+    json_t *j = json_pack("{s:s, s:s, s:s}", "public", pub, "key_file", key_file, "pub_file", pub_file);
+    ctl_print_json(j, 0);
+    json_decref(j);
+    return CTL_EX_OK;
 }

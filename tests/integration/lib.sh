@@ -30,7 +30,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ctl() { "$KLAIMCTL" --endpoint "$T_EP" "$@"; }
+# Extra global flags for klaimctl (e.g. CURVE keys): T_CTL_ARGS=(--curve-key K --server-key S)
+T_CTL_ARGS=()
+ctl() { "$KLAIMCTL" --endpoint "$T_EP" "${T_CTL_ARGS[@]}" "$@"; }
 
 # start_klaimd [extra klaimd flags...]: starts klaimd in the background and
 # waits until it answers stats (10 s at most).
