@@ -29,7 +29,7 @@ while time.time() < end:
         out.write("%d %.3f %s\n" % (pid, time.time(), line))
 PY
 LISTENER=$!
-trap 'kill $LISTENER 2>/dev/null; cleanup' EXIT
+trap 'kill $LISTENER 2>/dev/null || true; cleanup' EXIT
 for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
 
 NOTIFY_SOCKET="$SOCK" WATCHDOG_USEC=400000 start_klaimd --workers 2
