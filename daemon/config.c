@@ -34,6 +34,7 @@ static const struct key s_keys[] = {
     {"max_attempts", K_INT, F(max_attempts), 1, 100},
     {"max_message_bytes", K_I64, F(max_message_bytes), 4096, 64 << 20},
     {"batch_max", K_INT, F(batch_max), 1, 100000},
+    {"client_max_pending", K_INT, F(client_max_pending), 1, 1000000},
     {"drain_timeout_ms", K_INT, F(drain_timeout_ms), 0, 600000},
     {"registry_max_bytes", K_I64, F(registry_max_bytes), 1024, INT64_C(1) << 40},
     {"log_level", K_LEVEL, F(log_level), 0, 0},
@@ -73,6 +74,7 @@ void config_defaults(struct config *c)
     c->max_attempts = 5;
     c->max_message_bytes = 1 << 20;
     c->batch_max = 1000;
+    c->client_max_pending = 2000;
     c->drain_timeout_ms = 5000;
     c->registry_max_bytes = INT64_C(4) << 30;
     c->log_level = LOG_LVL_INFO;

@@ -41,7 +41,16 @@ struct waiter {
     struct waiter *next;
 };
 
+/* Claims of one client waiting for their commit. */
+struct pending {
+    char key[80];               /* client name (CURVE), else its routing id in hex */
+    int n;
+    struct pending *next;
+};
+#define PENDING_BUCKETS 256
+
 struct intake {
+    struct pending *pending[PENDING_BUCKETS];
     struct klaimd *k;
     void *sock;
     struct zmq_ev *zev;
@@ -197,8 +206,47 @@ void intake_reply_claim(struct intake *in, const struct reply_to *to, const stru
 
 /* ---------------------------------------------------------------- submit */
 
+/* The counter of claims a client has waiting for a commit, created on
+ * first use. Keyed by the authenticated name, or by the connection when
+ * every client is the local admin. */
+static struct pending *s_pending(struct intake *in, const struct reply_to *to)
+{
+    char key[80];
+    if (in->k->zap) {
+        snprintf(key, sizeof key, "%s", to->client);
+    } else {
+        size_t n = to->rid_len < 32 ? to->rid_len : 32;
+        for (size_t i = 0; i < n; i++) snprintf(key + 2 * i, 3, "%02x", to->rid[i]);
+        key[2 * n] = '\0';
+    }
+    unsigned h = 5381;
+    for (const char *p = key; *p; p++) h = h * 33 + (unsigned char)*p;
+    struct pending **pp = &in->pending[h % PENDING_BUCKETS];
+    for (; *pp; pp = &(*pp)->next)
+        if (strcmp((*pp)->key, key) == 0) return *pp;
+    struct pending *p = xcalloc(1, sizeof *p);
+    memcpy(p->key, key, sizeof p->key);
+    *pp = p;
+    return p;
+}
+
+static void s_pending_release(struct intake *in, struct pending *p)
+{
+    if (--p->n > 0) return;
+    unsigned h = 5381;
+    for (const char *c = p->key; *c; c++) h = h * 33 + (unsigned char)*c;
+    for (struct pending **pp = &in->pending[h % PENDING_BUCKETS]; *pp; pp = &(*pp)->next) {
+        if (*pp == p) {
+            *pp = p->next;
+            free(p);
+            return;
+        }
+    }
+}
+
 struct submit_op {
     struct intake *in;
+    struct pending *pending;
     struct reply_to to;
     int64_t id;
     int state;
@@ -218,6 +266,7 @@ static void s_on_submit_done(void *arg, int committed)
     struct submit_op *op = arg;
     struct intake *in = op->in;
     struct broker *br = in->k->broker;
+    s_pending_release(in, op->pending);
     if (!committed) {
         if (op->has_ticket) broker_ticket_cancel(br, &op->ticket);
         intake_send_error(in, &op->to, KLAIM__ERROR_CODE__UNAVAILABLE, "",
@@ -267,8 +316,20 @@ static void s_submit(struct intake *in, const struct reply_to *to, const Klaim__
                           "the store cannot commit right now (disk full or I/O error); retry later");
         return;
     }
+    /* One client's flood must not fill every batch: past its share it
+     * waits for its own acks (libzmq already reads clients fairly). */
+    struct pending *pending = s_pending(in, to);
+    if (pending->n >= k->cfg.client_max_pending) {
+        intake_send_error(in, to, KLAIM__ERROR_CODE__BUSY, "",
+                          "%d claims from this client are waiting for their commit (client_max_pending); "
+                          "wait for acks before sending more",
+                          pending->n);
+        return;
+    }
+    pending->n++;
     struct submit_op *op = xcalloc(1, sizeof *op);
     op->in = in;
+    op->pending = pending;
     op->to = *to;
     snprintf(op->key, sizeof op->key, "%s", c.idempotency_key);
     op->claim = claim_canonical_pack(&c, &op->claim_len);
@@ -321,6 +382,7 @@ static void s_submit(struct intake *in, const struct reply_to *to, const Klaim__
     return;
 
 store_error:
+    s_pending_release(in, op->pending);
     if (op->has_ticket) broker_ticket_cancel(k->broker, &op->ticket);
     free(op->claim);
     free(op);
@@ -632,6 +694,13 @@ void intake_free(struct intake **inp)
 {
     struct intake *in = *inp;
     if (!in) return;
+    for (int b = 0; b < PENDING_BUCKETS; b++) {
+        while (in->pending[b]) {
+            struct pending *p = in->pending[b];
+            in->pending[b] = p->next;
+            free(p);
+        }
+    }
     for (int b = 0; b < WAIT_BUCKETS; b++) {
         while (in->buckets[b]) {
             struct waiter *w = in->buckets[b];
