@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang
       libevent-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libsqlite3-dev
-      libjansson-dev libinih-dev libsodium-dev libsystemd-dev libcmocka-dev
+      libjansson-dev libinih-dev libsodium-dev libsystemd-dev libcmocka-dev libseccomp-dev
       sqlite3 python3 procps)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,5 +1,5 @@
 # workers/worker.cmake - the participant registry library and the klaim-worker
-# program (decider + registry builder). Owner: h4.
+# program (decider + registry builder).
 add_library(klaim_registry STATIC
   workers/registry_csv.c
   workers/registry.c
@@ -12,8 +12,10 @@ target_link_libraries(klaim_registry PUBLIC klaim_common PkgConfig::SQLITE PkgCo
 if(TARGET klaim_rules AND TARGET klaim_codec)
   add_executable(klaim-worker
     workers/worker_main.c
-    workers/worker_loop.c)
-  target_link_libraries(klaim-worker PRIVATE klaim_registry klaim_rules klaim_codec PkgConfig::ZMQ)
+    workers/worker_loop.c
+    workers/sandbox.c)
+  target_link_libraries(klaim-worker PRIVATE klaim_registry klaim_rules klaim_codec PkgConfig::ZMQ PkgConfig::SECCOMP)
+  install(TARGETS klaim-worker DESTINATION sbin)
 else()
   message(STATUS "klaim-worker: klaim_rules or klaim_codec missing; only klaim_registry is built")
 endif()

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "build_registry.h"
+#include "sandbox.h"
 #include "log.h"
 #include "worker_loop.h"
 
@@ -243,5 +244,16 @@ int main(int argc, char **argv)
         .crash_kpj = (crash && *crash) ? crash : NULL,
     };
     if (o.crash_kpj) log_warn("test hook KLAIM_WORKER_CRASH_KPJ is set: a claim with that kpj aborts this worker");
+    /* Before the ZeroMQ context: its threads inherit the filter. */
+    char why[256];
+    const char *nosb = getenv("KLAIM_WORKER_NO_SANDBOX");
+    if (nosb && *nosb) {
+        log_warn("KLAIM_WORKER_NO_SANDBOX is set: running without the sandbox (debugging only)");
+    } else if (sandbox_enter(strncmp(endpoint, "tcp://", 6) == 0, why, sizeof why) != 0) {
+        log_error("cannot enter the sandbox: %s (set KLAIM_WORKER_NO_SANDBOX=1 to debug without it)", why);
+        return EX_CONFIG_;
+    }
+    const char *probe = getenv("KLAIM_WORKER_SANDBOX_PROBE");
+    if (probe && *probe) sandbox_probe();
     return worker_run(&o);
 }

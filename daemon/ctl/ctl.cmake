@@ -14,6 +14,7 @@ if(TARGET klaim_codec)
   target_include_directories(klaimctl PRIVATE ${CMAKE_SOURCE_DIR}/daemon/ctl)
   target_link_libraries(klaimctl PRIVATE klaim_codec klaim_clients klaim_common
     PkgConfig::ZMQ PkgConfig::JANSSON PkgConfig::INIH)
+  install(TARGETS klaimctl DESTINATION bin)
 else()
   message(WARNING "klaim_codec is not defined (proto/proto.cmake missing?): klaimctl is not built")
 endif()
