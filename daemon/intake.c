@@ -173,12 +173,15 @@ struct claim_view {
     Klaim__Decision *stored;
     struct review_set rs;
     char id[32];
+    char key[KLAIM_KEY_MAX + 1]; /* the view outlives the row it came from */
 };
 
 struct claim_view *claim_view_new(struct intake *in, const struct store_claim_row *row)
 {
     struct claim_view *v = xcalloc(1, sizeof *v);
     s_decision_of(in, row, &v->d, &v->stored, &v->rs, v->id, sizeof v->id);
+    memcpy(v->key, row->idem_key, sizeof v->key);
+    v->d.idempotency_key = v->key;
     return v;
 }
 
