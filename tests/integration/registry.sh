@@ -58,3 +58,16 @@ rc=0; ctl registry import "$T_DIR/does-not-exist.csv" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 66 ] || fail "missing file: exit $rc, expected 66"
 pass "refused file publishes nothing"
 stop_klaimd
+
+# An upload above registry_max_bytes is refused with a typed TOO_LARGE before
+# anything is built (the same path refuses a 2 GB file with the default cap
+# raised or lowered); the current generation stays.
+printf 'registry_max_bytes = 4096\n' >"$T_DIR/small.conf"
+start_klaimd --config "$T_DIR/small.conf" --workers 1
+rc=0; ctl registry import "$CSV" >/dev/null 2>"$T_DIR/big.err" || rc=$?
+[ "$rc" = 65 ] && grep -q "TOO_LARGE" "$T_DIR/big.err" && grep -q "registry_max_bytes" "$T_DIR/big.err" \
+    || fail "upload above registry_max_bytes: exit $rc ($(cat "$T_DIR/big.err"))"
+[ "$(ctl stats | json_get - 'j["registry"]["generation"]')" = 2 ] || fail "a refused upload changed the generation"
+ls "$T_DATA/registry" | grep -q upload- && fail "the refused upload left its staging file"
+pass "upload above registry_max_bytes: TOO_LARGE, nothing left behind"
+stop_klaimd
