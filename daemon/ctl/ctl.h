@@ -38,6 +38,8 @@ int ctl_stats(const struct ctl_opts *o, int argc, char **argv);
 int ctl_registry(const struct ctl_opts *o, int argc, char **argv);
 int ctl_review(const struct ctl_opts *o, int argc, char **argv);
 int ctl_keygen(const struct ctl_opts *o, int argc, char **argv);
+/* registry generate (no connection needed) */
+int ctl_generate(int argc, char **argv);
 
 struct ctl_conn;
 /* Connect to o->endpoint; NULL after printing why, *exit_code then holds

@@ -39,6 +39,7 @@ static const char s_help[] =
     "  status CLAIM_ID           the decision of one claim (also: status --key KEY)\n"
     "  stats                     queue depth, claims by state, worker pool, feed sequence\n"
     "  registry import FILE.csv  load or update the participant registry\n"
+    "  registry generate --rows N  a synthetic Mojokerto-like registry CSV (tests, benchmarks)\n"
     "  review list|approve|reject  claims waiting for a person (PENDING_REVIEW)\n"
     "  keygen PATH               write a CURVE key pair: PATH.key (secret) and PATH.pub\n"
     "Run `klaimctl VERB --help` for a verb's own flags.\n"

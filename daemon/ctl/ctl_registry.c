@@ -21,7 +21,7 @@
 #include "ctl_conn.h"
 #include "xalloc.h"
 
-#define S_USAGE "klaimctl registry import FILE.csv"
+#define S_USAGE "klaimctl registry import FILE.csv | registry generate --rows N [--seed S] [--out FILE]"
 #define S_CHUNK_BYTES (512u * 1024u)
 #define S_BUILD_TIMEOUT_MS 600000   /* the last chunk's reply waits for the build */
 
@@ -256,9 +256,11 @@ int ctl_registry(const struct ctl_opts *o, int argc, char **argv)
             return CTL_EX_OK;
         }
     if (argc < 1)
-        return ctl_usage(S_USAGE, "registry: which action? the only one is import");
+        return ctl_usage(S_USAGE, "registry: which action? import or generate");
+    if (strcmp(argv[0], "generate") == 0)
+        return ctl_generate(argc - 1, argv + 1);
     if (strcmp(argv[0], "import") != 0)
-        return ctl_usage(S_USAGE, "registry: unknown action \"%s\"; the only one is import", argv[0]);
+        return ctl_usage(S_USAGE, "registry: unknown action \"%s\"; import or generate", argv[0]);
     const char *file = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !file)
