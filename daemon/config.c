@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum kind { K_PATH, K_STR, K_INT, K_I64, K_LEVEL };
+enum kind { K_PATH, K_STR, K_INT, K_I64, K_LEVEL, K_STR0 /* may be empty */ };
 
 struct key {
     const char *name;
@@ -37,9 +37,18 @@ static const struct key s_keys[] = {
     {"client_max_pending", K_INT, F(client_max_pending), 1, 1000000},
     {"drain_timeout_ms", K_INT, F(drain_timeout_ms), 0, 600000},
     {"registry_max_bytes", K_I64, F(registry_max_bytes), 1024, INT64_C(1) << 40},
+    {"registry_max_age_hours", K_INT, F(registry_max_age_hours), 0, 87600},
     {"log_level", K_LEVEL, F(log_level), 0, 0},
     {"curve_secret_key_file", K_PATH, F(curve_secret_key_file), 0, 0},
     {"clients_dir", K_PATH, F(clients_dir), 0, 0},
+    {"feed_endpoint", K_STR, F(feed_endpoint), 0, 0},
+    {"http_listen", K_STR0, F(http_listen), 0, 0},
+    {"http_max_body_bytes", K_I64, F(http_max_body_bytes), 1024, 64 << 20},
+    {"tokens_file", K_PATH, F(tokens_file), 0, 0},
+    {"sla_report_hours", K_INT, F(sla_report_hours), 1, 24 * 365},
+    {"sla_decision_days", K_INT, F(sla_decision_days), 1, 3650},
+    {"sla_ack_minutes", K_INT, F(sla_ack_minutes), 1, 7 * 24 * 60},
+    {"sla_test_unit_ms", K_INT, F(sla_test_unit_ms), 0, 3600 * 1000},
 };
 #undef F
 
@@ -78,6 +87,12 @@ void config_defaults(struct config *c)
     c->drain_timeout_ms = 5000;
     c->registry_max_bytes = INT64_C(4) << 30;
     c->log_level = LOG_LVL_INFO;
+    snprintf(c->feed_endpoint, sizeof c->feed_endpoint, "tcp://127.0.0.1:7711");
+    snprintf(c->http_listen, sizeof c->http_listen, "127.0.0.1:7780");
+    c->http_max_body_bytes = 1 << 20;
+    c->sla_report_hours = 48;
+    c->sla_decision_days = 30;
+    c->sla_ack_minutes = 10;
 }
 
 static int s_parse_i64(const char *v, int64_t min, int64_t max, int64_t *out)
@@ -100,7 +115,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
         switch (k->kind) {
         case K_PATH:
         case K_STR:
-            if (value[0] == '\0' || strlen(value) >= k->size) {
+        case K_STR0:
+            if ((value[0] == '\0' && k->kind != K_STR0) || strlen(value) >= k->size) {
                 snprintf(err, errlen, "%s = \"%s\": expected a non-empty value shorter than %zu bytes", key, value,
                          k->size);
                 return -1;
@@ -178,6 +194,38 @@ static int s_is_local_endpoint(const char *ep)
     return 0;
 }
 
+/* The feed and HTTP keys (issue 5): the same loopback rule as intake, and
+ * an HTTP gateway off loopback needs tokens (evhttp has no TLS: put a
+ * proxy in front; klaimd warns at start). */
+static int s_check_dispatch(const struct config *c, char *err, size_t errlen)
+{
+    if (strncmp(c->feed_endpoint, "tcp://", 6) != 0 && strncmp(c->feed_endpoint, "ipc://", 6) != 0) {
+        snprintf(err, errlen, "feed_endpoint = \"%s\": expected tcp://HOST:PORT or ipc://PATH", c->feed_endpoint);
+        return -1;
+    }
+    if (!c->curve_secret[0] && !s_is_local_endpoint(c->feed_endpoint)) {
+        snprintf(err, errlen, "feed_endpoint = \"%s\": without CURVE keys klaimd only binds loopback addresses "
+                              "(tcp://127.0.0.1:PORT) or ipc://", c->feed_endpoint);
+        return -1;
+    }
+    if (c->http_listen[0]) {
+        const char *colon = strrchr(c->http_listen, ':');
+        if (!colon || colon == c->http_listen || atoi(colon + 1) <= 0 || atoi(colon + 1) > 65535) {
+            snprintf(err, errlen, "http_listen = \"%s\": expected HOST:PORT (e.g. 127.0.0.1:7780), or empty for none",
+                     c->http_listen);
+            return -1;
+        }
+        int local = strncmp(c->http_listen, "127.", 4) == 0 || strncmp(c->http_listen, "localhost:", 10) == 0 ||
+                    strncmp(c->http_listen, "[::1]:", 6) == 0;
+        if (!local && !c->tokens_file[0]) {
+            snprintf(err, errlen, "http_listen = \"%s\": without tokens_file klaimd only listens on loopback "
+                                  "(every HTTP client would be admin)", c->http_listen);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int config_finish(struct config *c, char *err, size_t errlen)
 {
     if (c->data_dir[0] != '/') {
@@ -235,6 +283,7 @@ int config_finish(struct config *c, char *err, size_t errlen)
                  c->intake_endpoint);
         return -1;
     }
+    if (s_check_dispatch(c, err, errlen) != 0) return -1;
     if (access(c->worker_path, X_OK) != 0) {
         snprintf(err, errlen, "worker_path = \"%s\": not an executable file (%s)", c->worker_path, strerror(errno));
         return -1;

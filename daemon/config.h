@@ -29,9 +29,19 @@ struct config {
     int client_max_pending;     /* claims one client may have waiting for a commit */
     int drain_timeout_ms;       /* graceful stop: wait for in-flight results */
     int64_t registry_max_bytes; /* largest registry upload */
+    int registry_max_age_hours; /* older registry: decisions are provisional; 0 = never */
     enum log_level log_level;
     char curve_secret_key_file[PATH_MAX]; /* server key pair (klaimctl keygen); "" = no CURVE */
     char clients_dir[PATH_MAX];           /* one .client file per allowed client */
+    /* dispatch feed, HTTP gateway, SLA clocks (issue 5) */
+    char feed_endpoint[256];              /* PUB; loopback-only without CURVE */
+    char http_listen[256];                /* HOST:PORT; "" = no HTTP gateway */
+    int64_t http_max_body_bytes;          /* larger request bodies get 413 */
+    char tokens_file[PATH_MAX];           /* bearer tokens; "" = every HTTP client is admin (loopback) */
+    int sla_report_hours;                 /* accident (end of its day) -> first report */
+    int sla_decision_days;                /* first report -> final decision */
+    int sla_ack_minutes;                  /* case opened -> acknowledged */
+    int sla_test_unit_ms;                 /* tests only: > 0 makes each SLA hour/day/minute this long */
 
     /* derived by config_finish() */
     char curve_secret[41];              /* Z85, from curve_secret_key_file */

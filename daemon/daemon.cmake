@@ -15,9 +15,30 @@ add_executable(klaimd
   daemon/supervisor.c
   daemon/registry_gen.c
   daemon/review.c
-  daemon/zap.c)
+  daemon/zap.c
+  daemon/upstream.c
+  daemon/store_dispatch.c
+  daemon/feed.c
+  daemon/cases.c
+  daemon/sla.c
+  daemon/sla_heap.c
+  daemon/http.c
+  daemon/http_tokens.c
+  daemon/metrics.c
+  ${CMAKE_BINARY_DIR}/gen/console_assets.c)
 target_include_directories(klaimd PRIVATE ${CMAKE_SOURCE_DIR}/daemon)
 target_link_libraries(klaimd PRIVATE klaim_clients)
 target_link_libraries(klaimd PRIVATE klaim_codec klaim_rules klaim_common
   PkgConfig::EVENT PkgConfig::ZMQ PkgConfig::SQLITE PkgConfig::JANSSON PkgConfig::INIH PkgConfig::SYSTEMD)
+target_link_libraries(klaimd PRIVATE PkgConfig::SODIUM)
 install(TARGETS klaimd DESTINATION sbin)
+
+# The web console (issue 5), embedded at build time: no node, no CDN.
+set(KLAIM_CONSOLE_FILES daemon/console/index.html daemon/console/app.js daemon/console/style.css)
+add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/gen/console_assets.c
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/gen
+  COMMAND ${CMAKE_COMMAND} -DSRC=${CMAKE_SOURCE_DIR}/daemon/console -DOUT=${CMAKE_BINARY_DIR}/gen/console_assets.c
+          -P ${CMAKE_SOURCE_DIR}/daemon/console/embed.cmake
+  DEPENDS ${KLAIM_CONSOLE_FILES} daemon/console/embed.cmake
+  COMMENT "Embedding the web console"
+  VERBATIM)

@@ -11,6 +11,7 @@
 #include "intake.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <event2/event.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,11 +21,14 @@
 
 #include "batch.h"
 #include "broker.h"
+#include "cases.h"
 #include "codec.h"
+#include "feed.h"
 #include "klaimd.h"
 #include "log.h"
 #include "registry_gen.h"
 #include "review.h"
+#include "upstream.h"
 #include "store.h"
 #include "supervisor.h"
 #include "xalloc.h"
@@ -157,6 +161,7 @@ static void s_decision_of(struct intake *in, const struct store_claim_row *row, 
     d->has_program = 1, d->program = (Klaim__Program)row->program;
     d->has_received_at_ms = 1, d->received_at_ms = row->received_at_ms;
     if (row->decided_at_ms) d->has_decided_at_ms = 1, d->decided_at_ms = row->decided_at_ms;
+    if (row->provisional) d->has_provisional = 1, d->provisional = 1;
     d->has_state = 1;
     if (!*stored) d->state = (Klaim__State)(row->state == STORE_STATE_DEAD ? STATE_PENDING_REVIEW : row->state);
     memset(rs, 0, sizeof *rs);
@@ -212,16 +217,21 @@ void intake_reply_claim(struct intake *in, const struct reply_to *to, const stru
 /* The counter of claims a client has waiting for a commit, created on
  * first use. Keyed by the authenticated name, or by the connection when
  * every client is the local admin. */
-static struct pending *s_pending(struct intake *in, const struct reply_to *to)
+static void s_pending_key(struct intake *in, const struct reply_to *to, char key[80])
 {
-    char key[80];
     if (in->k->zap) {
-        snprintf(key, sizeof key, "%s", to->client);
+        snprintf(key, 80, "%s", to->client);
     } else {
         size_t n = to->rid_len < 32 ? to->rid_len : 32;
         for (size_t i = 0; i < n; i++) snprintf(key + 2 * i, 3, "%02x", to->rid[i]);
         key[2 * n] = '\0';
     }
+}
+
+static struct pending *s_pending(struct intake *in, const char *pending_key)
+{
+    char key[80];
+    snprintf(key, sizeof key, "%s", pending_key);
     unsigned h = 5381;
     for (const char *p = key; *p; p++) h = h * 33 + (unsigned char)*p;
     struct pending **pp = &in->pending[h % PENDING_BUCKETS];
@@ -250,7 +260,8 @@ static void s_pending_release(struct intake *in, struct pending *p)
 struct submit_op {
     struct intake *in;
     struct pending *pending;
-    struct reply_to to;
+    intake_done_fn done;
+    void *done_arg;
     int64_t id;
     int state;
     int repeat;                 /* key seen before with the same claim */
@@ -264,6 +275,34 @@ struct submit_op {
     char key[KLAIM_KEY_MAX + 1];
 };
 
+/* The claim's first audit entry, in the transaction that stores it. */
+static int s_audit_received(struct klaimd *k, const struct klaim_claim *c, int64_t id, const char *owner,
+                            int64_t at_ms)
+{
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "idempotency_key", c->idempotency_key, "program",
+                          klaim_program_name(c->program), "kpj", c->kpj, "event_type",
+                          klaim_event_type_name(c->event_type));
+    char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    int rc = store_audit(k->store, at_ms, id, owner, "CLAIM_RECEIVED", detail ? detail : "{}");
+    free(detail);
+    return rc;
+}
+
+/* Refusals before anything was written: done() runs at once. */
+static void s_refuse(intake_done_fn done, void *arg, int code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void s_refuse(intake_done_fn done, void *arg, int code, const char *field, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct intake_result r = {.code = code, .field = field ? field : "", .message = msg};
+    done(arg, &r);
+}
+
 static void s_on_submit_done(void *arg, int committed)
 {
     struct submit_op *op = arg;
@@ -272,25 +311,19 @@ static void s_on_submit_done(void *arg, int committed)
     s_pending_release(in, op->pending);
     if (!committed) {
         if (op->has_ticket) broker_ticket_cancel(br, &op->ticket);
-        intake_send_error(in, &op->to, KLAIM__ERROR_CODE__UNAVAILABLE, "",
-                          "the store could not commit; nothing was recorded; retry later with the same "
-                          "idempotency key");
+        s_refuse(op->done, op->done_arg, KLAIM__ERROR_CODE__UNAVAILABLE, "",
+                 "the store could not commit; nothing was recorded; retry later with the same idempotency key");
     } else if (op->conflict) {
-        intake_send_error(in, &op->to, KLAIM__ERROR_CODE__IDEMPOTENCY_CONFLICT, "idempotency_key",
-                          "idempotency key \"%s\" was already used for a different claim; use a new key", op->key);
+        s_refuse(op->done, op->done_arg, KLAIM__ERROR_CODE__IDEMPOTENCY_CONFLICT, "idempotency_key",
+                 "idempotency key \"%s\" was already used for a different claim; use a new key", op->key);
     } else {
-        char id[32];
-        klaim_id_format(op->id, id, sizeof id);
-        Klaim__SubmitAck ack = KLAIM__SUBMIT_ACK__INIT;
-        ack.claim_id = id;
-        ack.idempotency_key = op->key;
-        ack.has_state = 1;
-        ack.state = (Klaim__State)(op->state == STORE_STATE_DEAD ? STATE_PENDING_REVIEW : op->state);
-        ack.has_duplicate = 1, ack.duplicate = op->repeat;
-        Klaim__Reply r = KLAIM__REPLY__INIT;
-        r.body_case = KLAIM__REPLY__BODY_ACK;
-        r.ack = &ack;
-        intake_send_reply(in, &op->to, &r);
+        struct intake_result r = {
+            .claim_id = op->id,
+            .idempotency_key = op->key,
+            .state = op->state == STORE_STATE_DEAD ? STATE_PENDING_REVIEW : op->state,
+            .duplicate = op->repeat,
+        };
+        op->done(op->done_arg, &r);
         if (!op->repeat) {
             if (op->has_ticket) broker_ticket_send(br, &op->ticket, op->id, op->claim, op->claim_len, op->duplicate_of,
                                    op->received_at_ms);
@@ -301,39 +334,76 @@ static void s_on_submit_done(void *arg, int committed)
     free(op);
 }
 
+/* The ZeroMQ front end of intake_submit(): the result becomes the Reply. */
+static void s_on_zmq_submit(void *arg, const struct intake_result *res)
+{
+    struct reply_to *to = arg;
+    struct intake *in = *(struct intake **)(to + 1);
+    if (res->code) {
+        intake_send_error(in, to, res->code, res->field, "%s", res->message);
+    } else {
+        char id[32];
+        klaim_id_format(res->claim_id, id, sizeof id);
+        Klaim__SubmitAck ack = KLAIM__SUBMIT_ACK__INIT;
+        ack.claim_id = id;
+        ack.idempotency_key = (char *)res->idempotency_key;
+        ack.has_state = 1;
+        ack.state = (Klaim__State)res->state;
+        ack.has_duplicate = 1, ack.duplicate = res->duplicate;
+        Klaim__Reply r = KLAIM__REPLY__INIT;
+        r.body_case = KLAIM__REPLY__BODY_ACK;
+        r.ack = &ack;
+        intake_send_reply(in, to, &r);
+    }
+    free(to);
+}
+
 static void s_submit(struct intake *in, const struct reply_to *to, const Klaim__Claim *pb)
+{
+    /* The reply address, followed by the intake it goes through. */
+    struct reply_to *copy = xmalloc(sizeof *copy + sizeof in);
+    *copy = *to;
+    memcpy(copy + 1, &in, sizeof in);
+    char key[80];
+    s_pending_key(in, to, key);
+    intake_submit(in, pb, to->client, key, s_on_zmq_submit, copy);
+}
+
+void intake_submit(struct intake *in, const Klaim__Claim *pb, const char *owner, const char *pending_key,
+                   intake_done_fn done, void *arg)
 {
     struct klaimd *k = in->k;
     struct klaim_claim c;
     struct klaim_err err;
     if (validate_claim(pb, kdate_today_wib(), &c, &err) != 0) {
-        intake_send_error(in, to, err.code, err.field, "%s", err.message);
+        s_refuse(done, arg, err.code, err.field, "%s", err.message);
         return;
     }
     if (k->stopping || in->stopped) {
-        intake_send_error(in, to, KLAIM__ERROR_CODE__SHUTTING_DOWN, "", "klaimd is stopping; retry after it restarts");
+        s_refuse(done, arg, KLAIM__ERROR_CODE__SHUTTING_DOWN, "", "klaimd is stopping; retry after it restarts");
         return;
     }
     if (batch_open(k->batch) != 0) {
-        intake_send_error(in, to, KLAIM__ERROR_CODE__UNAVAILABLE, "",
-                          "the store cannot commit right now (disk full or I/O error); retry later");
+        s_refuse(done, arg, KLAIM__ERROR_CODE__UNAVAILABLE, "",
+                 "the store cannot commit right now (disk full or I/O error); retry later");
         return;
     }
     /* One client's flood must not fill every batch: past its share it
      * waits for its own acks (libzmq already reads clients fairly). */
-    struct pending *pending = s_pending(in, to);
+    struct pending *pending = s_pending(in, pending_key);
     if (pending->n >= k->cfg.client_max_pending) {
-        intake_send_error(in, to, KLAIM__ERROR_CODE__BUSY, "",
-                          "%d claims from this client are waiting for their commit (client_max_pending); "
-                          "wait for acks before sending more",
-                          pending->n);
+        s_refuse(done, arg, KLAIM__ERROR_CODE__BUSY, "",
+                 "%d claims from this client are waiting for their commit (client_max_pending); "
+                 "wait for acks before sending more",
+                 pending->n);
         return;
     }
     pending->n++;
     struct submit_op *op = xcalloc(1, sizeof *op);
     op->in = in;
     op->pending = pending;
-    op->to = *to;
+    op->done = done;
+    op->done_arg = arg;
     snprintf(op->key, sizeof op->key, "%s", c.idempotency_key);
     op->claim = claim_canonical_pack(&c, &op->claim_len);
     op->received_at_ms = klaimd_now_ms();
@@ -343,7 +413,7 @@ static void s_submit(struct intake *in, const struct reply_to *to, const Klaim__
     struct store_new_claim nc = {
         .idem_key = c.idempotency_key,
         .digest = digest,
-        .owner = to->client,
+        .owner = owner,
         .program = c.program,
         .kpj = c.kpj,
         .event_date = c.event_date,
@@ -362,6 +432,8 @@ static void s_submit(struct intake *in, const struct reply_to *to, const Klaim__
     if (rc == 0) {
         op->state = nc.state;
         op->duplicate_of = dup;
+        if (cases_on_claim_received(k->cases, &c, op->id, op->received_at_ms) != 0) goto store_error;
+        if (s_audit_received(k, &c, op->id, owner, op->received_at_ms) != 0) goto store_error;
     } else {
         if (op->has_ticket) broker_ticket_cancel(k->broker, &op->ticket);
         op->has_ticket = 0;
@@ -369,7 +441,7 @@ static void s_submit(struct intake *in, const struct reply_to *to, const Klaim__
         if (store_get_by_key(k->store, c.idempotency_key, &row) != 0) goto store_error;
         /* Same key: the first answer only for the same claim from the same
          * owner; anything else learns nothing about the first. */
-        if (memcmp(row.digest, digest, 32) == 0 && strcmp(row.owner, to->client) == 0) {
+        if (memcmp(row.digest, digest, 32) == 0 && strcmp(row.owner, owner) == 0) {
             op->repeat = 1;
             op->id = row.id;
             op->state = row.state;
@@ -389,7 +461,7 @@ store_error:
     if (op->has_ticket) broker_ticket_cancel(k->broker, &op->ticket);
     free(op->claim);
     free(op);
-    intake_send_error(in, to, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed; nothing was recorded; retry later");
+    s_refuse(done, arg, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed; nothing was recorded; retry later");
     batch_fail(k->batch);
 }
 
@@ -566,7 +638,7 @@ static void s_stats(struct intake *in, const struct reply_to *to)
     SET(max_batch, cs.max_batch);
     SET(registry_generation, registry_gen_current(k->reg));
     SET(registry_rows, registry_gen_rows(k->reg));
-    SET(feed_seq, 0);
+    SET(feed_seq, feed_head(k->feed));
     SET(uptime_s, (uint64_t)((klaimd_now_ms() - k->started_ms) / 1000));
     SET(stale_results, bs.stale_results);
 #undef SET
@@ -587,7 +659,12 @@ static int s_allowed(int role, int body)
     case KLAIM__REQUEST__BODY_SUBMIT: return role == ROLE_HOSPITAL || role == ROLE_ADMIN;
     case KLAIM__REQUEST__BODY_STATUS: return role == ROLE_HOSPITAL || role == ROLE_UPSTREAM || role == ROLE_ADMIN;
     case KLAIM__REQUEST__BODY_STATS: return role == ROLE_CONSOLE || role == ROLE_UPSTREAM || role == ROLE_ADMIN;
-    case KLAIM__REQUEST__BODY_REGISTRY_CHUNK: return role == ROLE_UPSTREAM || role == ROLE_ADMIN;
+    case KLAIM__REQUEST__BODY_REGISTRY_CHUNK:
+    case KLAIM__REQUEST__BODY_EXPORT:
+    case KLAIM__REQUEST__BODY_AUDIT: return role == ROLE_UPSTREAM || role == ROLE_ADMIN;
+    case KLAIM__REQUEST__BODY_REPORT: return role == ROLE_UPSTREAM || role == ROLE_CONSOLE || role == ROLE_ADMIN;
+    case KLAIM__REQUEST__BODY_FEED_REPLAY:
+    case KLAIM__REQUEST__BODY_DISPATCH_ACTION: return role == ROLE_CONSOLE || role == ROLE_ADMIN;
     default: return role == ROLE_ADMIN;
     }
 }
@@ -615,7 +692,8 @@ static int s_authorize(struct intake *in, zmq_msg_t *frame, int body, struct rep
                  body);
         intake_send_error(in, to, KLAIM__ERROR_CODE__FORBIDDEN, "",
                           "role %s may not do this (hospital: submit and status of its own claims; console: "
-                          "stats and the feed; upstream: registry import, status, stats; admin: everything)",
+                          "stats, reports and the feed; upstream: registry import, export, audit, reports, "
+                          "status, stats; admin: everything)",
                           klaim_role_name(to->role));
         return 0;
     }
@@ -666,6 +744,21 @@ static void s_on_msg(struct zmq_ev_msg *msg, void *arg)
         break;
     case KLAIM__REQUEST__BODY_REVIEW:
         review_resolve(in->k, &to, req->review);
+        break;
+    case KLAIM__REQUEST__BODY_AUDIT:
+        upstream_audit(in->k, &to, req->audit);
+        break;
+    case KLAIM__REQUEST__BODY_EXPORT:
+        upstream_export(in->k, &to, req->export);
+        break;
+    case KLAIM__REQUEST__BODY_REPORT:
+        upstream_report(in->k, &to, req->report);
+        break;
+    case KLAIM__REQUEST__BODY_FEED_REPLAY:
+        feed_replay(in->k->feed, &to, req->feed_replay);
+        break;
+    case KLAIM__REQUEST__BODY_DISPATCH_ACTION:
+        cases_action(in->k->cases, &to, req->dispatch_action);
         break;
     default:
         intake_send_error(in, &to, KLAIM__ERROR_CODE__BAD_REQUEST, "", "unknown request type %d", (int)req->body_case);

@@ -54,6 +54,28 @@ struct claim_view *claim_view_new(struct intake *in, const struct store_claim_ro
 Klaim__Decision *claim_view_decision(struct claim_view *v);
 void claim_view_free(struct claim_view **v);
 
+/* The outcome of one submit, for whichever front end asked (ZeroMQ, HTTP).
+ * code 0: stored (or a repeat of the same claim: duplicate=1); else a
+ * Klaim__ErrorCode with field and message. Strings valid during done(). */
+struct intake_result {
+    int code;
+    const char *field;
+    const char *message;
+    int64_t claim_id;
+    const char *idempotency_key;
+    int state;                  /* contract state (DEAD shows as PENDING_REVIEW) */
+    int duplicate;
+};
+typedef void (*intake_done_fn)(void *arg, const struct intake_result *r);
+
+/* The one submit path (validate, idempotency, insert, dispatch case, feed
+ * event, commit): done(arg, result) runs exactly once, after the COMMIT for
+ * a stored claim, or before this returns for a refused one. owner is the
+ * authenticated client name; pending_key names the client for the
+ * client_max_pending limit. */
+void intake_submit(struct intake *in, const Klaim__Claim *pb, const char *owner, const char *pending_key,
+                   intake_done_fn done, void *arg);
+
 /* A claim's decision committed: answer the clients waiting for it. */
 void intake_on_decided(struct intake *in, int64_t claim_id);
 /* Graceful stop: refuse new claims with SHUTTING_DOWN, still answer reads. */

@@ -18,6 +18,11 @@ struct broker;
 struct supervisor;
 struct registry_gen;
 struct zap;
+struct feed;
+struct cases;
+struct sla;
+struct http;
+struct metrics;
 
 /* libevent priorities (architecture.md §5): timers and signals first,
  * sockets next, the group commit last so it covers everything queued. */
@@ -34,6 +39,11 @@ struct klaimd {
     struct supervisor *sup;
     struct registry_gen *reg;
     struct zap *zap;            /* NULL without CURVE: every client is the local admin */
+    struct feed *feed;          /* dispatch feed: events, PUB, replay, SSE cursors (issue 5) */
+    struct cases *cases;        /* dispatch cases and their actions */
+    struct sla *sla;            /* SLA clocks: stored deadlines, one timer */
+    struct http *http;          /* HTTP gateway; NULL when http_listen is empty */
+    struct metrics *metrics;    /* counters and histograms for /metrics */
     int64_t started_ms;
     int stopping;               /* SIGTERM seen: draining */
     int exit_code;

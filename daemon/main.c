@@ -24,6 +24,11 @@
 
 #include "batch.h"
 #include "broker.h"
+#include "cases.h"
+#include "feed.h"
+#include "http.h"
+#include "metrics.h"
+#include "sla.h"
 #include "intake.h"
 #include "klaimd.h"
 #include "log.h"
@@ -71,6 +76,8 @@ static void s_usage(FILE *f)
             "  --data-dir DIR          where klaim.db, the registry and the worker socket live\n"
             "                          (default /var/lib/klaimd; created 0700 if missing)\n"
             "  --intake-endpoint EP    client ROUTER endpoint (default tcp://127.0.0.1:7710)\n"
+            "  --feed-endpoint EP      dispatch feed PUB endpoint (default tcp://127.0.0.1:7711)\n"
+            "  --http-listen HOST:PORT HTTP gateway and console (default 127.0.0.1:7780; \"\" = none)\n"
             "  --workers N             worker processes (default: CPU count)\n"
             "  --log-level LEVEL       error, warn, info (default) or debug\n"
             "  --help, --version\n"
@@ -278,6 +285,35 @@ static void s_on_ready_tick(evutil_socket_t fd, short what, void *arg)
              (unsigned long long)registry_gen_current(k->reg));
 }
 
+/* The dispatch side (issue 5), after the intake: the feed's PUB socket and
+ * head, the SLA clocks from the store (overdue ones fire at once), and the
+ * HTTP gateway. Freed after the last commit, before the store closes. */
+static void s_dispatch_start(struct klaimd *k)
+{
+    char err[1024];
+    k->metrics = metrics_new();
+    k->feed = feed_new(k, err, sizeof err);
+    if (!k->feed) log_fatal(EX_CONFIG, "%s", err);
+    k->cases = cases_new(k);
+    k->sla = sla_new(k, err, sizeof err);
+    if (!k->sla) log_fatal(EX_UNAVAILABLE, "%s", err);
+    if (k->cfg.http_listen[0]) {
+        k->http = http_new(k, err, sizeof err);
+        if (!k->http) log_fatal(EX_CONFIG, "%s", err);
+    }
+    log_info("dispatch: feed %s at seq %llu, http %s", k->cfg.feed_endpoint, (unsigned long long)feed_head(k->feed),
+             k->cfg.http_listen[0] ? k->cfg.http_listen : "off");
+}
+
+static void s_dispatch_stop(struct klaimd *k)
+{
+    http_free(&k->http);
+    sla_free(&k->sla);
+    cases_free(&k->cases);
+    feed_free(&k->feed);
+    metrics_free(&k->metrics);
+}
+
 static void s_load_queue(void *arg, int64_t id, int64_t not_before_ms)
 {
     broker_enqueue(arg, id, not_before_ms);
@@ -337,6 +373,7 @@ int main(int argc, char **argv)
     if (!k.broker) log_fatal(EX_CONFIG, "%s", err);
     k.intake = intake_new(&k, err, sizeof err);
     if (!k.intake) log_fatal(EX_CONFIG, "%s", err);
+    s_dispatch_start(&k); /* issue 5: feed, cases, SLA clocks, HTTP */
     k.sup = supervisor_new(&k);
     if (store_each_received(k.store, s_load_queue, k.broker) != 0)
         log_fatal(EX_UNAVAILABLE, "cannot read the queue: %s", store_errmsg(k.store));
@@ -383,6 +420,7 @@ int main(int argc, char **argv)
     registry_gen_free(&k.reg);
     supervisor_free(&k.sup);
     batch_free(&k.batch);
+    s_dispatch_stop(&k);
     store_checkpoint(k.store);
     store_close(&k.store);
     zap_stop(&k.zap);

@@ -36,6 +36,7 @@ struct registry_gen {
     struct klaimd *k;
     uint64_t gen;
     uint64_t rows;
+    int64_t imported_ms;
     /* the upload in progress, if any */
     char upload_id[65];
     uint32_t next_seq;
@@ -111,6 +112,8 @@ struct registry_gen *registry_gen_new(struct klaimd *k)
     }
     r->gen = (uint64_t)gen;
     r->rows = (uint64_t)rows;
+    int64_t imported = 0;
+    if (store_meta_get(k->store, "registry_imported_ms", &imported) == 0) r->imported_ms = imported;
     s_sweep(r, r->gen > 0 ? r->gen - 1 : 0, 1);
     if (r->gen == 0) log_warn("registry: no participant registry yet; import one with \"klaimctl registry import FILE.csv\"");
     else log_info("registry: generation %llu with %llu members", (unsigned long long)r->gen,
@@ -132,6 +135,13 @@ void registry_gen_free(struct registry_gen **rp)
 
 uint64_t registry_gen_current(const struct registry_gen *r) { return r->gen; }
 uint64_t registry_gen_rows(const struct registry_gen *r) { return r->rows; }
+int64_t registry_gen_imported_ms(const struct registry_gen *r) { return r->imported_ms; }
+
+int registry_gen_stale(const struct registry_gen *r)
+{
+    int64_t max_ms = (int64_t)r->k->cfg.registry_max_age_hours * 3600 * 1000;
+    return max_ms > 0 && r->gen > 0 && klaimd_now_ms() - r->imported_ms > max_ms;
+}
 
 static void s_drain_output(struct registry_gen *r)
 {
@@ -158,6 +168,7 @@ struct switch_op {
     struct registry_gen *r;
     uint64_t gen;
     uint64_t rows;
+    int64_t at_ms;
     json_t *report;
 };
 
@@ -205,6 +216,7 @@ static void s_on_switched(void *arg, int committed)
         uint64_t old = r->gen;
         r->gen = op->gen;
         r->rows = op->rows;
+        r->imported_ms = op->at_ms;
         log_info("registry: generation %llu is current (%llu members)", (unsigned long long)r->gen,
                  (unsigned long long)r->rows);
         s_reply_report(r, op->report);
@@ -242,8 +254,22 @@ static void s_on_builder_exit(void *arg, pid_t pid, int status)
         op->gen = (uint64_t)json_integer_value(json_object_get(j, "generation"));
         op->rows = (uint64_t)json_integer_value(json_object_get(j, "total_rows"));
         op->report = j;
-        if (batch_open(r->k->batch) != 0 || store_meta_set(r->k->store, "registry_gen", (int64_t)op->gen) != 0 ||
-            store_meta_set(r->k->store, "registry_rows", (int64_t)op->rows) != 0) {
+        op->at_ms = klaimd_now_ms();
+        char *detail = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+        json_t *bad = json_object_get(j, "bad_rows");
+        if (json_array_size(bad) > 0) { /* the audit keeps counts, not every bad row */
+            json_t *brief = json_deep_copy(j);
+            json_object_del(brief, "bad_rows");
+            free(detail);
+            detail = json_dumps(brief, JSON_COMPACT | JSON_SORT_KEYS);
+            json_decref(brief);
+        }
+        int ok = batch_open(r->k->batch) == 0 && store_meta_set(r->k->store, "registry_gen", (int64_t)op->gen) == 0 &&
+                 store_meta_set(r->k->store, "registry_rows", (int64_t)op->rows) == 0 &&
+                 store_meta_set(r->k->store, "registry_imported_ms", op->at_ms) == 0 &&
+                 store_audit(r->k->store, op->at_ms, 0, r->to.client, "REGISTRY_IMPORT", detail ? detail : "{}") == 0;
+        free(detail);
+        if (!ok) {
             if (batch_is_open(r->k->batch)) batch_fail(r->k->batch);
             s_on_switched(op, 0);
             return;

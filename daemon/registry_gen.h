@@ -27,6 +27,11 @@ void registry_gen_free(struct registry_gen **r);
 
 uint64_t registry_gen_current(const struct registry_gen *r);
 uint64_t registry_gen_rows(const struct registry_gen *r);
+/* 1 when the current generation is older than registry_max_age_hours (the
+ * upstream feed stopped): decisions are still made, marked provisional. */
+int registry_gen_stale(const struct registry_gen *r);
+/* When the current generation was imported (unix ms; 0 = never). */
+int64_t registry_gen_imported_ms(const struct registry_gen *r);
 
 /* One chunk of an upload; replies to `to` (at once, or after the build for
  * the last chunk). */

@@ -7,11 +7,13 @@
  */
 #include "review.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
+#include "cases.h"
 #include "broker.h"
 #include "codec.h"
 #include "decide.h"
@@ -223,10 +225,20 @@ void review_resolve(struct klaimd *k, const struct reply_to *to, const Klaim__Re
         uint8_t *blob = decision_pack(&d, id, "", PROGRAM_NONE, 0, 0, &len);
         rc = store_review_reject(k->store, id, blob, len, now);
         free(blob);
+        if (rc == 0 && cases_on_decided(k->cases, id, &d) != 0) rc = -1; /* feed: DECIDED again */
     }
     struct store_review rev = {.claim_id = id, .action = action, .reason_code = code, .by = req->by,
                                .client = to->client, .note = req->note ? req->note : "", .at_ms = now};
-    if (rc < 0 || (rc == 0 && store_review_record(k->store, &rev) != 0)) {
+    json_t *dj = json_pack("{s:s, s:s, s:s}", "by", req->by, "reason", code, "note", rev.note);
+    char *detail = dj ? json_dumps(dj, JSON_COMPACT) : NULL;
+    json_decref(dj);
+    if (rc == 0 && (store_review_record(k->store, &rev) != 0 ||
+                    store_audit(k->store, now, id, to->client,
+                                action == KLAIM__REVIEW_ACTION__APPROVE ? "REVIEW_APPROVE" : "REVIEW_REJECT",
+                                detail ? detail : "{}") != 0))
+        rc = -1;
+    free(detail);
+    if (rc < 0) {
         free(op);
         intake_send_error(in, to, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed; nothing was recorded");
         batch_fail(k->batch);

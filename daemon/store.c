@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -25,6 +26,7 @@ enum {
     ST_LEASE, ST_DECIDE, ST_REQUEUE, ST_REQUEUE_FREE,
     ST_RECOVER, ST_RECEIVED, ST_COUNT, ST_META_GET, ST_META_SET,
     ST_REVIEW_LIST, ST_REVIEW_APPROVE, ST_REVIEW_REJECT, ST_REVIEW_INSERT, ST_REVIEWS_OF,
+    ST_FACTS, ST_AUDIT_HEAD, ST_AUDIT_INSERT, ST_AUDIT_PAGE, ST_AUDIT_OF, ST_REASON, ST_EXPORT, ST_REPORT_CLAIMS,
     ST__N
 };
 
@@ -37,9 +39,9 @@ static const char *const s_sql[ST__N] = {
         " attempt, duplicate_of, received_at_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
         " ON CONFLICT(idem_key) DO NOTHING RETURNING id",
     [ST_BY_KEY] = "SELECT id, digest, owner, state, attempt, program, idem_key, received_at_ms,"
-                  " decided_at_ms, decision FROM claims WHERE idem_key = ?1",
+                  " decided_at_ms, decision, provisional FROM claims WHERE idem_key = ?1",
     [ST_BY_ID] = "SELECT id, digest, owner, state, attempt, program, idem_key, received_at_ms,"
-                 " decided_at_ms, decision FROM claims WHERE id = ?1",
+                 " decided_at_ms, decision, provisional FROM claims WHERE id = ?1",
     /* Two index probes rather than one OR, so each uses its own index. */
     [ST_SAME_EVENT] =
         "SELECT min(id) FROM (SELECT id FROM claims WHERE kpj = ?1 AND program = ?2 AND event_date = ?3"
@@ -67,6 +69,24 @@ static const char *const s_sql[ST__N] = {
                          " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_REVIEWS_OF] = "SELECT action, reason_code, by, client, note, at_ms FROM reviews WHERE claim_id = ?1"
                       " ORDER BY id",
+    [ST_FACTS] = "UPDATE claims SET member_name = ?2, category = ?3, sponsor = ?4, regency = ?5, provisional = ?6,"
+                 " reason = ?7 WHERE id = ?1",
+    [ST_REASON] = "UPDATE claims SET reason = ?2 WHERE id = ?1",
+    [ST_EXPORT] = "SELECT id, idem_key, program, received_at_ms, decided_at_ms, decision, claim, member_name, category,"
+                  " sponsor, regency, provisional FROM claims WHERE id > ?1 AND decided_at_ms >= ?2"
+                  " AND state IN (3, 4, 5, 6) ORDER BY id LIMIT ?3",
+    [ST_REPORT_CLAIMS] =
+        "SELECT coalesce(regency, ''), program, coalesce(sponsor, ''), CASE WHEN state = 3 THEN '' ELSE"
+        " coalesce(reason, '') END, count(*), sum(state = 3), sum(state = 4), sum(state IN (5, 6)),"
+        " sum(CASE WHEN state = 3 THEN total ELSE 0 END) FROM claims WHERE state IN (3, 4, 5, 6)"
+        " AND decided_at_ms BETWEEN ?1 AND ?2 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+    [ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+    [ST_AUDIT_INSERT] = "INSERT INTO audit(seq, at_ms, claim_id, actor, action, detail, prev_hash, hash)"
+                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_AUDIT_PAGE] = "SELECT seq, at_ms, claim_id, actor, action, detail, prev_hash, hash FROM audit"
+                      " WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [ST_AUDIT_OF] = "SELECT seq, at_ms, claim_id, actor, action, detail, prev_hash, hash FROM audit"
+                    " WHERE claim_id = ?1 ORDER BY seq",
 };
 
 /* Migrations by user_version: entry i brings the schema from version i to
@@ -112,11 +132,81 @@ static const char *const s_migrations[] = {
     "  at_ms INTEGER NOT NULL"
     ") STRICT;"
     "CREATE INDEX reviews_claim ON reviews(claim_id);",
+
+    /* 2 -> 3: registry facts a decision used (exports, regional reports),
+     * provisional decisions (registry too old), and the audit chain. */
+    "ALTER TABLE claims ADD COLUMN member_name TEXT;"
+    "ALTER TABLE claims ADD COLUMN category TEXT;"
+    "ALTER TABLE claims ADD COLUMN sponsor TEXT;"
+    "ALTER TABLE claims ADD COLUMN regency TEXT;"
+    "ALTER TABLE claims ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE claims ADD COLUMN reason TEXT;"          /* first reason code, for reports */
+    "CREATE INDEX claims_decided ON claims(decided_at_ms) WHERE decided_at_ms IS NOT NULL;"
+    "CREATE TABLE audit ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  at_ms INTEGER NOT NULL,"
+    "  claim_id INTEGER NOT NULL,"       /* 0: not about one claim */
+    "  actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  detail TEXT NOT NULL,"            /* JSON */
+    "  prev_hash BLOB NOT NULL,"
+    "  hash BLOB NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX audit_claim ON audit(claim_id) WHERE claim_id <> 0;",
+
+    /* 3 -> 4: the dispatch feed (outbox), dispatch cases and their SLA
+     * clocks (issue 5; statements in store_dispatch.c). seq is never reused
+     * (AUTOINCREMENT). A case is one accident: one participant, one date.
+     * Clocks are stored deadlines; breached holds bits 1 REPORT, 2
+     * DECISION, 4 ACK. */
+    "CREATE TABLE events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  type INTEGER NOT NULL,"           /* FeedEventType */
+    "  claim_id INTEGER NOT NULL,"       /* 0 when none */
+    "  case_id INTEGER NOT NULL,"        /* 0 when none */
+    "  payload TEXT NOT NULL,"           /* the event's JSON object, without seq */
+    "  at_ms INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE cases ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kpj TEXT NOT NULL,"
+    "  event_date INTEGER NOT NULL,"
+    "  first_claim INTEGER NOT NULL,"
+    "  priority INTEGER NOT NULL,"       /* 1 death, 2 hospitalised, 3 outpatient */
+    "  state INTEGER NOT NULL,"          /* 1 OPEN, 2 ACKED, 3 ASSIGNED, 4 CLOSED */
+    "  coverage INTEGER NOT NULL,"       /* 0 unknown, 1 covered, 2 not covered, 3 in doubt */
+    "  info TEXT NOT NULL,"              /* JSON: participant, location, hospital, reports */
+    "  n_claims INTEGER NOT NULL,"
+    "  opened_at_ms INTEGER NOT NULL,"
+    "  acked_at_ms INTEGER NOT NULL,"    /* 0 until acknowledged */
+    "  acked_by TEXT NOT NULL,"
+    "  assigned_to TEXT NOT NULL,"
+    "  assigned_by TEXT NOT NULL,"
+    "  assigned_at_ms INTEGER NOT NULL,"
+    "  closed_at_ms INTEGER NOT NULL,"
+    "  closed_by TEXT NOT NULL,"
+    "  close_note TEXT NOT NULL,"
+    "  report_due_ms INTEGER NOT NULL,"
+    "  reported_at_ms INTEGER NOT NULL,"
+    "  decision_due_ms INTEGER NOT NULL,"
+    "  decided_at_ms INTEGER NOT NULL,"  /* 0 until a final decision */
+    "  ack_due_ms INTEGER NOT NULL,"
+    "  breached INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE UNIQUE INDEX cases_event ON cases(kpj, event_date);"
+    "CREATE INDEX cases_open ON cases(id) WHERE state < 4;"
+    "CREATE INDEX cases_clocks ON cases(id) WHERE (decided_at_ms = 0 AND breached & 2 = 0)"
+    "  OR (acked_at_ms = 0 AND breached & 4 = 0);"
+    "CREATE TABLE case_claims (claim_id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL) STRICT;",
 };
 
 struct store {
     sqlite3 *db;
     sqlite3_stmt *st[ST__N];
+    /* The audit chain's head: committed, and as the open transaction left
+     * it (rolled back with it). */
+    int64_t audit_seq, audit_seq_pending;
+    uint8_t audit_hash[32], audit_hash_pending[32];
 };
 
 static int s_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
@@ -215,6 +305,22 @@ struct store *store_open(const char *path, char *err, size_t errlen)
             return NULL;
         }
     }
+    sqlite3_stmt *h = s->st[ST_AUDIT_HEAD];
+    if (sqlite3_step(h) == SQLITE_ROW && sqlite3_column_bytes(h, 1) == 32) {
+        s->audit_seq = sqlite3_column_int64(h, 0);
+        memcpy(s->audit_hash, sqlite3_column_blob(h, 1), 32);
+    }
+    sqlite3_reset(h);
+    int64_t anchor = 0;
+    if (store_meta_get(s, "audit_head", &anchor) == 0 && anchor > s->audit_seq) {
+        /* Entries were removed from the end: keep counting after the
+         * recorded head, so the gap stays visible to audit verify. */
+        log_error("store: the audit chain ends at seq %lld but its recorded head is %lld: entries were removed",
+                  (long long)s->audit_seq, (long long)anchor);
+        s->audit_seq = anchor;
+    }
+    s->audit_seq_pending = s->audit_seq;
+    memcpy(s->audit_hash_pending, s->audit_hash, 32);
     return s;
 }
 
@@ -229,6 +335,8 @@ void store_close(struct store **sp)
 }
 
 const char *store_errmsg(struct store *s) { return sqlite3_errmsg(s->db); }
+
+struct sqlite3 *store_db(struct store *s) { return s->db; }
 
 void store_checkpoint(struct store *s)
 {
@@ -254,10 +362,24 @@ int store_begin(struct store *s) { return s_run(s, s->st[ST_BEGIN]); }
 
 /* An I/O error at COMMIT may already have rolled the transaction back
  * (pitfalls.md); the caller rolls back in any case after a -1. */
-int store_commit(struct store *s) { return s_run(s, s->st[ST_COMMIT]); }
+int store_commit(struct store *s)
+{
+    /* The chain's head is also kept in meta, in the same transaction: an
+     * entry cut off the end of the table is then still missed by verify. */
+    if (s->audit_seq_pending != s->audit_seq && store_meta_set(s, "audit_head", s->audit_seq_pending) != 0)
+        return -1;
+    int rc = s_run(s, s->st[ST_COMMIT]);
+    if (rc == 0) {
+        s->audit_seq = s->audit_seq_pending;
+        memcpy(s->audit_hash, s->audit_hash_pending, 32);
+    }
+    return rc;
+}
 
 void store_rollback(struct store *s)
 {
+    s->audit_seq_pending = s->audit_seq;
+    memcpy(s->audit_hash_pending, s->audit_hash, 32);
     if (!sqlite3_get_autocommit(s->db)) {
         int rc = sqlite3_step(s->st[ST_ROLLBACK]);
         sqlite3_reset(s->st[ST_ROLLBACK]);
@@ -360,6 +482,7 @@ static int s_get(struct store *s, sqlite3_stmt *st, struct store_claim_row *r)
         snprintf(r->idem_key, sizeof r->idem_key, "%s", (const char *)sqlite3_column_text(st, 6));
         r->received_at_ms = sqlite3_column_int64(st, 7);
         r->decided_at_ms = sqlite3_column_int64(st, 8);
+        r->provisional = sqlite3_column_int(st, 10);
         int n = sqlite3_column_bytes(st, 9);
         if (n > 0) {
             r->decision = xmalloc((size_t)n);
@@ -539,3 +662,149 @@ int store_reviews_of(struct store *s, int64_t claim_id, void (*fn)(void *arg, co
     sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
+
+int store_set_facts(struct store *s, int64_t id, const struct store_facts *f)
+{
+    sqlite3_stmt *st = s->st[ST_FACTS];
+    sqlite3_bind_int64(st, 1, id);
+    if (f->known) {
+        sqlite3_bind_text(st, 2, f->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, f->category, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, f->sponsor, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, f->regency, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int(st, 6, f->provisional);
+    if (f->reason && f->reason[0]) sqlite3_bind_text(st, 7, f->reason, -1, SQLITE_STATIC);
+    return s_run(s, st);
+}
+
+int store_set_reason(struct store *s, int64_t id, const char *reason)
+{
+    sqlite3_stmt *st = s->st[ST_REASON];
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+    return s_run(s, st);
+}
+
+int store_export_page(struct store *s, int64_t after_id, int64_t since_ms, int limit,
+                      void (*fn)(void *arg, const struct store_export_row *r), void *arg)
+{
+    sqlite3_stmt *st = s->st[ST_EXPORT];
+    sqlite3_bind_int64(st, 1, after_id);
+    sqlite3_bind_int64(st, 2, since_ms);
+    sqlite3_bind_int(st, 3, limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_export_row r = {
+            .id = sqlite3_column_int64(st, 0),
+            .idem_key = (const char *)sqlite3_column_text(st, 1),
+            .program = sqlite3_column_int(st, 2),
+            .received_at_ms = sqlite3_column_int64(st, 3),
+            .decided_at_ms = sqlite3_column_int64(st, 4),
+            .decision = sqlite3_column_blob(st, 5),
+            .decision_len = (size_t)sqlite3_column_bytes(st, 5),
+            .claim = sqlite3_column_blob(st, 6),
+            .claim_len = (size_t)sqlite3_column_bytes(st, 6),
+            .member_name = (const char *)sqlite3_column_text(st, 7),
+            .category = (const char *)sqlite3_column_text(st, 8),
+            .sponsor = (const char *)sqlite3_column_text(st, 9),
+            .regency = (const char *)sqlite3_column_text(st, 10),
+            .provisional = sqlite3_column_int(st, 11),
+        };
+        fn(arg, &r);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_report_claims(struct store *s, int64_t from_ms, int64_t to_ms,
+                        void (*fn)(void *arg, const struct store_report_row *r), void *arg)
+{
+    sqlite3_stmt *st = s->st[ST_REPORT_CLAIMS];
+    sqlite3_bind_int64(st, 1, from_ms);
+    sqlite3_bind_int64(st, 2, to_ms);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_report_row r = {
+            .regency = (const char *)sqlite3_column_text(st, 0),
+            .program = sqlite3_column_int(st, 1),
+            .sponsor = (const char *)sqlite3_column_text(st, 2),
+            .reason = (const char *)sqlite3_column_text(st, 3),
+            .claims = (uint64_t)sqlite3_column_int64(st, 4),
+            .approved = (uint64_t)sqlite3_column_int64(st, 5),
+            .rejected = (uint64_t)sqlite3_column_int64(st, 6),
+            .pending_review = (uint64_t)sqlite3_column_int64(st, 7),
+            .paid = sqlite3_column_int64(st, 8),
+        };
+        fn(arg, &r);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_audit(struct store *s, int64_t at_ms, int64_t claim_id, const char *actor, const char *action,
+                const char *detail)
+{
+    struct audit_entry e = {.seq = s->audit_seq_pending + 1, .at_ms = at_ms, .claim_id = claim_id,
+                            .actor = actor, .action = action, .detail = detail};
+    memcpy(e.prev_hash, s->audit_hash_pending, 32);
+    uint8_t hash[32];
+    audit_hash(&e, hash);
+    sqlite3_stmt *st = s->st[ST_AUDIT_INSERT];
+    sqlite3_bind_int64(st, 1, e.seq);
+    sqlite3_bind_int64(st, 2, at_ms);
+    sqlite3_bind_int64(st, 3, claim_id);
+    sqlite3_bind_text(st, 4, actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, detail, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 7, e.prev_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 8, hash, 32, SQLITE_STATIC);
+    if (s_run(s, st) != 0) return -1;
+    s->audit_seq_pending = e.seq;
+    memcpy(s->audit_hash_pending, hash, 32);
+    return 0;
+}
+
+static int s_audit_rows(sqlite3_stmt *st, void (*fn)(void *arg, const struct store_audit_row *r), void *arg)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_audit_row r = {
+            .seq = sqlite3_column_int64(st, 0),
+            .at_ms = sqlite3_column_int64(st, 1),
+            .claim_id = sqlite3_column_int64(st, 2),
+            .actor = (const char *)sqlite3_column_text(st, 3),
+            .action = (const char *)sqlite3_column_text(st, 4),
+            .detail = (const char *)sqlite3_column_text(st, 5),
+            .prev_hash = sqlite3_column_blob(st, 6),
+            .prev_hash_len = (size_t)sqlite3_column_bytes(st, 6),
+            .hash = sqlite3_column_blob(st, 7),
+            .hash_len = (size_t)sqlite3_column_bytes(st, 7),
+        };
+        fn(arg, &r);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_audit_page(struct store *s, int64_t after_seq, int limit,
+                     void (*fn)(void *arg, const struct store_audit_row *r), void *arg)
+{
+    sqlite3_stmt *st = s->st[ST_AUDIT_PAGE];
+    sqlite3_bind_int64(st, 1, after_seq);
+    sqlite3_bind_int(st, 2, limit);
+    return s_audit_rows(st, fn, arg);
+}
+
+int store_audit_of(struct store *s, int64_t claim_id, void (*fn)(void *arg, const struct store_audit_row *r),
+                   void *arg)
+{
+    sqlite3_stmt *st = s->st[ST_AUDIT_OF];
+    sqlite3_bind_int64(st, 1, claim_id);
+    return s_audit_rows(st, fn, arg);
+}
+
+int64_t store_audit_head(const struct store *s) { return s->audit_seq; }

@@ -26,6 +26,10 @@ struct store;
  * Returns NULL with a message in err on failure (a fatal environment error). */
 struct store *store_open(const char *path, char *err, size_t errlen);
 void store_close(struct store **s);
+/* The write connection, for store_dispatch.c only (the dispatch feed,
+ * cases and clocks keep their statements there; no other file speaks SQL). */
+struct sqlite3;
+struct sqlite3 *store_db(struct store *s);
 /* The last SQLite error text, for logs. */
 const char *store_errmsg(struct store *s);
 /* Truncating checkpoint at clean shutdown. */
@@ -70,6 +74,7 @@ struct store_claim_row {
     int64_t decided_at_ms;
     uint8_t *decision;          /* xmalloc'ed packed Klaim__Decision or NULL */
     size_t decision_len;
+    int provisional;            /* decided on a stale registry */
 };
 void store_claim_row_clear(struct store_claim_row *r);
 
@@ -112,6 +117,67 @@ int store_count_states(struct store *s, uint64_t counts[7]);
 /* Small integer settings (registry generation and row count). */
 int store_meta_get(struct store *s, const char *key, int64_t *value);
 int store_meta_set(struct store *s, const char *key, int64_t value);
+
+/* ---- registry facts of a decided claim (exports, reports) ---- */
+
+struct store_facts {
+    int known;                  /* 0: the kpj was not in the registry */
+    const char *name, *category, *sponsor, *regency;
+    int provisional;            /* decided on a registry older than registry_max_age */
+    const char *reason;         /* first reason code, NULL when APPROVED */
+};
+int store_set_facts(struct store *s, int64_t id, const struct store_facts *f);
+/* The first reason code of a claim (a review or parking changed it). */
+int store_set_reason(struct store *s, int64_t id, const char *reason);
+
+/* ---- export and reports ---- */
+
+struct store_export_row {
+    int64_t id;
+    const char *idem_key;
+    int program;
+    int64_t received_at_ms, decided_at_ms;
+    const void *decision, *claim;
+    size_t decision_len, claim_len;
+    const char *member_name, *category, *sponsor, *regency; /* NULL if unknown */
+    int provisional;
+};
+/* Decided claims with id > after_id and decided at or after since_ms, in id
+ * order, at most limit (valid during fn). */
+int store_export_page(struct store *s, int64_t after_id, int64_t since_ms, int limit,
+                      void (*fn)(void *arg, const struct store_export_row *r), void *arg);
+
+struct store_report_row {
+    const char *regency, *sponsor, *reason; /* "" when unknown / APPROVED */
+    int program;
+    uint64_t claims, approved, rejected, pending_review;
+    int64_t paid;               /* APPROVED totals, Rupiah */
+};
+/* Decided claims between from_ms and to_ms grouped by regency, program,
+ * sponsor and first reason. */
+int store_report_claims(struct store *s, int64_t from_ms, int64_t to_ms,
+                        void (*fn)(void *arg, const struct store_report_row *r), void *arg);
+
+/* ---- audit chain (proto/audit.h says how entries are hashed) ---- */
+
+/* Appends an entry in the open transaction; its seq and hash follow the
+ * current head, which moves only when the transaction commits. */
+int store_audit(struct store *s, int64_t at_ms, int64_t claim_id, const char *actor, const char *action,
+                const char *detail);
+struct store_audit_row {
+    int64_t seq, at_ms, claim_id;
+    const char *actor, *action, *detail;
+    const void *prev_hash, *hash;
+    size_t prev_hash_len, hash_len;
+};
+/* Up to limit entries with seq > after_seq, in order (valid during fn). */
+int store_audit_page(struct store *s, int64_t after_seq, int limit,
+                     void (*fn)(void *arg, const struct store_audit_row *r), void *arg);
+/* A claim's entries, in order. */
+int store_audit_of(struct store *s, int64_t claim_id, void (*fn)(void *arg, const struct store_audit_row *r),
+                   void *arg);
+/* The last committed seq (0 when empty). */
+int64_t store_audit_head(const struct store *s);
 
 /* ---- review queue (PENDING_REVIEW and DEAD claims) ---- */
 

@@ -470,6 +470,8 @@ json_t *decision_pb_to_json(const Klaim__Decision *d)
     json_object_set_new(o, "reasons", reasons);
     json_object_set_new(o, "received_at", s_time(d->has_received_at_ms, d->received_at_ms));
     json_object_set_new(o, "decided_at", s_time(d->has_decided_at_ms, d->decided_at_ms));
+    /* Not in interface.md's example: decided on a stale registry. */
+    if (d->has_provisional && d->provisional) json_object_set_new(o, "provisional", json_true());
     /* Not in interface.md's example: what reviewers did (PROTOCOL.md). */
     if (d->n_reviews > 0) {
         json_t *reviews = json_array();

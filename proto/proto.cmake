@@ -4,6 +4,7 @@
 add_library(klaim_codec STATIC
   proto/codec.c
   proto/validate.c
-  proto/claim_json.c)
+  proto/claim_json.c
+  proto/audit.c)
 target_include_directories(klaim_codec PUBLIC ${CMAKE_SOURCE_DIR}/proto)
 target_link_libraries(klaim_codec PUBLIC klaim_pb klaim_common PkgConfig::JANSSON PkgConfig::SODIUM m)

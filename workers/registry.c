@@ -243,3 +243,27 @@ void registry_close(struct registry **rp)
     free(r);
     *rp = NULL;
 }
+
+int registry_coverage(struct registry *r, kdate day,
+                      void (*fn)(void *arg, const char *regency, const char *category, const char *sponsor,
+                                 int64_t active),
+                      void *arg)
+{
+    sqlite3_stmt *st;
+    const char *sql = "SELECT regency, category, sponsor, count(*) FROM members"
+                      " WHERE coverage_start <= ?1 AND (coverage_end IS NULL OR coverage_end >= ?1)"
+                      " AND ?2 - paid_through < CASE category WHEN 'BPU' THEN 3 ELSE 4 END"
+                      " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_error("registry: coverage query: %s", sqlite3_errmsg(r->db));
+        return -1;
+    }
+    sqlite3_bind_int(st, 1, day);
+    sqlite3_bind_int(st, 2, kmonth_of(day));
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(arg, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+           (const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}

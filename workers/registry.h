@@ -50,6 +50,15 @@ uint64_t registry_generation(const struct registry *r);
  * reset before returning, so no read transaction stays open. */
 int registry_lookup(struct registry *r, const char *kpj, struct klaim_member *out);
 
+/* Memberships active on `day`, grouped by regency, category and sponsor:
+ * covered that day (coverage_start <= day <= coverage_end) and not lapsed
+ * by arrears (BPU: fewer than 3 unpaid months, others fewer than 4, as in
+ * rules.md §7 step 8). Returns 0 or -1. */
+int registry_coverage(struct registry *r, kdate day,
+                      void (*fn)(void *arg, const char *regency, const char *category, const char *sponsor,
+                                 int64_t active),
+                      void *arg);
+
 /* Closes the file, unlocks and unmaps it; *rp becomes NULL. NULL is fine. */
 void registry_close(struct registry **rp);
 

@@ -14,7 +14,7 @@ if(TARGET klaim_rules AND TARGET klaim_codec)
     workers/worker_main.c
     workers/worker_loop.c
     workers/sandbox.c)
-  target_link_libraries(klaim-worker PRIVATE klaim_registry klaim_rules klaim_codec PkgConfig::ZMQ PkgConfig::SECCOMP)
+  target_link_libraries(klaim-worker PRIVATE klaim_registry klaim_rules klaim_codec PkgConfig::ZMQ PkgConfig::SECCOMP PkgConfig::JANSSON)
   install(TARGETS klaim-worker DESTINATION sbin)
 else()
   message(STATUS "klaim-worker: klaim_rules or klaim_codec missing; only klaim_registry is built")

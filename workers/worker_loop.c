@@ -223,6 +223,14 @@ static void s_job(struct s_worker *w, const Klaim__Job *job)
     pd.has_decided_at_ms = 1;
     pd.decided_at_ms = s_wall_ms();
     res.decision = &pd;
+    Klaim__MemberFacts facts = KLAIM__MEMBER_FACTS__INIT;
+    if (found) {
+        facts.name = member.name;
+        facts.category = (char *)klaim_category_name(member.category);
+        facts.sponsor = member.sponsor;
+        facts.regency = member.regency;
+        res.member = &facts;
+    }
     log_debug("claim=%s attempt=%u state=%s total=%lld member=%s", idbuf, job->attempt, klaim_state_name(d.state),
               (long long)d.total, found ? "found" : "absent");
     s_send_result(w, &res);

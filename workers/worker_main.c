@@ -11,6 +11,7 @@
  * 78 config or protocol mismatch (klaimd then stops respawning).
  */
 #include <errno.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "build_registry.h"
+#include "registry.h"
 #include "sandbox.h"
 #include "log.h"
 #include "worker_loop.h"
@@ -99,6 +101,7 @@ static uint64_t s_num(const char *opt, const char *s, uint64_t min, uint64_t max
 enum {
     OPT_ENDPOINT = 1000, OPT_SLOT, OPT_SPAWN_GEN, OPT_PARENT_PID, OPT_REGISTRY_DIR, OPT_CREDITS, OPT_HEARTBEAT_MS,
     OPT_MAX_JOBS, OPT_LOG_LEVEL, OPT_BUILD, OPT_FROM, OPT_TO, OPT_CSV, OPT_HELP, OPT_VERSION,
+    OPT_REPORT_COVERAGE, OPT_GEN, OPT_AS_OF,
 };
 
 static const struct option s_opts[] = {
@@ -115,6 +118,9 @@ static const struct option s_opts[] = {
     {"from", required_argument, NULL, OPT_FROM},
     {"to", required_argument, NULL, OPT_TO},
     {"csv", required_argument, NULL, OPT_CSV},
+    {"report-coverage", no_argument, NULL, OPT_REPORT_COVERAGE},
+    {"gen", required_argument, NULL, OPT_GEN},
+    {"as-of", required_argument, NULL, OPT_AS_OF},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -150,12 +156,47 @@ static int s_build(const char *dir, uint64_t from, uint64_t to, const char *csv)
     return rc;
 }
 
+static void s_cov_row(void *arg, const char *regency, const char *category, const char *sponsor, int64_t active)
+{
+    json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:I}", "regency", regency, "category", category, "sponsor",
+                                         sponsor, "active", (json_int_t)active));
+}
+
+/* The coverage report mode: memberships active on as_of, grouped, as one
+ * JSON object on stdout ({"rows":[...]}); 74 when the generation cannot be
+ * read. Run by klaimd as a helper: klaimd never opens the registry. */
+static int s_report_coverage(const char *dir, uint64_t gen, kdate as_of)
+{
+    char why[512];
+    struct registry *r = registry_open(dir, gen, why, sizeof why);
+    if (!r) {
+        log_error("report: %s", why);
+        return EX_IOERR_;
+    }
+    json_t *rows = json_array();
+    int rc = registry_coverage(r, as_of, s_cov_row, rows);
+    registry_close(&r);
+    if (rc != 0) {
+        json_decref(rows);
+        log_error("report: the coverage scan of generation %" PRIu64 " failed", gen);
+        return EX_IOERR_;
+    }
+    json_t *root = json_pack("{s:o}", "rows", rows);
+    char *out = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    int ok = out && printf("%s\n", out) >= 0 && fflush(stdout) == 0;
+    free(out);
+    return ok ? EX_OK_ : EX_IOERR_;
+}
+
 int main(int argc, char **argv)
 {
     log_init("klaim-worker");
     const char *endpoint = NULL, *dir = NULL, *csv = NULL;
     uint64_t slot = 0, spawn_gen = 0, parent_pid = 0, credits = 0, heartbeat_ms = 0, max_jobs = 0, from = 0, to = 0;
-    int build = 0;
+    int build = 0, report = 0;
+    uint64_t gen = 0;
+    kdate as_of = kdate_today_wib();
     uint32_t seen = 0;
 
     opterr = 0;
@@ -182,6 +223,11 @@ int main(int argc, char **argv)
         case OPT_FROM: from = s_num("from", optarg, 0, UINT64_MAX - 1); break;
         case OPT_TO: to = s_num("to", optarg, 1, UINT64_MAX); break;
         case OPT_CSV: csv = optarg; break;
+        case OPT_REPORT_COVERAGE: report = 1; break;
+        case OPT_GEN: gen = s_num("gen", optarg, 1, UINT64_MAX); break;
+        case OPT_AS_OF:
+            if (kdate_parse(optarg, strlen(optarg), &as_of) != 0) s_usage_fail("--as-of \"%s\": expected YYYY-MM-DD", optarg);
+            break;
         case OPT_HELP: s_help(stdout); return EX_OK_;
         case OPT_VERSION: printf("klaim-worker %s\n", KLAIM_VERSION); return EX_OK_;
         case ':': s_usage_fail("%s needs a value", argv[optind - 1]);
@@ -191,6 +237,10 @@ int main(int argc, char **argv)
     if (optind < argc) s_usage_fail("unexpected argument \"%s\"", argv[optind]);
     if (!dir || !*dir) s_usage_fail("--registry-dir is required");
 
+    if (report) {
+        if (!gen) s_usage_fail("--report-coverage needs --gen N");
+        return s_report_coverage(dir, gen, as_of);
+    }
     if (build) {
         uint32_t wrong = seen & S_WORKER_ONLY;
         if (wrong) s_usage_fail("--%s is not used with --build-registry", s_optname(__builtin_ctz(wrong)));

@@ -10,7 +10,9 @@ if(TARGET klaim_codec)
     daemon/ctl/ctl_status.c
     daemon/ctl/ctl_registry.c
     daemon/ctl/ctl_review.c
+    daemon/ctl/ctl_watch.c
     daemon/ctl/ctl_generate.c
+    daemon/ctl/ctl_upstream.c
     daemon/ctl/claim_input.c)
   target_include_directories(klaimctl PRIVATE ${CMAKE_SOURCE_DIR}/daemon/ctl)
   target_link_libraries(klaimctl PRIVATE klaim_codec klaim_clients klaim_common

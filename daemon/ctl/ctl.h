@@ -28,6 +28,7 @@ struct ctl_opts {
     int timeout_ms;
     int table;          /* --format table */
     int bad_endpoint_exit;  /* 64 for --endpoint, 78 when it came from --config */
+    const char *format;     /* --format as given (export: csv|jsonl, report: json|csv), or NULL */
     const char *curve_key;  /* --curve-key: this client's key file (klaimctl keygen) */
     const char *server_key; /* --server-key: klaimd's public key file */
 };
@@ -38,8 +39,12 @@ int ctl_stats(const struct ctl_opts *o, int argc, char **argv);
 int ctl_registry(const struct ctl_opts *o, int argc, char **argv);
 int ctl_review(const struct ctl_opts *o, int argc, char **argv);
 int ctl_keygen(const struct ctl_opts *o, int argc, char **argv);
+int ctl_watch(const struct ctl_opts *o, int argc, char **argv);
 /* registry generate (no connection needed) */
 int ctl_generate(int argc, char **argv);
+int ctl_audit(const struct ctl_opts *o, int argc, char **argv);
+int ctl_export(const struct ctl_opts *o, int argc, char **argv);
+int ctl_reports(const struct ctl_opts *o, int argc, char **argv);
 
 struct ctl_conn;
 /* Connect to o->endpoint; NULL after printing why, *exit_code then holds

@@ -42,6 +42,10 @@ static const char s_help[] =
     "  registry generate --rows N  a synthetic Mojokerto-like registry CSV (tests, benchmarks)\n"
     "  review list|approve|reject  claims waiting for a person (PENDING_REVIEW)\n"
     "  keygen PATH               write a CURVE key pair: PATH.key (secret) and PATH.pub\n"
+    "  watch [--since SEQ]       follow the dispatch feed, one JSON event a line\n"
+    "  export decisions --since DATE  decided claims and payment instructions (CSV or JSON Lines)\n"
+    "  report claims|coverage    regional tables for the paying local government\n"
+    "  audit verify|show ID      check the tamper-evident audit chain; one claim's history\n"
     "Run `klaimctl VERB --help` for a verb's own flags.\n"
     "\n"
     "global flags (before or after the verb):\n"
@@ -49,7 +53,8 @@ static const char s_help[] =
     "                      else " CTL_DEFAULT_ENDPOINT ")\n"
     "  --config FILE       klaimd's INI file; only intake_endpoint (top level or [klaimd]) is read\n"
     "  --timeout MS        how long to wait for any answer from klaimd (default 10000)\n"
-    "  --format json|table JSON on stdout (default) or an aligned table for people\n"
+    "  --format json|table JSON on stdout (default) or an aligned table for people;\n"
+    "                      export takes csv (default) or jsonl, report json or csv\n"
     "  --curve-key FILE    this client's key pair (klaimctl keygen) for a klaimd with CURVE\n"
     "  --server-key FILE   klaimd's public key file (its keygen .pub); needed with --curve-key\n"
     "  --help, --version\n"
@@ -315,11 +320,13 @@ int main(int argc, char **argv)
     if (format) {
         if (strcmp(format, "table") == 0)
             o.table = 1;
-        else if (strcmp(format, "json") != 0) {
-            rc = ctl_usage(s_usage, "--format \"%s\": expected json or table", format);
+        else if (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "jsonl") != 0) {
+            rc = ctl_usage(s_usage, "--format \"%s\": expected json or table (csv, jsonl for export and report)",
+                           format);
             goto out;
         }
     }
+    o.format = format;
     o.curve_key = curve_key;
     o.server_key = server_key;
     char *conf_ep = config ? s_config_endpoint(config) : NULL;
@@ -336,6 +343,10 @@ int main(int argc, char **argv)
         {"registry", ctl_registry},
         {"review", ctl_review},
         {"keygen", ctl_keygen},
+        {"watch", ctl_watch},
+        {"audit", ctl_audit},
+        {"export", ctl_export},
+        {"report", ctl_reports},
     };
     rc = -1;
     for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++)

@@ -17,8 +17,16 @@ T_DATA="$T_DIR/data"
 T_LOG="$T_DIR/klaimd.log"
 T_PID=""
 # A free loopback port per test run (ctest may run tests in parallel).
-T_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# Free loopback ports per test run (ctest runs tests in parallel): intake,
+# dispatch feed and HTTP gateway.
+read -r T_PORT T_FEED_PORT T_HTTP_PORT < <(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(3)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
 T_EP="tcp://127.0.0.1:$T_PORT"
+T_FEED_EP="tcp://127.0.0.1:$T_FEED_PORT"
+T_HTTP="127.0.0.1:$T_HTTP_PORT"
 
 fail() { echo "FAIL: $*" >&2; echo "--- klaimd log (last 40 lines) ---" >&2; tail -40 "$T_LOG" >&2 || true; exit 1; }
 pass() { echo "ok - $*"; }
@@ -37,7 +45,8 @@ ctl() { "$KLAIMCTL" --endpoint "$T_EP" "${T_CTL_ARGS[@]}" "$@"; }
 # start_klaimd [extra klaimd flags...]: starts klaimd in the background and
 # waits until it answers stats (10 s at most).
 start_klaimd() {
-    "$KLAIMD" --data-dir "$T_DATA" --intake-endpoint "$T_EP" "$@" >>"$T_LOG" 2>&1 &
+    "$KLAIMD" --data-dir "$T_DATA" --intake-endpoint "$T_EP" --feed-endpoint "$T_FEED_EP" --http-listen "$T_HTTP" \
+        "$@" >>"$T_LOG" 2>&1 &
     T_PID=$!
     for _ in $(seq 1 100); do
         if ctl --timeout 200 stats >/dev/null 2>&1; then return 0; fi

@@ -1,0 +1,534 @@
+/* cases.c - dispatch cases: open, merge, coverage, actions, JSON.
+ *
+ * Owns: the dispatch case life cycle (OPEN -> ACKED -> ASSIGNED -> CLOSED)
+ *   and the feed events that report it (CLAIM_RECEIVED, DECIDED,
+ *   CASE_MERGED, CASE_ACKED, CASE_ASSIGNED, CASE_CLOSED, SLA_BREACHED).
+ * Runs in: klaimd main loop only.
+ * Invariant: each change and its event share one transaction; a reply to
+ *   an action leaves after the COMMIT; a repeated action changes nothing.
+ * See also: feed.c (events), sla.c (clocks), store_dispatch.c (SQL).
+ */
+#include "cases.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "feed.h"
+#include "intake.h"
+#include "klaimd.h"
+#include "log.h"
+#include "sla.h"
+#include "store.h"
+#include "store_dispatch.h"
+#include "xalloc.h"
+
+struct cases {
+    struct klaimd *k;
+};
+
+struct cases *cases_new(struct klaimd *k)
+{
+    struct cases *cs = xcalloc(1, sizeof *cs);
+    cs->k = k;
+    return cs;
+}
+
+void cases_free(struct cases **csp)
+{
+    free(*csp);
+    *csp = NULL;
+}
+
+void case_id_format(int64_t id, char *buf, size_t size) { snprintf(buf, size, "c-%012lld", (long long)id); }
+
+int case_id_parse(const char *s, int64_t *id)
+{
+    if (!s || strncmp(s, "c-", 2) != 0 || !s[2] || strlen(s) > 20) return -1;
+    int64_t v = 0;
+    for (const char *p = s + 2; *p; p++) {
+        if (*p < '0' || *p > '9') return -1;
+        v = v * 10 + (*p - '0');
+    }
+    if (v <= 0) return -1;
+    *id = v;
+    return 0;
+}
+
+static const char *s_priority_name(int p) { return p == 1 ? "DEATH" : p == 2 ? "HOSPITALISED" : "OUTPATIENT"; }
+static const char *s_state_name(int s)
+{
+    return s == CASE_ACKED ? "ACKED" : s == CASE_ASSIGNED ? "ASSIGNED" : s == CASE_CLOSED ? "CLOSED" : "OPEN";
+}
+static const char *s_coverage_name(int c)
+{
+    return c == 1 ? "COVERED" : c == 2 ? "NOT_COVERED" : c == 3 ? "IN_DOUBT" : "UNKNOWN";
+}
+
+int case_coverage_of(const struct klaim_decision *d)
+{
+    static const char *const not_covered[] = {"EVENT_BEFORE_SCOPE", "PARTICIPANT_NOT_FOUND", "CATEGORY_NOT_COVERED",
+                                              "PROGRAM_NOT_HELD",   "EVENT_OUTSIDE_COVERAGE", "PAK_AFTER_COVERAGE_LIMIT",
+                                              "BPU_INACTIVE"};
+    static const char *const in_doubt[] = {"INCONSISTENT_DATA", "BPU_ARREARS", "EMPLOYER_ARREARS", "CLAIM_LAPSED",
+                                           "PROCESSING_FAILED"};
+    for (int i = 0; i < d->n_reasons; i++)
+        for (size_t j = 0; j < sizeof not_covered / sizeof not_covered[0]; j++)
+            if (strcmp(d->reasons[i].code, not_covered[j]) == 0) return 2;
+    for (int i = 0; i < d->n_reasons; i++)
+        for (size_t j = 0; j < sizeof in_doubt / sizeof in_doubt[0]; j++)
+            if (strcmp(d->reasons[i].code, in_doubt[j]) == 0) return 3;
+    return 1;
+}
+
+static json_t *s_clock(int64_t due, int64_t met, int breached, int64_t now)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "due_ms", json_integer(due));
+    json_object_set_new(o, "met_ms", met ? json_integer(met) : json_null());
+    json_object_set_new(o, "breached", json_boolean(breached));
+    json_object_set_new(o, "running", json_boolean(!met && !breached && due > now));
+    return o;
+}
+
+json_t *case_to_json(const struct store_case *c, int64_t now_ms)
+{
+    char id[32], first[32], date[11];
+    case_id_format(c->id, id, sizeof id);
+    klaim_id_format(c->first_claim, first, sizeof first);
+    kdate_format(c->event_date, date);
+    json_error_t jerr;
+    json_t *o = json_loads(c->info ? c->info : "{}", 0, &jerr);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        o = json_object();
+    }
+    json_object_set_new(o, "case_id", json_string(id));
+    json_object_set_new(o, "first_claim_id", json_string(first));
+    json_object_set_new(o, "kpj", json_string(c->kpj));
+    json_object_set_new(o, "event_date", json_string(date));
+    json_object_set_new(o, "priority", json_string(s_priority_name(c->priority)));
+    json_object_set_new(o, "priority_rank", json_integer(c->priority));
+    json_object_set_new(o, "state", json_string(s_state_name(c->state)));
+    json_object_set_new(o, "coverage", json_string(s_coverage_name(c->coverage)));
+    json_object_set_new(o, "claims", json_integer(c->n_claims));
+    json_object_set_new(o, "opened_at_ms", json_integer(c->opened_at_ms));
+    json_object_set_new(o, "acked", c->acked_at_ms ? json_pack("{s:s,s:I}", "by", c->acked_by, "at_ms",
+                                                               (json_int_t)c->acked_at_ms)
+                                                   : json_null());
+    json_object_set_new(o, "assigned", c->assigned_at_ms ? json_pack("{s:s,s:s,s:I}", "to", c->assigned_to, "by",
+                                                                     c->assigned_by, "at_ms",
+                                                                     (json_int_t)c->assigned_at_ms)
+                                                         : json_null());
+    json_object_set_new(o, "closed", c->closed_at_ms ? json_pack("{s:s,s:s,s:I}", "by", c->closed_by, "note",
+                                                                 c->close_note, "at_ms", (json_int_t)c->closed_at_ms)
+                                                     : json_null());
+    json_t *clocks = json_object();
+    json_object_set_new(clocks, "report", s_clock(c->report_due_ms, c->reported_at_ms <= c->report_due_ms ? c->reported_at_ms : 0,
+                                                  (c->breached & SLA_REPORT) != 0, now_ms));
+    json_object_set_new(clocks, "decision", s_clock(c->decision_due_ms, c->decided_at_ms,
+                                                    (c->breached & SLA_DECISION) != 0, now_ms));
+    json_object_set_new(clocks, "ack", s_clock(c->ack_due_ms, c->acked_at_ms, (c->breached & SLA_ACK) != 0, now_ms));
+    json_object_set_new(o, "clocks", clocks);
+    json_t *br = json_array();
+    if (c->breached & SLA_REPORT) json_array_append_new(br, json_string("REPORT"));
+    if (c->breached & SLA_DECISION) json_array_append_new(br, json_string("DECISION"));
+    if (c->breached & SLA_ACK) json_array_append_new(br, json_string("ACK"));
+    json_object_set_new(o, "breached", br);
+    return o;
+}
+
+static int s_priority_of(const struct klaim_claim *c)
+{
+    if (c->has_death_date) return 1;
+    if (c->incapacity_days > 0 || c->disability != 0) return 2;
+    return 3;
+}
+
+/* The report as the case remembers it: who reported, where, when. */
+static json_t *s_report(const struct klaim_claim *c, int64_t claim_id, int64_t reported_ms)
+{
+    char id[32];
+    klaim_id_format(claim_id, id, sizeof id);
+    return json_pack("{s:s,s:s,s:I}", "claim_id", id, "hospital", c->hospital, "reported_at_ms",
+                     (json_int_t)reported_ms);
+}
+
+static char *s_info_new(const struct klaim_claim *c, int64_t claim_id, int64_t reported_ms)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "program", json_string(klaim_program_name(c->program)));
+    json_object_set_new(o, "event_type", json_string(klaim_event_type_name(c->event_type)));
+    json_object_set_new(o, "participant", json_pack("{s:s,s:s}", "kpj", c->kpj, "nik", c->nik));
+    json_t *loc = json_pack("{s:s,s:s}", "regency", c->regency, "district", c->district);
+    if (c->has_location_latlon) {
+        json_object_set_new(loc, "lat_e6", json_integer(c->lat_e6));
+        json_object_set_new(loc, "lon_e6", json_integer(c->lon_e6));
+    }
+    json_object_set_new(o, "location", loc);
+    json_object_set_new(o, "hospital", json_string(c->hospital));
+    json_t *reports = json_array();
+    json_array_append_new(reports, s_report(c, claim_id, reported_ms));
+    json_object_set_new(o, "reports", reports);
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+/* A second report: remember it, and fill what the first one lacked. */
+static char *s_info_merge(const char *info, const struct klaim_claim *c, int64_t claim_id, int64_t reported_ms)
+{
+    json_error_t jerr;
+    json_t *o = json_loads(info, 0, &jerr);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return s_info_new(c, claim_id, reported_ms);
+    }
+    json_t *reports = json_object_get(o, "reports");
+    if (json_is_array(reports) && json_array_size(reports) < 20)
+        json_array_append_new(reports, s_report(c, claim_id, reported_ms));
+    const char *h = json_string_value(json_object_get(o, "hospital"));
+    if ((!h || !h[0]) && c->hospital[0]) json_object_set_new(o, "hospital", json_string(c->hospital));
+    json_t *loc = json_object_get(o, "location");
+    if (json_is_object(loc) && !json_object_get(loc, "lat_e6") && c->has_location_latlon) {
+        json_object_set_new(loc, "lat_e6", json_integer(c->lat_e6));
+        json_object_set_new(loc, "lon_e6", json_integer(c->lon_e6));
+    }
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+/* Midnight WIB at the end of the accident day, in unix ms: the accident
+ * has only a date, so the reporting clock starts when that day ends (the
+ * same reading as rules.md REPORT_LATE: R > event date + 2 days). */
+static int64_t s_end_of_day_ms(kdate d) { return ((int64_t)(d + 1) * 86400 - 7 * 3600) * 1000; }
+
+int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64_t claim_id, int64_t received_at_ms)
+{
+    struct klaimd *k = cs->k;
+    struct store_dispatch *sd = feed_store(k->feed);
+    json_t *ev = json_object();
+    json_object_set_new(ev, "program", json_string(klaim_program_name(c->program)));
+    json_object_set_new(ev, "event_type", json_string(klaim_event_type_name(c->event_type)));
+    json_object_set_new(ev, "idempotency_key", json_string(c->idempotency_key));
+    if (c->program != PROGRAM_JKK || c->event_type != EVENT_ACCIDENT)
+        return feed_emit(k->feed, 1 /* CLAIM_RECEIVED */, claim_id, 0, ev);
+
+    int64_t reported = c->reported_at_s ? c->reported_at_s * 1000 : received_at_ms;
+    struct store_case kc;
+    int rc = store_case_by_event(sd, c->kpj, c->event_date, &kc);
+    if (rc < 0) goto fail;
+    int merged = rc == 0;
+    int64_t now = klaimd_now_ms();
+    if (merged) {
+        kc.n_claims++;
+        int p = s_priority_of(c);
+        if (p < kc.priority) kc.priority = p;
+        char *info = s_info_merge(kc.info, c, claim_id, reported);
+        free(kc.info);
+        kc.info = info;
+        if (store_case_update(sd, &kc) != 0) goto fail_case;
+    } else {
+        memset(&kc, 0, sizeof kc);
+        snprintf(kc.kpj, sizeof kc.kpj, "%s", c->kpj);
+        kc.event_date = c->event_date;
+        kc.first_claim = claim_id;
+        kc.priority = s_priority_of(c);
+        kc.state = CASE_OPEN;
+        kc.info = s_info_new(c, claim_id, reported);
+        kc.n_claims = 1;
+        kc.opened_at_ms = now;
+        kc.reported_at_ms = reported;
+        kc.report_due_ms = s_end_of_day_ms(c->event_date) + sla_duration_ms(&k->cfg, SLA_REPORT);
+        kc.decision_due_ms = received_at_ms + sla_duration_ms(&k->cfg, SLA_DECISION);
+        kc.ack_due_ms = now + sla_duration_ms(&k->cfg, SLA_ACK);
+        if (reported > kc.report_due_ms) kc.breached |= SLA_REPORT;
+        if (store_case_insert(sd, &kc) != 0) goto fail_case;
+    }
+    if (store_case_link(sd, claim_id, kc.id) != 0) goto fail_case;
+    json_object_set_new(ev, "case", case_to_json(&kc, now));
+    json_object_set_new(ev, "merged", json_boolean(merged));
+    if (feed_emit(k->feed, 1 /* CLAIM_RECEIVED */, claim_id, kc.id, ev) != 0) goto fail_ev;
+    if (merged) {
+        json_t *m = json_pack("{s:o}", "case", case_to_json(&kc, now));
+        if (feed_emit(k->feed, 3 /* CASE_MERGED */, claim_id, kc.id, m) != 0) goto fail_ev;
+    } else {
+        if (kc.breached & SLA_REPORT) {
+            json_t *b = json_pack("{s:s,s:I,s:o}", "clock", "REPORT", "due_ms", (json_int_t)kc.report_due_ms, "case",
+                                  case_to_json(&kc, now));
+            if (feed_emit(k->feed, 7 /* SLA_BREACHED */, claim_id, kc.id, b) != 0) goto fail_ev;
+        }
+        sla_watch(k->sla, kc.id, SLA_DECISION, kc.decision_due_ms);
+        sla_watch(k->sla, kc.id, SLA_ACK, kc.ack_due_ms);
+    }
+    store_case_clear(&kc);
+    return 0;
+fail_case:
+    store_case_clear(&kc);
+fail:
+    json_decref(ev);
+    return -1;
+fail_ev:
+    store_case_clear(&kc);
+    return -1;
+}
+
+int cases_on_decided(struct cases *cs, int64_t claim_id, const struct klaim_decision *d)
+{
+    struct klaimd *k = cs->k;
+    struct store_dispatch *sd = feed_store(k->feed);
+    json_t *ev = json_object();
+    json_object_set_new(ev, "state", json_string(klaim_state_name(d->state)));
+    json_object_set_new(ev, "total", json_integer(d->total));
+    json_t *reasons = json_array();
+    for (int i = 0; i < d->n_reasons; i++) json_array_append_new(reasons, json_string(d->reasons[i].code));
+    json_object_set_new(ev, "reasons", reasons);
+    int64_t case_id = 0;
+    int rc = store_case_of_claim(sd, claim_id, &case_id);
+    if (rc < 0) {
+        json_decref(ev);
+        return -1;
+    }
+    if (rc == 0) {
+        struct store_case kc;
+        if (store_case_get(sd, case_id, &kc) != 0) {
+            json_decref(ev);
+            return -1;
+        }
+        int64_t now = klaimd_now_ms();
+        kc.coverage = case_coverage_of(d);
+        if ((d->state == STATE_APPROVED || d->state == STATE_REJECTED) && !kc.decided_at_ms) kc.decided_at_ms = now;
+        int bad = store_case_update(sd, &kc) != 0;
+        if (!bad) json_object_set_new(ev, "case", case_to_json(&kc, now));
+        store_case_clear(&kc);
+        if (bad) {
+            json_decref(ev);
+            return -1;
+        }
+    }
+    return feed_emit(k->feed, 2 /* DECIDED */, claim_id, case_id, ev);
+}
+
+int cases_breach(struct cases *cs, int64_t case_id, int clock)
+{
+    struct klaimd *k = cs->k;
+    struct store_dispatch *sd = feed_store(k->feed);
+    struct store_case kc;
+    int rc = store_case_get(sd, case_id, &kc);
+    if (rc != 0) return rc < 0 ? -1 : 0;
+    int64_t now = klaimd_now_ms();
+    int64_t due = clock == SLA_DECISION ? kc.decision_due_ms : kc.ack_due_ms;
+    int met = clock == SLA_DECISION ? kc.decided_at_ms != 0 : kc.acked_at_ms != 0;
+    if (met || (kc.breached & clock) || due > now) {
+        store_case_clear(&kc);
+        return 0;
+    }
+    kc.breached |= clock;
+    if (store_case_update(sd, &kc) != 0) {
+        store_case_clear(&kc);
+        return -1;
+    }
+    log_info("sla: case c-%012lld: %s clock ran out", (long long)case_id, clock == SLA_DECISION ? "DECISION" : "ACK");
+    json_t *b = json_pack("{s:s,s:I,s:o}", "clock", clock == SLA_DECISION ? "DECISION" : "ACK", "due_ms",
+                          (json_int_t)due, "case", case_to_json(&kc, now));
+    rc = feed_emit(k->feed, 7 /* SLA_BREACHED */, kc.first_claim, kc.id, b);
+    store_case_clear(&kc);
+    return rc;
+}
+
+static void s_collect_open(void *arg, const struct store_case *c)
+{
+    json_array_append_new(arg, case_to_json(c, klaimd_now_ms()));
+}
+
+json_t *cases_open_json(struct cases *cs)
+{
+    json_t *a = json_array();
+    if (store_cases_open(feed_store(cs->k->feed), s_collect_open, a) != 0) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* ---------------------------------------------------------------- actions */
+
+static int s_text_ok(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max) return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return 0;
+    return 1;
+}
+
+struct act_op {
+    cases_done_fn done;
+    void *arg;
+    char *json;
+};
+
+static void s_on_acted(void *arg, int committed)
+{
+    struct act_op *op = arg;
+    if (committed) op->done(op->arg, 0, "", "", op->json, 1);
+    else op->done(op->arg, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store could not commit; nothing was recorded; retry",
+                  NULL, 0);
+    free(op->json);
+    free(op);
+}
+
+void cases_act(struct cases *cs, const char *case_id, int action, const char *by, const char *team, const char *note,
+               const char *client, cases_done_fn done, void *arg)
+{
+    struct klaimd *k = cs->k;
+    int64_t id;
+    if (case_id_parse(case_id, &id) != 0) {
+        done(arg, KLAIM__ERROR_CODE__BAD_REQUEST, "case_id",
+             "give the case id (c- followed by digits, e.g. c-000000000007)", NULL, 0);
+        return;
+    }
+    if (action != KLAIM__DISPATCH_ACTION_TYPE__ACK && action != KLAIM__DISPATCH_ACTION_TYPE__ASSIGN &&
+        action != KLAIM__DISPATCH_ACTION_TYPE__CLOSE) {
+        done(arg, KLAIM__ERROR_CODE__BAD_REQUEST, "action", "action must be ACK, ASSIGN or CLOSE", NULL, 0);
+        return;
+    }
+    if (!s_text_ok(by, CASE_TEXT_MAX)) {
+        done(arg, KLAIM__ERROR_CODE__BAD_REQUEST, "by", "name the person acting: 1-64 characters, no control characters",
+             NULL, 0);
+        return;
+    }
+    if (action == KLAIM__DISPATCH_ACTION_TYPE__ASSIGN && !s_text_ok(team, CASE_TEXT_MAX)) {
+        done(arg, KLAIM__ERROR_CODE__BAD_REQUEST, "team",
+             "name the team or vehicle to assign: 1-64 characters, no control characters", NULL, 0);
+        return;
+    }
+    if (action == KLAIM__DISPATCH_ACTION_TYPE__CLOSE && !s_text_ok(note, CASE_NOTE_MAX)) {
+        done(arg, KLAIM__ERROR_CODE__BAD_REQUEST, "note",
+             "closing needs an outcome note: 1-500 bytes, no control characters", NULL, 0);
+        return;
+    }
+    if (batch_open(k->batch) != 0) {
+        done(arg, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store cannot commit right now; retry later", NULL, 0);
+        return;
+    }
+    struct store_dispatch *sd = feed_store(k->feed);
+    struct store_case kc;
+    int rc = store_case_get(sd, id, &kc);
+    if (rc != 0) {
+        if (rc < 0) {
+            done(arg, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to read; retry later", NULL, 0);
+            batch_fail(k->batch);
+        } else {
+            done(arg, KLAIM__ERROR_CODE__NOT_FOUND, "case_id", "no dispatch case with this id", NULL, 0);
+        }
+        return;
+    }
+    int64_t now = klaimd_now_ms();
+    int changed = 0, type = 0;
+    if (action == KLAIM__DISPATCH_ACTION_TYPE__ACK) {
+        if (!kc.acked_at_ms && kc.state != CASE_CLOSED) {
+            kc.acked_at_ms = now;
+            snprintf(kc.acked_by, sizeof kc.acked_by, "%s", by);
+            kc.state = CASE_ACKED;
+            changed = 1, type = 4;
+        }
+    } else if (action == KLAIM__DISPATCH_ACTION_TYPE__ASSIGN) {
+        if (kc.state == CASE_CLOSED) {
+            store_case_clear(&kc);
+            done(arg, KLAIM__ERROR_CODE__CASE_IS_CLOSED, "case_id", "the case is closed; nothing can be assigned to it",
+                 NULL, 0);
+            return;
+        }
+        if (strcmp(kc.assigned_to, team) != 0) {
+            if (!kc.acked_at_ms) {
+                kc.acked_at_ms = now;
+                snprintf(kc.acked_by, sizeof kc.acked_by, "%s", by);
+            }
+            snprintf(kc.assigned_to, sizeof kc.assigned_to, "%s", team);
+            snprintf(kc.assigned_by, sizeof kc.assigned_by, "%s", by);
+            kc.assigned_at_ms = now;
+            kc.state = CASE_ASSIGNED;
+            changed = 1, type = 5;
+        }
+    } else if (kc.state != CASE_CLOSED) {
+        if (!kc.acked_at_ms) {
+            kc.acked_at_ms = now;
+            snprintf(kc.acked_by, sizeof kc.acked_by, "%s", by);
+        }
+        kc.closed_at_ms = now;
+        snprintf(kc.closed_by, sizeof kc.closed_by, "%s", by);
+        snprintf(kc.close_note, sizeof kc.close_note, "%s", note);
+        kc.state = CASE_CLOSED;
+        changed = 1, type = 6;
+    }
+    json_t *cj = case_to_json(&kc, now);
+    if (!changed) {
+        char *text = json_dumps(cj, JSON_COMPACT);
+        json_decref(cj);
+        store_case_clear(&kc);
+        done(arg, 0, "", "", text, 0);
+        free(text);
+        return;
+    }
+    json_t *ev = json_pack("{s:s,s:s,s:O}", "by", by, "client", client ? client : "", "case", cj);
+    if (type == 5) json_object_set_new(ev, "team", json_string(team));
+    if (type == 6) json_object_set_new(ev, "note", json_string(note));
+    int bad = store_case_update(sd, &kc) != 0;
+    if (bad) json_decref(ev);
+    else bad = feed_emit(k->feed, type, kc.first_claim, kc.id, ev) != 0;
+    if (bad) {
+        json_decref(cj);
+        store_case_clear(&kc);
+        done(arg, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed; nothing was recorded; retry later", NULL, 0);
+        batch_fail(k->batch);
+        return;
+    }
+    log_info("dispatch: case c-%012lld %s by \"%s\"", (long long)kc.id, feed_type_name(type), by);
+    struct act_op *op = xcalloc(1, sizeof *op);
+    op->done = done;
+    op->arg = arg;
+    op->json = json_dumps(cj, JSON_COMPACT);
+    json_decref(cj);
+    store_case_clear(&kc);
+    batch_then(k->batch, s_on_acted, op);
+    batch_op_done(k->batch);
+}
+
+/* ------------------------------------------------------- intake front end */
+
+static void s_on_zmq_acted(void *arg, int code, const char *field, const char *message, const char *case_json,
+                           int changed)
+{
+    struct reply_to *to = arg;
+    struct intake *in = *(struct intake **)(to + 1);
+    if (code) {
+        intake_send_error(in, to, code, field, "%s", message);
+    } else {
+        json_error_t jerr;
+        json_t *o = json_loads(case_json, 0, &jerr);
+        Klaim__DispatchCase dc = KLAIM__DISPATCH_CASE__INIT;
+        dc.case_id = (char *)(o ? json_string_value(json_object_get(o, "case_id")) : "");
+        if (!dc.case_id) dc.case_id = "";
+        dc.json = (char *)case_json;
+        dc.has_changed = 1, dc.changed = changed;
+        Klaim__Reply r = KLAIM__REPLY__INIT;
+        r.body_case = KLAIM__REPLY__BODY_DISPATCH_CASE;
+        r.dispatch_case = &dc;
+        intake_send_reply(in, to, &r);
+        json_decref(o);
+    }
+    free(to);
+}
+
+void cases_action(struct cases *cs, const struct reply_to *to, const Klaim__DispatchActionRequest *req)
+{
+    struct intake *in = cs->k->intake;
+    struct reply_to *copy = xmalloc(sizeof *copy + sizeof in);
+    *copy = *to;
+    memcpy(copy + 1, &in, sizeof in);
+    cases_act(cs, req->case_id, req->has_action ? (int)req->action : 0, req->by, req->team, req->note, to->client,
+              s_on_zmq_acted, copy);
+}

@@ -1,0 +1,361 @@
+/* feed.c - the dispatch feed: outbox events, PUB, replay pages, cursors.
+ *
+ * Owns: event emission inside a transaction, publication after its commit
+ *   (PUB socket and subscriber cursors), FeedReplay pages.
+ * Runs in: klaimd main loop only.
+ * Invariant: nothing past the published head is ever read or sent; a
+ *   rolled-back event is dropped unseen (its seq may be given again, never
+ *   published twice). PUB may drop at its high-water mark (pitfalls.md):
+ *   consoles detect the gap by seq and replay; no ack depends on PUB.
+ * See also: store_dispatch.c (SQL), cases.c and sla.c (emitters), http.c
+ *   (SSE subscribers), intake.c (FeedReplay requests).
+ */
+#include "feed.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "batch.h"
+#include "codec.h"
+#include "intake.h"
+#include "klaimd.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+#include "store_dispatch.h"
+#include "xalloc.h"
+#include "zap.h"
+
+struct feed_sub {
+    struct feed *f;
+    uint64_t last;              /* the last seq this subscriber got */
+    feed_write_fn write;
+    feed_gone_fn gone;
+    void *arg;
+    struct event *page_ev;
+    int failed;
+    struct feed_sub *prev, *next;
+};
+
+struct feed {
+    struct klaimd *k;
+    void *pub;
+    struct store_dispatch *sd;
+    uint64_t head;              /* newest published seq */
+    uint64_t oldest;
+    struct feed_sub *subs;
+    uint64_t pub_failures;
+};
+
+/* One stored event waiting for its commit. */
+struct pending_event {
+    struct feed *f;
+    uint64_t seq;
+    int type;
+    int64_t at_ms;
+    int64_t claim_id, case_id;
+    int64_t stored_us;          /* monotonic, for the publish delay metric */
+    char *line;
+};
+
+static const char *const s_type_names[] = {"", "CLAIM_RECEIVED", "DECIDED", "CASE_MERGED", "CASE_ACKED",
+                                           "CASE_ASSIGNED", "CASE_CLOSED", "SLA_BREACHED"};
+
+const char *feed_type_name(int type)
+{
+    return type > 0 && type < (int)(sizeof s_type_names / sizeof s_type_names[0]) ? s_type_names[type] : "UNKNOWN";
+}
+
+/* The event line: the stored object with "seq" first. */
+static char *s_line(uint64_t seq, const char *payload)
+{
+    const char *rest = payload[0] == '{' ? payload + 1 : payload;
+    size_t n = strlen(rest) + 48;
+    char *line = xmalloc(n);
+    snprintf(line, n, "{\"seq\":%" PRIu64 "%s%s", seq, rest[0] == '}' ? "" : ",", rest);
+    return line;
+}
+
+struct store_dispatch *feed_store(struct feed *f) { return f->sd; }
+
+static int64_t s_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+uint64_t feed_head(const struct feed *f) { return f->head; }
+
+static void s_drop(struct feed_sub *s)
+{
+    struct feed *f = s->f;
+    if (s->prev) s->prev->next = s->next;
+    else f->subs = s->next;
+    if (s->next) s->next->prev = s->prev;
+    event_free(s->page_ev);
+    feed_gone_fn gone = s->gone;
+    void *arg = s->arg;
+    free(s);
+    if (gone) gone(arg);
+}
+
+static void s_publish_pub(struct feed *f, const struct pending_event *e)
+{
+    char claim[32] = "", kase[32] = "";
+    if (e->claim_id) klaim_id_format(e->claim_id, claim, sizeof claim);
+    if (e->case_id) snprintf(kase, sizeof kase, "c-%012lld", (long long)e->case_id);
+    Klaim__FeedEvent ev = KLAIM__FEED_EVENT__INIT;
+    ev.has_seq = 1, ev.seq = e->seq;
+    ev.has_type = 1, ev.type = (Klaim__FeedEventType)e->type;
+    ev.has_at_ms = 1, ev.at_ms = e->at_ms;
+    ev.claim_id = claim;
+    ev.case_id = kase;
+    ev.json = e->line;
+    size_t len;
+    uint8_t *buf = codec_pack(&ev.base, &len);
+    if (zmq_send(f->pub, buf, len, ZMQ_DONTWAIT) < 0) f->pub_failures++;
+    free(buf);
+}
+
+static void s_on_commit(void *arg, int committed)
+{
+    struct pending_event *e = arg;
+    struct feed *f = e->f;
+    if (committed) {
+        uint64_t before = f->head;
+        f->head = e->seq;
+        if (!f->oldest) f->oldest = e->seq;
+        s_publish_pub(f, e);
+        metrics_observe(&f->k->metrics->publish_us, s_mono_us() - e->stored_us);
+        size_t len = strlen(e->line);
+        struct feed_sub *next;
+        for (struct feed_sub *s = f->subs; s; s = next) {
+            next = s->next;
+            if (s->last < before) {
+                event_active(s->page_ev, 0, 0); /* behind: its pages will bring this one */
+                continue;
+            }
+            if (s->last >= e->seq) continue;
+            if (s->write(s->arg, e->seq, e->line, len) != 0) s_drop(s);
+            else s->last = e->seq;
+        }
+    }
+    free(e->line);
+    free(e);
+}
+
+int feed_emit(struct feed *f, int type, int64_t claim_id, int64_t case_id, json_t *payload)
+{
+    int64_t at = klaimd_now_ms();
+    time_t secs = (time_t)(at / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char when[64];
+    snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(at % 1000));
+    /* The common fields first, then the event's own. */
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string(feed_type_name(type)));
+    json_object_set_new(o, "at", json_string(when));
+    json_object_set_new(o, "at_ms", json_integer(at));
+    if (claim_id) {
+        char id[32];
+        klaim_id_format(claim_id, id, sizeof id);
+        json_object_set_new(o, "claim_id", json_string(id));
+    }
+    if (case_id) {
+        char id[32];
+        snprintf(id, sizeof id, "c-%012lld", (long long)case_id);
+        json_object_set_new(o, "case_id", json_string(id));
+    }
+    json_object_update_missing(o, payload);
+    json_decref(payload);
+    char *text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
+    json_decref(o);
+    uint64_t seq = 0;
+    int rc = store_event_append(f->sd, type, claim_id, case_id, text, at, &seq);
+    if (rc != 0) {
+        free(text);
+        return -1;
+    }
+    struct pending_event *e = xcalloc(1, sizeof *e);
+    e->f = f;
+    e->seq = seq;
+    e->type = type;
+    e->at_ms = at;
+    e->claim_id = claim_id;
+    e->case_id = case_id;
+    e->stored_us = s_mono_us();
+    e->line = s_line(seq, text);
+    free(text);
+    batch_then(f->k->batch, s_on_commit, e);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- replay */
+
+struct page_ctx {
+    Klaim__FeedEvent *items;
+    Klaim__FeedEvent **ptrs;
+    char (*ids)[2][32];
+    char **lines;
+    size_t n;
+};
+
+static void s_collect(void *arg, const struct store_event *e)
+{
+    struct page_ctx *p = arg;
+    Klaim__FeedEvent *ev = &p->items[p->n];
+    klaim__feed_event__init(ev);
+    ev->has_seq = 1, ev->seq = e->seq;
+    ev->has_type = 1, ev->type = (Klaim__FeedEventType)e->type;
+    ev->has_at_ms = 1, ev->at_ms = e->at_ms;
+    p->ids[p->n][0][0] = p->ids[p->n][1][0] = '\0';
+    if (e->claim_id) klaim_id_format(e->claim_id, p->ids[p->n][0], 32);
+    if (e->case_id) snprintf(p->ids[p->n][1], 32, "c-%012lld", (long long)e->case_id);
+    ev->claim_id = p->ids[p->n][0];
+    ev->case_id = p->ids[p->n][1];
+    p->lines[p->n] = s_line(e->seq, e->payload ? e->payload : "{}");
+    ev->json = p->lines[p->n];
+    p->ptrs[p->n] = ev;
+    p->n++;
+}
+
+void feed_replay(struct feed *f, const struct reply_to *to, const Klaim__FeedReplayRequest *req)
+{
+    struct intake *in = f->k->intake;
+    uint64_t since = req->has_since ? req->since : 0;
+    int max = req->has_max && req->max > 0 && req->max < FEED_PAGE_MAX ? (int)req->max : FEED_PAGE_MAX;
+    struct page_ctx p = {0};
+    p.items = xcalloc((size_t)max, sizeof *p.items);
+    p.ptrs = xcalloc((size_t)max, sizeof *p.ptrs);
+    p.ids = xcalloc((size_t)max, sizeof *p.ids);
+    p.lines = xcalloc((size_t)max, sizeof *p.lines);
+    int n = 0;
+    if (store_events_page(f->sd, since, f->head, max, s_collect, &p, &n) != 0) {
+        intake_send_error(in, to, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to read the feed; retry");
+    } else {
+        Klaim__FeedPage page = KLAIM__FEED_PAGE__INIT;
+        page.n_events = p.n;
+        page.events = p.ptrs;
+        page.has_head = 1, page.head = f->head;
+        page.has_more = 1, page.more = p.n == (size_t)max && p.items[p.n - 1].seq < f->head;
+        page.feed_endpoint = f->k->cfg.feed_endpoint;
+        page.has_oldest = 1, page.oldest = f->oldest;
+        Klaim__Reply r = KLAIM__REPLY__INIT;
+        r.body_case = KLAIM__REPLY__BODY_FEED_PAGE;
+        r.feed_page = &page;
+        intake_send_reply(in, to, &r);
+    }
+    for (size_t i = 0; i < p.n; i++) free(p.lines[i]);
+    free(p.items);
+    free(p.ptrs);
+    free(p.ids);
+    free(p.lines);
+}
+
+/* ----------------------------------------------------------- subscribers */
+
+static void s_sub_write(void *arg, const struct store_event *e)
+{
+    struct feed_sub *s = arg;
+    if (s->failed) return;
+    char *line = s_line(e->seq, e->payload ? e->payload : "{}");
+    if (s->write(s->arg, e->seq, line, strlen(line)) != 0) s->failed = 1;
+    else s->last = e->seq;
+    free(line);
+}
+
+/* One page per loop pass for a subscriber behind the head. */
+static void s_on_page(evutil_socket_t fd, short what, void *arg)
+{
+    struct feed_sub *s = arg;
+    struct feed *f = s->f;
+    if (s->last >= f->head) return;
+    int n = 0;
+    if (store_events_page(f->sd, s->last, f->head, FEED_PAGE_MAX, s_sub_write, s, &n) != 0) s->failed = 1;
+    if (s->failed) {
+        s_drop(s);
+        return;
+    }
+    if (n == 0 && s->last < f->head) s->last = f->head; /* nothing stored in between (cannot happen) */
+    if (s->last < f->head) event_active(s->page_ev, 0, 0);
+}
+
+struct feed_sub *feed_subscribe(struct feed *f, uint64_t since, feed_write_fn write, feed_gone_fn gone, void *arg)
+{
+    struct feed_sub *s = xcalloc(1, sizeof *s);
+    s->f = f;
+    s->last = since > f->head ? f->head : since;
+    s->write = write;
+    s->gone = gone;
+    s->arg = arg;
+    s->page_ev = event_new(f->k->base, -1, 0, s_on_page, s);
+    event_priority_set(s->page_ev, PRIO_IO);
+    s->next = f->subs;
+    if (f->subs) f->subs->prev = s;
+    f->subs = s;
+    if (s->last < f->head) event_active(s->page_ev, 0, 0);
+    return s;
+}
+
+void feed_unsubscribe(struct feed *f, struct feed_sub *s)
+{
+    (void)f;
+    s->gone = NULL;
+    s_drop(s);
+}
+
+/* ------------------------------------------------------------- lifecycle */
+
+struct feed *feed_new(struct klaimd *k, char *err, size_t errlen)
+{
+    struct store_dispatch *sd = store_dispatch_new(k->store, err, errlen);
+    if (!sd) return NULL;
+    void *pub = zmq_socket(k->zctx, ZMQ_PUB);
+    int zero = 0, hwm = 100000;
+    zmq_setsockopt(pub, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    if (k->zap && zap_curve_server(pub, k->cfg.curve_secret, "feed") != 0) {
+        snprintf(err, errlen, "feed_endpoint: cannot make the PUB socket a CURVE server: %s", zmq_strerror(errno));
+        goto fail;
+    }
+    if (zmq_bind(pub, k->cfg.feed_endpoint) != 0) {
+        snprintf(err, errlen, "feed_endpoint = \"%s\": cannot bind: %s (is another klaimd running, or the port taken?)",
+                 k->cfg.feed_endpoint, zmq_strerror(errno));
+        goto fail;
+    }
+    struct feed *f = xcalloc(1, sizeof *f);
+    f->k = k;
+    f->pub = pub;
+    f->sd = sd;
+    if (store_event_bounds(sd, &f->oldest, &f->head) != 0) {
+        snprintf(err, errlen, "cannot read the feed's last seq: %s", store_errmsg(k->store));
+        f->pub = NULL;
+        feed_free(&f);
+        sd = NULL;
+        goto fail;
+    }
+    return f;
+fail:
+    zmq_close(pub);
+    store_dispatch_free(&sd);
+    return NULL;
+}
+
+void feed_free(struct feed **fp)
+{
+    struct feed *f = *fp;
+    if (!f) return;
+    while (f->subs) feed_unsubscribe(f, f->subs);
+    if (f->pub) zmq_close(f->pub);
+    store_dispatch_free(&f->sd);
+    free(f);
+    *fp = NULL;
+}

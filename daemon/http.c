@@ -1,0 +1,713 @@
+/* http.c - the HTTP gateway: routes, tokens, JSON errors, SSE, console.
+ *
+ * Owns: the evhttp server in klaimd's base and every HTTP reply.
+ * Runs in: klaimd main loop only.
+ * Invariants: writes reply after COMMIT through intake_submit() and
+ *   cases_act() (the ZeroMQ paths); reads that could see an open
+ *   transaction wait for its commit; a client that left before its reply
+ *   is handled by evhttp (the request is detached and freed when we reply);
+ *   an SSE client with more than 1 MB unsent is cut off (it resumes with
+ *   Last-Event-ID).
+ * See also: http.h (routes and roles), feed.c (cursors), claim_json.c.
+ */
+#include "http.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <sys/queue.h>
+#include <event2/keyvalq_struct.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "batch.h"
+#include "cases.h"
+#include "claim_json.h"
+#include "clients.h"
+#include "console/console_assets.h"
+#include "feed.h"
+#include "intake.h"
+#include "klaimd.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define HTTP_MAX_TOKENS 4096
+#define SSE_MAX_UNSENT (1 << 20)
+/* evhttp's own limit, above http_max_body_bytes: between the two we answer
+ * a JSON 413 ourselves; beyond it evhttp answers 413 with its HTML page
+ * (libevent 2.1 has no error callback) and discards the body. */
+#define HTTP_HARD_BODY_MAX (INT64_C(32) << 20)
+
+struct http {
+    struct klaimd *k;
+    struct evhttp *ev;
+    struct http_token *tokens;
+    int n_tokens;               /* -1: no tokens_file, everyone is the local admin */
+    struct event *ping_ev;
+    struct sse *sses;
+};
+
+/* Who is asking (from the bearer token). */
+struct who {
+    int role;
+    char name[65];
+};
+
+struct sse {
+    struct http *h;
+    struct evhttp_request *req;
+    struct feed_sub *sub;
+    struct sse *prev, *next;
+};
+
+/* ---------------------------------------------------------------- replies */
+
+static int64_t s_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void s_count(struct http *h, int code, int64_t started_us)
+{
+    if (code >= 100 && code < 600) h->k->metrics->http_by_class[code / 100]++;
+    if (started_us) metrics_observe(&h->k->metrics->http_us, s_mono_us() - started_us);
+}
+
+static void s_send_json(struct http *h, struct evhttp_request *req, int code, const char *reason, json_t *body,
+                        int64_t started_us)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    struct evbuffer *out = evbuffer_new();
+    evbuffer_add(out, text, strlen(text));
+    evbuffer_add(out, "\n", 1);
+    free(text);
+    struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+    evhttp_add_header(hdr, "Content-Type", "application/json");
+    evhttp_add_header(hdr, "Cache-Control", "no-store");
+    evhttp_send_reply(req, code, reason, out);
+    evbuffer_free(out);
+    s_count(h, code, started_us);
+}
+
+static const char *s_code_name(int code)
+{
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&klaim__error_code__descriptor, code);
+    return v ? v->name : "INTERNAL";
+}
+
+/* The HTTP status of a typed error. */
+static int s_status_of(int code, const char **reason)
+{
+    switch (code) {
+    case KLAIM__ERROR_CODE__BAD_REQUEST: *reason = "Bad Request"; return 400;
+    case KLAIM__ERROR_CODE__INVALID_CLAIM: *reason = "Unprocessable Entity"; return 422;
+    case KLAIM__ERROR_CODE__TOO_LARGE: *reason = "Payload Too Large"; return 413;
+    case KLAIM__ERROR_CODE__NOT_FOUND: *reason = "Not Found"; return 404;
+    case KLAIM__ERROR_CODE__IDEMPOTENCY_CONFLICT: *reason = "Conflict"; return 409;
+    case KLAIM__ERROR_CODE__CASE_IS_CLOSED: *reason = "Conflict"; return 409;
+    case KLAIM__ERROR_CODE__FORBIDDEN: *reason = "Forbidden"; return 403;
+    case KLAIM__ERROR_CODE__BUSY: *reason = "Too Many Requests"; return 429;
+    case KLAIM__ERROR_CODE__UNAVAILABLE:
+    case KLAIM__ERROR_CODE__SHUTTING_DOWN: *reason = "Service Unavailable"; return 503;
+    default: *reason = "Internal Server Error"; return 500;
+    }
+}
+
+static void s_error_status(struct http *h, struct evhttp_request *req, int status, const char *reason,
+                           const char *code_name, const char *field, const char *message, int64_t started_us)
+{
+    json_t *e = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", code_name, "field", field ? field : "", "message",
+                          message ? message : "");
+    s_send_json(h, req, status, reason, e, started_us);
+}
+
+static void s_error(struct http *h, struct evhttp_request *req, int code, const char *field, const char *message,
+                    int64_t started_us)
+{
+    const char *reason;
+    int status = s_status_of(code, &reason);
+    s_error_status(h, req, status, reason, s_code_name(code), field, message, started_us);
+}
+
+/* ------------------------------------------------------------------- auth */
+
+/* Fills who from "Authorization: Bearer T" (or ?access_token=T for the
+ * browser's EventSource, which cannot set headers). Answers 401 and
+ * returns 0 when a token is needed and missing or unknown. */
+static int s_authenticate(struct http *h, struct evhttp_request *req, const char *query_token, struct who *who)
+{
+    if (h->n_tokens < 0) {
+        who->role = ROLE_ADMIN;
+        snprintf(who->name, sizeof who->name, "%s", KLAIM_CLIENT_LOCAL);
+        return 1;
+    }
+    const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    const char *token = NULL;
+    if (auth && strncasecmp(auth, "Bearer ", 7) == 0) token = auth + 7;
+    else if (query_token && query_token[0]) token = query_token;
+    who->role = ROLE_NONE;
+    if (token && token[0]) {
+        unsigned char hash[32];
+        crypto_hash_sha256(hash, (const unsigned char *)token, strlen(token));
+        /* Every entry is compared, each in constant time. */
+        int found = -1;
+        for (int i = 0; i < h->n_tokens; i++)
+            if (sodium_memcmp(hash, h->tokens[i].hash, 32) == 0 && found < 0) found = i;
+        if (found >= 0) {
+            who->role = h->tokens[found].role;
+            snprintf(who->name, sizeof who->name, "%s", h->tokens[found].name);
+            return 1;
+        }
+    }
+    evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate", "Bearer realm=\"klaimd\"");
+    s_error_status(h, req, 401, "Unauthorized", "UNAUTHENTICATED", "Authorization",
+                   token ? "unknown bearer token; ask the operator for one (tokens_file)"
+                         : "send \"Authorization: Bearer TOKEN\" (tokens_file is configured)",
+                   0);
+    return 0;
+}
+
+static int s_require(struct http *h, struct evhttp_request *req, const struct who *who, int ok, const char *what,
+                     int64_t started_us)
+{
+    if (ok) return 1;
+    char msg[256];
+    snprintf(msg, sizeof msg, "role %s may not %s", klaim_role_name(who->role), what);
+    s_error(h, req, KLAIM__ERROR_CODE__FORBIDDEN, "", msg, started_us);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+/* The request body as a JSON object; answers 400 and returns NULL if not. */
+static json_t *s_body_json(struct http *h, struct evhttp_request *req, int64_t started_us)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    if (len == 0) {
+        s_error(h, req, KLAIM__ERROR_CODE__BAD_REQUEST, "", "the request needs a JSON object as its body", started_us);
+        return NULL;
+    }
+    const char *data = (const char *)evbuffer_pullup(in, -1);
+    json_error_t jerr;
+    json_t *v = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!v) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "the body is not valid JSON: %s at line %d column %d", jerr.text, jerr.line,
+                 jerr.column);
+        s_error(h, req, KLAIM__ERROR_CODE__BAD_REQUEST, "", msg, started_us);
+        return NULL;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        s_error(h, req, KLAIM__ERROR_CODE__BAD_REQUEST, "", "the body must be one JSON object", started_us);
+        return NULL;
+    }
+    return v;
+}
+
+/* Runs fn now, or after the open transaction commits, so a read never
+ * shows what a crash could still take back. */
+struct later {
+    void (*fn)(struct http *h, struct evhttp_request *req, void *arg, int64_t started_us);
+    struct http *h;
+    struct evhttp_request *req;
+    void *arg;
+    int64_t started_us;
+};
+
+static void s_on_later(void *arg, int committed)
+{
+    struct later *l = arg;
+    l->fn(l->h, l->req, l->arg, l->started_us);
+    free(l);
+}
+
+static void s_after_commit(struct http *h, struct evhttp_request *req,
+                           void (*fn)(struct http *, struct evhttp_request *, void *, int64_t), void *arg,
+                           int64_t started_us)
+{
+    if (!batch_is_open(h->k->batch)) {
+        fn(h, req, arg, started_us);
+        return;
+    }
+    struct later *l = xmalloc(sizeof *l);
+    *l = (struct later){fn, h, req, arg, started_us};
+    batch_then(h->k->batch, s_on_later, l);
+}
+
+/* ------------------------------------------------------------ POST claims */
+
+struct submit_ctx {
+    struct http *h;
+    struct evhttp_request *req;
+    int64_t started_us;
+};
+
+static void s_on_submitted(void *arg, const struct intake_result *r)
+{
+    struct submit_ctx *c = arg;
+    if (r->code) {
+        s_error(c->h, c->req, r->code, r->field, r->message, c->started_us);
+    } else {
+        char id[32];
+        klaim_id_format(r->claim_id, id, sizeof id);
+        json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "idempotency_key", r->idempotency_key, "claim_id", id, "state",
+                              klaim_state_name((enum klaim_state)r->state), "duplicate", r->duplicate);
+        s_send_json(c->h, c->req, r->duplicate ? 200 : 201, r->duplicate ? "OK" : "Created", o, c->started_us);
+    }
+    free(c);
+}
+
+static void s_post_claim(struct http *h, struct evhttp_request *req, const struct who *who, int64_t started_us)
+{
+    if (!s_require(h, req, who, who->role == ROLE_HOSPITAL || who->role == ROLE_ADMIN, "submit claims", started_us))
+        return;
+    json_t *body = s_body_json(h, req, started_us);
+    if (!body) return;
+    struct klaim_err err;
+    Klaim__Claim *pb = claim_json_to_pb(body, &err);
+    json_decref(body);
+    if (!pb) {
+        s_error(h, req, err.code ? err.code : KLAIM__ERROR_CODE__INVALID_CLAIM, err.field, err.message, started_us);
+        return;
+    }
+    struct submit_ctx *c = xmalloc(sizeof *c);
+    *c = (struct submit_ctx){h, req, started_us};
+    char key[80];
+    snprintf(key, sizeof key, "http:%s", who->name);
+    intake_submit(h->k->intake, pb, who->name, key, s_on_submitted, c);
+    claim_json_pb_free(pb);
+}
+
+/* ------------------------------------------------------------- GET claim */
+
+struct claim_ctx {
+    int64_t id;
+    struct who who;
+};
+
+static void s_get_claim_now(struct http *h, struct evhttp_request *req, void *arg, int64_t started_us)
+{
+    struct claim_ctx *c = arg;
+    struct store_claim_row row;
+    int rc = store_get_by_id(h->k->store, c->id, &row);
+    if (rc < 0) {
+        s_error(h, req, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to read; retry later", started_us);
+    } else if (rc == 1 || (c->who.role == ROLE_HOSPITAL && strcmp(row.owner, c->who.name) != 0)) {
+        /* Another client's claim is answered exactly like a missing one. */
+        s_error(h, req, KLAIM__ERROR_CODE__NOT_FOUND, "claim_id", "no such claim", started_us);
+    } else {
+        struct claim_view *v = claim_view_new(h->k->intake, &row);
+        json_t *o = decision_pb_to_json(claim_view_decision(v));
+        claim_view_free(&v);
+        s_send_json(h, req, 200, "OK", o, started_us);
+    }
+    if (rc == 0) store_claim_row_clear(&row);
+    free(c);
+}
+
+static void s_get_claim(struct http *h, struct evhttp_request *req, const struct who *who, const char *id,
+                        int64_t started_us)
+{
+    if (!s_require(h, req, who,
+                   who->role == ROLE_HOSPITAL || who->role == ROLE_UPSTREAM || who->role == ROLE_ADMIN,
+                   "read claims", started_us))
+        return;
+    int64_t cid;
+    if (klaim_id_parse(id, &cid) != 0) {
+        s_error(h, req, KLAIM__ERROR_CODE__BAD_REQUEST, "claim_id",
+                "not a claim id (expected k- followed by digits, e.g. k-000000000042)", started_us);
+        return;
+    }
+    struct claim_ctx *c = xmalloc(sizeof *c);
+    c->id = cid;
+    c->who = *who;
+    s_after_commit(h, req, s_get_claim_now, c, started_us);
+}
+
+/* ------------------------------------------------------------- dispatch */
+
+static void s_cases_now(struct http *h, struct evhttp_request *req, void *arg, int64_t started_us)
+{
+    json_t *a = cases_open_json(h->k->cases);
+    if (!a) {
+        s_error(h, req, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to read; retry later", started_us);
+        return;
+    }
+    json_t *o = json_pack("{s:I,s:o,s:I}", "head", (json_int_t)feed_head(h->k->feed), "cases", a, "now_ms",
+                          (json_int_t)klaimd_now_ms());
+    s_send_json(h, req, 200, "OK", o, started_us);
+}
+
+struct act_ctx {
+    struct http *h;
+    struct evhttp_request *req;
+    int64_t started_us;
+};
+
+static void s_on_acted(void *arg, int code, const char *field, const char *message, const char *case_json, int changed)
+{
+    struct act_ctx *c = arg;
+    if (code) {
+        s_error(c->h, c->req, code, field, message, c->started_us);
+    } else {
+        json_error_t jerr;
+        json_t *kase = json_loads(case_json, 0, &jerr);
+        json_t *o = json_pack("{s:o,s:b}", "case", kase ? kase : json_null(), "changed", changed);
+        s_send_json(c->h, c->req, 200, "OK", o, c->started_us);
+    }
+    free(c);
+}
+
+static void s_post_action(struct http *h, struct evhttp_request *req, const struct who *who, const char *case_id,
+                          const char *verb, int64_t started_us)
+{
+    int action = strcmp(verb, "ack") == 0      ? KLAIM__DISPATCH_ACTION_TYPE__ACK
+                 : strcmp(verb, "assign") == 0 ? KLAIM__DISPATCH_ACTION_TYPE__ASSIGN
+                 : strcmp(verb, "close") == 0  ? KLAIM__DISPATCH_ACTION_TYPE__CLOSE
+                                               : 0;
+    if (!action) {
+        s_error_status(h, req, 404, "Not Found", "NOT_FOUND", "", "dispatch actions are ack, assign and close",
+                       started_us);
+        return;
+    }
+    json_t *body = s_body_json(h, req, started_us);
+    if (!body) return;
+    static const char *const fields[] = {"by", "team", "note"};
+    const char *v[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < 3; i++) {
+        json_t *f = json_object_get(body, fields[i]);
+        if (f && !json_is_string(f)) {
+            json_decref(body);
+            s_error(h, req, KLAIM__ERROR_CODE__BAD_REQUEST, fields[i], "expected a string", started_us);
+            return;
+        }
+        v[i] = f ? json_string_value(f) : NULL;
+    }
+    struct act_ctx *c = xmalloc(sizeof *c);
+    *c = (struct act_ctx){h, req, started_us};
+    cases_act(h->k->cases, case_id, action, v[0], v[1], v[2], who->name, s_on_acted, c);
+    json_decref(body);
+}
+
+/* SSE: one "id: SEQ / data: JSON" message per event. */
+static int s_sse_write(void *arg, uint64_t seq, const char *line, size_t len)
+{
+    struct sse *s = arg;
+    struct evhttp_connection *con = evhttp_request_get_connection(s->req);
+    if (!con) return -1;
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(con);
+    if (bev && evbuffer_get_length(bufferevent_get_output(bev)) > SSE_MAX_UNSENT) return -1;
+    struct evbuffer *b = evbuffer_new();
+    evbuffer_add_printf(b, "id: %" PRIu64 "\ndata: ", seq);
+    evbuffer_add(b, line, len);
+    evbuffer_add(b, "\n\n", 2);
+    evhttp_send_reply_chunk(s->req, b);
+    evbuffer_free(b);
+    return 0;
+}
+
+static void s_sse_unlink(struct sse *s)
+{
+    struct http *h = s->h;
+    if (s->prev) s->prev->next = s->next;
+    else h->sses = s->next;
+    if (s->next) s->next->prev = s->prev;
+    h->k->metrics->sse_clients--;
+}
+
+/* The feed dropped a slow subscriber: end its stream. */
+static void s_sse_gone(void *arg)
+{
+    struct sse *s = arg;
+    log_info("http: SSE client too slow (more than 1 MB unsent); closing its stream");
+    s_sse_unlink(s);
+    struct evhttp_connection *con = evhttp_request_get_connection(s->req);
+    if (con) evhttp_connection_set_closecb(con, NULL, NULL);
+    evhttp_send_reply_end(s->req);
+    free(s);
+}
+
+/* The client closed the stream. */
+static void s_sse_closed(struct evhttp_connection *con, void *arg)
+{
+    struct sse *s = arg;
+    s_sse_unlink(s);
+    feed_unsubscribe(s->h->k->feed, s->sub);
+    evhttp_send_reply_end(s->req);
+    free(s);
+}
+
+static void s_get_sse(struct http *h, struct evhttp_request *req, const struct who *who, const char *since_s)
+{
+    if (!s_require(h, req, who, who->role == ROLE_CONSOLE || who->role == ROLE_ADMIN, "follow the dispatch feed", 0))
+        return;
+    const char *last = evhttp_find_header(evhttp_request_get_input_headers(req), "Last-Event-ID");
+    const char *from = last && last[0] ? last : since_s;
+    uint64_t since = 0;
+    if (from && from[0]) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(from, &end, 10);
+        if (errno || *end || from[0] == '-') {
+            s_error(h, req, KLAIM__ERROR_CODE__BAD_REQUEST, "since", "since must be a feed seq (0 or more)", 0);
+            return;
+        }
+        since = v;
+    } else {
+        since = feed_head(h->k->feed); /* no cursor: live events only */
+    }
+    struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+    evhttp_add_header(hdr, "Content-Type", "text/event-stream");
+    evhttp_add_header(hdr, "Cache-Control", "no-store");
+    evhttp_add_header(hdr, "X-Accel-Buffering", "no");
+    evhttp_send_reply_start(req, 200, "OK");
+    s_count(h, 200, 0);
+    struct sse *s = xcalloc(1, sizeof *s);
+    s->h = h;
+    s->req = req;
+    s->next = h->sses;
+    if (h->sses) h->sses->prev = s;
+    h->sses = s;
+    h->k->metrics->sse_clients++;
+    struct evbuffer *b = evbuffer_new();
+    evbuffer_add_printf(b, "retry: 2000\n: klaimd feed head %" PRIu64 "\n\n", feed_head(h->k->feed));
+    evhttp_send_reply_chunk(req, b);
+    evbuffer_free(b);
+    evhttp_connection_set_closecb(evhttp_request_get_connection(req), s_sse_closed, s);
+    s->sub = feed_subscribe(h->k->feed, since, s_sse_write, s_sse_gone, s);
+}
+
+/* Every 15 s a comment line, so proxies keep the stream and a vanished
+ * client shows up as a write error. */
+static void s_on_ping(evutil_socket_t fd, short what, void *arg)
+{
+    struct http *h = arg;
+    for (struct sse *s = h->sses; s; s = s->next) {
+        struct evbuffer *b = evbuffer_new();
+        evbuffer_add_printf(b, ": ping\n\n");
+        evhttp_send_reply_chunk(s->req, b);
+        evbuffer_free(b);
+    }
+}
+
+/* ----------------------------------------------------------------- static */
+
+static void s_static(struct http *h, struct evhttp_request *req, const char *path, int64_t started_us)
+{
+    if (strcmp(path, "/") == 0) path = "/index.html";
+    for (size_t i = 0; i < console_assets_n; i++) {
+        const struct console_asset *a = &console_assets[i];
+        if (strcmp(a->path, path) != 0) continue;
+        struct evbuffer *out = evbuffer_new();
+        evbuffer_add_reference(out, a->data, a->len, NULL, NULL);
+        struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+        evhttp_add_header(hdr, "Content-Type", a->type);
+        evhttp_add_header(hdr, "Cache-Control", "no-cache");
+        evhttp_add_header(hdr, "Content-Security-Policy",
+                          "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'");
+        evhttp_send_reply(req, 200, "OK", out);
+        evbuffer_free(out);
+        s_count(h, 200, started_us);
+        return;
+    }
+    s_error_status(h, req, 404, "Not Found", "NOT_FOUND", "path", "no such page or endpoint (see GET /)", started_us);
+}
+
+/* ----------------------------------------------------------------- router */
+
+static void s_route(struct evhttp_request *req, void *arg)
+{
+    struct http *h = arg;
+    int64_t started = s_mono_us();
+    enum evhttp_cmd_type method = evhttp_request_get_command(req);
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *raw = uri ? evhttp_uri_get_path(uri) : NULL;
+    char *path = raw ? evhttp_uridecode(raw, 0, NULL) : NULL;
+    const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+    struct evkeyvalq params;
+    TAILQ_INIT(&params);
+    if (query) evhttp_parse_query_str(query, &params);
+    if (!path || !path[0]) {
+        s_error(h, req, KLAIM__ERROR_CODE__BAD_REQUEST, "path", "bad request path", started);
+        goto out;
+    }
+    int is_get = method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD;
+    int is_post = method == EVHTTP_REQ_POST;
+    size_t body_len = evbuffer_get_length(evhttp_request_get_input_buffer(req));
+    if ((int64_t)body_len > h->k->cfg.http_max_body_bytes) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "the body has %zu bytes; the limit is %lld (http_max_body_bytes)", body_len,
+                 (long long)h->k->cfg.http_max_body_bytes);
+        s_error(h, req, KLAIM__ERROR_CODE__TOO_LARGE, "", msg, started);
+        goto out;
+    }
+
+    if (strcmp(path, "/healthz") == 0 && is_get) {
+        json_t *o = json_pack("{s:s,s:b,s:I}", "status", batch_degraded(h->k->batch) ? "degraded" : "ok", "stopping",
+                              h->k->stopping, "feed_seq", (json_int_t)feed_head(h->k->feed));
+        s_send_json(h, req, 200, "OK", o, started);
+        goto out;
+    }
+    if (is_get && strncmp(path, "/v1/", 4) != 0 && strcmp(path, "/metrics") != 0) {
+        s_static(h, req, path, started);
+        goto out;
+    }
+    struct who who;
+    if (!s_authenticate(h, req, evhttp_find_header(&params, "access_token"), &who)) {
+        s_count(h, 401, started);
+        goto out;
+    }
+    if (strcmp(path, "/metrics") == 0 && is_get) {
+        if (!s_require(h, req, &who, who.role == ROLE_ADMIN, "read metrics", started)) goto out;
+        struct evbuffer *out = evbuffer_new();
+        metrics_render(h->k, out);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
+        evhttp_send_reply(req, 200, "OK", out);
+        evbuffer_free(out);
+        s_count(h, 200, started);
+        goto out;
+    }
+    if (strcmp(path, "/v1/claims") == 0) {
+        if (is_post) s_post_claim(h, req, &who, started);
+        else s_error_status(h, req, 405, "Method Not Allowed", "METHOD_NOT_ALLOWED", "", "use POST", started);
+        goto out;
+    }
+    if (strncmp(path, "/v1/claims/", 11) == 0 && !strchr(path + 11, '/')) {
+        if (is_get) s_get_claim(h, req, &who, path + 11, started);
+        else s_error_status(h, req, 405, "Method Not Allowed", "METHOD_NOT_ALLOWED", "", "use GET", started);
+        goto out;
+    }
+    if (strcmp(path, "/v1/dispatch") == 0) {
+        if (is_get) s_get_sse(h, req, &who, evhttp_find_header(&params, "since"));
+        else s_error_status(h, req, 405, "Method Not Allowed", "METHOD_NOT_ALLOWED", "", "use GET", started);
+        goto out;
+    }
+    if (strcmp(path, "/v1/dispatch/cases") == 0) {
+        if (!s_require(h, req, &who, who.role == ROLE_CONSOLE || who.role == ROLE_ADMIN, "read dispatch cases",
+                       started))
+            goto out;
+        if (is_get) s_after_commit(h, req, s_cases_now, NULL, started);
+        else s_error_status(h, req, 405, "Method Not Allowed", "METHOD_NOT_ALLOWED", "", "use GET", started);
+        goto out;
+    }
+    if (strncmp(path, "/v1/dispatch/", 13) == 0) {
+        char id[32], verb[16];
+        const char *rest = path + 13;
+        const char *slash = strchr(rest, '/');
+        if (slash && (size_t)(slash - rest) < sizeof id && strlen(slash + 1) < sizeof verb && !strchr(slash + 1, '/')) {
+            snprintf(id, sizeof id, "%.*s", (int)(slash - rest), rest);
+            snprintf(verb, sizeof verb, "%s", slash + 1);
+            if (!s_require(h, req, &who, who.role == ROLE_CONSOLE || who.role == ROLE_ADMIN, "act on dispatch cases",
+                           started))
+                goto out;
+            if (is_post) s_post_action(h, req, &who, id, verb, started);
+            else s_error_status(h, req, 405, "Method Not Allowed", "METHOD_NOT_ALLOWED", "", "use POST", started);
+            goto out;
+        }
+    }
+    s_error_status(h, req, 404, "Not Found", "NOT_FOUND", "path", "no such endpoint (see interface.md)", started);
+out:
+    evhttp_clear_headers(&params);
+    free(path);
+}
+
+/* ------------------------------------------------------------- lifecycle */
+
+static int s_load_tokens(struct http *h, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "tokens_file = \"%s\": cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 1 << 20;
+    char *text = xmalloc(cap + 1);
+    size_t n = fread(text, 1, cap, f);
+    fclose(f);
+    text[n] = '\0';
+    char why[256];
+    h->tokens = xcalloc(HTTP_MAX_TOKENS, sizeof *h->tokens);
+    h->n_tokens = http_tokens_parse(text, h->tokens, HTTP_MAX_TOKENS, why, sizeof why);
+    free(text);
+    if (h->n_tokens < 0) {
+        snprintf(err, errlen, "tokens_file %s: %s", path, why);
+        return -1;
+    }
+    return 0;
+}
+
+struct http *http_new(struct klaimd *k, char *err, size_t errlen)
+{
+    struct http *h = xcalloc(1, sizeof *h);
+    h->k = k;
+    h->n_tokens = -1;
+    if (k->cfg.tokens_file[0] && s_load_tokens(h, k->cfg.tokens_file, err, errlen) != 0) goto fail;
+    char host[256];
+    snprintf(host, sizeof host, "%s", k->cfg.http_listen);
+    char *colon = strrchr(host, ':');
+    int port = atoi(colon + 1);
+    *colon = '\0';
+    if (host[0] == '[') {
+        memmove(host, host + 1, strlen(host));
+        char *rb = strchr(host, ']');
+        if (rb) *rb = '\0';
+    }
+    h->ev = evhttp_new(k->base);
+    evhttp_set_max_body_size(h->ev, k->cfg.http_max_body_bytes > HTTP_HARD_BODY_MAX ? k->cfg.http_max_body_bytes
+                                                                                   : HTTP_HARD_BODY_MAX);
+    evhttp_set_max_headers_size(h->ev, 16384);
+    evhttp_set_flags(h->ev, EVHTTP_SERVER_LINGERING_CLOSE);
+    evhttp_set_allowed_methods(h->ev, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+                                          EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
+    evhttp_set_timeout(h->ev, 60);
+    evhttp_set_gencb(h->ev, s_route, h);
+    if (!evhttp_bind_socket_with_handle(h->ev, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
+                                        (ev_uint16_t)port)) {
+        snprintf(err, errlen, "http_listen = \"%s\": cannot listen: %s (port taken? set http_listen, or empty for none)",
+                 k->cfg.http_listen, strerror(errno));
+        goto fail;
+    }
+    h->ping_ev = event_new(k->base, -1, EV_PERSIST, s_on_ping, h);
+    struct timeval tv = {15, 0};
+    event_add(h->ping_ev, &tv);
+    if (h->n_tokens < 0) log_warn("http: no tokens_file: every HTTP client on %s is admin", k->cfg.http_listen);
+    else log_info("http: %d bearer tokens from %s", h->n_tokens, k->cfg.tokens_file);
+    if (strncmp(host, "127.", 4) != 0 && strcmp(host, "localhost") != 0 && strcmp(host, "::1") != 0)
+        log_warn("http: %s is not loopback and evhttp has no TLS: put a TLS proxy in front", k->cfg.http_listen);
+    return h;
+fail:
+    http_free(&h);
+    return NULL;
+}
+
+void http_free(struct http **hp)
+{
+    struct http *h = *hp;
+    if (!h) return;
+    while (h->sses) {
+        struct sse *s = h->sses;
+        struct evhttp_connection *con = evhttp_request_get_connection(s->req);
+        if (con) evhttp_connection_set_closecb(con, NULL, NULL);
+        s_sse_unlink(s);
+        feed_unsubscribe(h->k->feed, s->sub);
+        free(s);
+    }
+    if (h->ping_ev) event_free(h->ping_ev);
+    if (h->ev) evhttp_free(h->ev);
+    free(h->tokens);
+    free(h);
+    *hp = NULL;
+}

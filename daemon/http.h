@@ -1,0 +1,44 @@
+/* http.h - the HTTP gateway: evhttp in klaimd's event base.
+ *
+ * Owns: the listener at http_listen, routing, bearer tokens and roles,
+ *   body limits, JSON errors, SSE streams of the dispatch feed, and the
+ *   embedded web console.
+ * Runs in: klaimd main loop only.
+ * Invariants: a write is answered after its COMMIT (it goes through the
+ *   same intake_submit / cases_act paths as ZeroMQ); every refused request
+ *   gets a 4xx JSON error {"error":{"code","field","message"}}; a body above
+ *   http_max_body_bytes gets 413. Tokens are kept as SHA-256 and compared
+ *   in constant time. Without tokens_file every client is admin (loopback
+ *   only, as ZeroMQ without CURVE).
+ * Routes (interface.md, proto/PROTOCOL.md "HTTP"):
+ *   GET  /healthz                       open
+ *   GET  /metrics                       admin (open without tokens_file)
+ *   GET  / /app.js /style.css           open (the console asks for a token)
+ *   POST /v1/claims                     hospital, admin
+ *   GET  /v1/claims/{id}                hospital (own), upstream, admin
+ *   GET  /v1/dispatch?since=SEQ         console, admin (SSE; Last-Event-ID)
+ *   GET  /v1/dispatch/cases             console, admin (open cases + head)
+ *   POST /v1/dispatch/{case}/ack|assign|close   console, admin
+ */
+#ifndef KLAIM_HTTP_H
+#define KLAIM_HTTP_H
+#include <stddef.h>
+
+struct klaimd;
+struct http;
+
+/* Loads the tokens and binds; NULL with err (a config error: exit 78). */
+struct http *http_new(struct klaimd *k, char *err, size_t errlen);
+void http_free(struct http **h);
+
+/* Parses a tokens file ("SHA256_HEX ROLE NAME" per line, # comments).
+ * Pure; exposed for the unit test. Returns the count, or -1 with err
+ * naming the line. out may be NULL to only check. */
+struct http_token {
+    unsigned char hash[32];
+    int role;                   /* enum klaim_role */
+    char name[65];
+};
+int http_tokens_parse(const char *text, struct http_token *out, int max, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,454 @@
+/* upstream.c - see upstream.h.
+ *
+ * Owns: paging of the audit chain and of decided claims, the claims report
+ *   (SQL over klaim.db) and the coverage report (a helper scans the current
+ *   registry generation: klaim-worker --report-coverage).
+ * Runs in: klaimd main loop only. Reads answer from committed state: a
+ *   request that arrives while a transaction is open waits for its commit.
+ */
+#include "upstream.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <event2/event.h>
+
+#include "batch.h"
+#include "codec.h"
+#include "intake.h"
+#include "klaimd.h"
+#include "log.h"
+#include "registry_gen.h"
+#include "store.h"
+#include "supervisor.h"
+#include "xalloc.h"
+
+#define PAGE_DEFAULT 1000
+#define PAGE_MAX 5000
+
+static int s_limit(protobuf_c_boolean has, uint32_t v)
+{
+    return !has || v == 0 ? PAGE_DEFAULT : v > PAGE_MAX ? PAGE_MAX : (int)v;
+}
+
+/* Runs fn(k, to, req-copy) now, or after the open transaction commits. The
+ * request is re-packed into the deferred op, so the caller may free it. */
+typedef void (*deferred_fn)(struct klaimd *k, const struct reply_to *to, const ProtobufCMessage *req);
+struct deferred {
+    struct klaimd *k;
+    struct reply_to to;
+    deferred_fn fn;
+    const ProtobufCMessageDescriptor *desc;
+    uint8_t *bytes;
+    size_t len;
+};
+
+static void s_on_deferred(void *arg, int committed)
+{
+    struct deferred *d = arg;
+    ProtobufCMessage *m = protobuf_c_message_unpack(d->desc, NULL, d->len, d->bytes);
+    if (m) {
+        d->fn(d->k, &d->to, m);
+        protobuf_c_message_free_unpacked(m, NULL);
+    }
+    free(d->bytes);
+    free(d);
+}
+
+static void s_after_commit(struct klaimd *k, const struct reply_to *to, const ProtobufCMessage *req, deferred_fn fn)
+{
+    if (!batch_is_open(k->batch)) {
+        fn(k, to, req);
+        return;
+    }
+    struct deferred *d = xcalloc(1, sizeof *d);
+    d->k = k;
+    d->to = *to;
+    d->fn = fn;
+    d->desc = req->descriptor;
+    d->bytes = codec_pack(req, &d->len);
+    batch_then(k->batch, s_on_deferred, d);
+}
+
+/* ----------------------------------------------------------------- audit */
+
+struct audit_acc {
+    Klaim__AuditEntry *v;
+    Klaim__AuditEntry **p;
+    char **strings;
+    uint8_t *blobs;
+    size_t n, cap;
+};
+
+static void s_audit_row(void *arg, const struct store_audit_row *r)
+{
+    struct audit_acc *a = arg;
+    if (a->n == a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 64;
+        a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+        a->strings = xrealloc(a->strings, a->cap * 3 * sizeof *a->strings);
+        a->blobs = xrealloc(a->blobs, a->cap * 64);
+    }
+    Klaim__AuditEntry *e = &a->v[a->n];
+    klaim__audit_entry__init(e);
+    e->has_seq = 1, e->seq = r->seq;
+    e->has_at_ms = 1, e->at_ms = r->at_ms;
+    e->has_claim_id = 1, e->claim_id = r->claim_id;
+    e->actor = a->strings[3 * a->n] = xstrdup(r->actor ? r->actor : "");
+    e->action = a->strings[3 * a->n + 1] = xstrdup(r->action ? r->action : "");
+    e->detail = a->strings[3 * a->n + 2] = xstrdup(r->detail ? r->detail : "");
+    uint8_t *b = a->blobs + 64 * a->n;
+    memset(b, 0, 64);
+    if (r->prev_hash_len == 32) memcpy(b, r->prev_hash, 32);
+    if (r->hash_len == 32) memcpy(b + 32, r->hash, 32);
+    a->n++;
+}
+
+static void s_audit_now(struct klaimd *k, const struct reply_to *to, const ProtobufCMessage *m)
+{
+    const Klaim__AuditRequest *req = (const Klaim__AuditRequest *)m;
+    struct audit_acc a = {0};
+    int limit = s_limit(req->has_limit, req->limit), rc;
+    int64_t claim = 0;
+    if (req->claim_id && req->claim_id[0]) {
+        if (klaim_id_parse(req->claim_id, &claim) != 0) {
+            intake_send_error(k->intake, to, KLAIM__ERROR_CODE__BAD_REQUEST, "claim_id",
+                              "\"%.64s\" is not a claim id (k- followed by digits)", req->claim_id);
+            return;
+        }
+        rc = store_audit_of(k->store, claim, s_audit_row, &a);
+    } else {
+        rc = store_audit_page(k->store, req->has_after_seq ? req->after_seq : 0, limit + 1, s_audit_row, &a);
+    }
+    if (rc != 0) {
+        intake_send_error(k->intake, to, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to read; retry later");
+    } else {
+        int more = !claim && a.n > (size_t)limit;
+        size_t n = more ? (size_t)limit : a.n;
+        a.p = xcalloc(n + 1, sizeof *a.p);
+        for (size_t i = 0; i < n; i++) {
+            a.v[i].has_prev_hash = 1, a.v[i].prev_hash.len = 32, a.v[i].prev_hash.data = a.blobs + 64 * i;
+            a.v[i].has_hash = 1, a.v[i].hash.len = 32, a.v[i].hash.data = a.blobs + 64 * i + 32;
+            a.p[i] = &a.v[i];
+        }
+        Klaim__AuditPage page = KLAIM__AUDIT_PAGE__INIT;
+        page.n_entries = n;
+        page.entries = a.p;
+        page.has_head_seq = 1, page.head_seq = store_audit_head(k->store);
+        page.has_more = 1, page.more = more;
+        Klaim__Reply r = KLAIM__REPLY__INIT;
+        r.body_case = KLAIM__REPLY__BODY_AUDIT_PAGE;
+        r.audit_page = &page;
+        intake_send_reply(k->intake, to, &r);
+    }
+    for (size_t i = 0; i < 3 * a.n; i++) free(a.strings[i]);
+    free(a.strings);
+    free(a.blobs);
+    free(a.v);
+    free(a.p);
+}
+
+void upstream_audit(struct klaimd *k, const struct reply_to *to, const Klaim__AuditRequest *req)
+{
+    s_after_commit(k, to, &req->base, s_audit_now);
+}
+
+/* ---------------------------------------------------------------- export */
+
+struct export_acc {
+    Klaim__ExportRow *rows;
+    Klaim__ExportRow **p;
+    Klaim__Decision **decisions;
+    Klaim__Claim **claims;
+    Klaim__MemberFacts *facts;
+    char **strings;
+    size_t n, cap, n_strings, cap_strings;
+};
+
+static char *s_keep(struct export_acc *a, const char *s)
+{
+    if (a->n_strings == a->cap_strings) {
+        a->cap_strings = a->cap_strings ? 2 * a->cap_strings : 256;
+        a->strings = xrealloc(a->strings, a->cap_strings * sizeof *a->strings);
+    }
+    return a->strings[a->n_strings++] = xstrdup(s ? s : "");
+}
+
+static void s_export_row(void *arg, const struct store_export_row *r)
+{
+    struct export_acc *a = arg;
+    if (a->n == a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 64;
+        a->rows = xrealloc(a->rows, a->cap * sizeof *a->rows);
+        a->decisions = xrealloc(a->decisions, a->cap * sizeof *a->decisions);
+        a->claims = xrealloc(a->claims, a->cap * sizeof *a->claims);
+        a->facts = xrealloc(a->facts, a->cap * sizeof *a->facts);
+    }
+    size_t i = a->n++;
+    Klaim__ExportRow *row = &a->rows[i];
+    klaim__export_row__init(row);
+    Klaim__Decision *d = r->decision_len ? klaim__decision__unpack(NULL, r->decision_len, r->decision) : NULL;
+    if (!d) {
+        d = xmalloc(sizeof *d);
+        klaim__decision__init(d);
+        d->base.descriptor = NULL; /* marks "ours": freed with free() */
+    }
+    /* identity fields from the row, as intake does for status */
+    char id[32];
+    klaim_id_format(r->id, id, sizeof id);
+    d->claim_id = s_keep(a, id);
+    d->idempotency_key = s_keep(a, r->idem_key);
+    d->has_program = 1, d->program = (Klaim__Program)r->program;
+    d->has_received_at_ms = 1, d->received_at_ms = r->received_at_ms;
+    d->has_decided_at_ms = 1, d->decided_at_ms = r->decided_at_ms;
+    d->has_provisional = 1, d->provisional = r->provisional;
+    a->decisions[i] = d;
+    row->decision = d;
+    a->claims[i] = klaim__claim__unpack(NULL, r->claim_len, r->claim);
+    row->claim = a->claims[i];
+    Klaim__MemberFacts *f = &a->facts[i];
+    klaim__member_facts__init(f);
+    if (r->category) {
+        f->name = s_keep(a, r->member_name);
+        f->category = s_keep(a, r->category);
+        f->sponsor = s_keep(a, r->sponsor);
+        f->regency = s_keep(a, r->regency);
+        row->member = f;
+    }
+    row->has_provisional = 1, row->provisional = r->provisional;
+}
+
+static void s_export_now(struct klaimd *k, const struct reply_to *to, const ProtobufCMessage *m)
+{
+    const Klaim__ExportRequest *req = (const Klaim__ExportRequest *)m;
+    int limit = s_limit(req->has_limit, req->limit);
+    struct export_acc a = {0};
+    int rc = store_export_page(k->store, req->has_after_claim_id ? req->after_claim_id : 0,
+                               req->has_since_ms ? req->since_ms : 0, limit + 1, s_export_row, &a);
+    if (rc != 0) {
+        intake_send_error(k->intake, to, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to read; retry later");
+    } else {
+        int more = a.n > (size_t)limit;
+        size_t n = more ? (size_t)limit : a.n;
+        a.p = xcalloc(n + 1, sizeof *a.p);
+        for (size_t i = 0; i < n; i++) a.p[i] = &a.rows[i];
+        Klaim__ExportPage page = KLAIM__EXPORT_PAGE__INIT;
+        page.n_rows = n;
+        page.rows = a.p;
+        page.has_more = 1, page.more = more;
+        Klaim__Reply r = KLAIM__REPLY__INIT;
+        r.body_case = KLAIM__REPLY__BODY_EXPORT_PAGE;
+        r.export_page = &page;
+        intake_send_reply(k->intake, to, &r);
+    }
+    for (size_t i = 0; i < a.n; i++) {
+        Klaim__Decision *d = a.decisions[i];
+        /* strings we set point into a.strings: detach before freeing */
+        d->claim_id = NULL;
+        d->idempotency_key = NULL;
+        if (d->base.descriptor) klaim__decision__free_unpacked(d, NULL);
+        else free(d);
+        if (a.claims[i]) klaim__claim__free_unpacked(a.claims[i], NULL);
+    }
+    for (size_t i = 0; i < a.n_strings; i++) free(a.strings[i]);
+    free(a.strings);
+    free(a.rows);
+    free(a.p);
+    free(a.decisions);
+    free(a.claims);
+    free(a.facts);
+}
+
+void upstream_export(struct klaimd *k, const struct reply_to *to, const Klaim__ExportRequest *req)
+{
+    s_after_commit(k, to, &req->base, s_export_now);
+}
+
+/* --------------------------------------------------------------- reports */
+
+struct report_acc {
+    Klaim__ReportRow *v;
+    char **strings;
+    size_t n, cap, n_strings;
+};
+
+static char *s_rkeep(struct report_acc *a, const char *s)
+{
+    a->strings = xrealloc(a->strings, (a->n_strings + 1) * sizeof *a->strings);
+    return a->strings[a->n_strings++] = xstrdup(s ? s : "");
+}
+
+static Klaim__ReportRow *s_rrow(struct report_acc *a)
+{
+    if (a->n == a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 64;
+        a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+    }
+    Klaim__ReportRow *row = &a->v[a->n++];
+    klaim__report_row__init(row);
+    return row;
+}
+
+static void s_claims_row(void *arg, const struct store_report_row *r)
+{
+    struct report_acc *a = arg;
+    Klaim__ReportRow *row = s_rrow(a);
+    row->regency = s_rkeep(a, r->regency);
+    row->program = s_rkeep(a, klaim_program_name((enum klaim_program)r->program));
+    row->sponsor = s_rkeep(a, r->sponsor);
+    row->reason = s_rkeep(a, r->reason);
+    row->has_claims = 1, row->claims = r->claims;
+    row->has_approved = 1, row->approved = r->approved;
+    row->has_rejected = 1, row->rejected = r->rejected;
+    row->has_pending_review = 1, row->pending_review = r->pending_review;
+    row->has_paid = 1, row->paid = r->paid;
+}
+
+static void s_send_report(struct klaimd *k, const struct reply_to *to, const char *kind, struct report_acc *a,
+                          const char *as_of)
+{
+    Klaim__ReportRow **p = xcalloc(a->n + 1, sizeof *p);
+    for (size_t i = 0; i < a->n; i++) p[i] = &a->v[i];
+    Klaim__Report rep = KLAIM__REPORT__INIT;
+    rep.kind = (char *)kind;
+    rep.n_rows = a->n;
+    rep.rows = p;
+    rep.as_of = (char *)as_of;
+    rep.has_registry_generation = 1, rep.registry_generation = registry_gen_current(k->reg);
+    Klaim__Reply r = KLAIM__REPLY__INIT;
+    r.body_case = KLAIM__REPLY__BODY_REPORT;
+    r.report = &rep;
+    intake_send_reply(k->intake, to, &r);
+    free(p);
+}
+
+static void s_report_acc_free(struct report_acc *a)
+{
+    for (size_t i = 0; i < a->n_strings; i++) free(a->strings[i]);
+    free(a->strings);
+    free(a->v);
+}
+
+/* Bounds of a WIB calendar date in unix ms: [00:00, 24:00) at UTC+7. */
+static int64_t s_day_start_ms(kdate d) { return ((int64_t)d * 86400 - KLAIM_WIB_OFFSET_S) * 1000; }
+
+static void s_claims_now(struct klaimd *k, const struct reply_to *to, const ProtobufCMessage *m)
+{
+    const Klaim__ReportRequest *req = (const Klaim__ReportRequest *)m;
+    kdate from = 0, until = kdate_today_wib();
+    if ((req->from_date && req->from_date[0] && kdate_parse(req->from_date, strlen(req->from_date), &from) != 0) ||
+        (req->to_date && req->to_date[0] && kdate_parse(req->to_date, strlen(req->to_date), &until) != 0)) {
+        intake_send_error(k->intake, to, KLAIM__ERROR_CODE__BAD_REQUEST, "from_date",
+                          "from/to must be dates (YYYY-MM-DD)");
+        return;
+    }
+    struct report_acc a = {0};
+    if (store_report_claims(k->store, s_day_start_ms(from), s_day_start_ms(until + 1) - 1, s_claims_row, &a) != 0)
+        intake_send_error(k->intake, to, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to read; retry later");
+    else
+        s_send_report(k, to, "claims", &a, "");
+    s_report_acc_free(&a);
+}
+
+/* The coverage report: a helper scans the registry generation. */
+struct coverage_job {
+    struct klaimd *k;
+    struct reply_to to;
+    int fd;
+    struct event *ev;
+    char *out;
+    size_t len, cap;
+    char as_of[11];
+};
+
+static void s_cov_read(struct coverage_job *j)
+{
+    for (;;) {
+        if (j->len + 4097 > j->cap) {
+            if (j->cap >= (64u << 20)) break;
+            j->cap = j->cap ? 2 * j->cap : 65536;
+            j->out = xrealloc(j->out, j->cap);
+        }
+        ssize_t n = read(j->fd, j->out + j->len, j->cap - j->len - 1);
+        if (n <= 0) break;
+        j->len += (size_t)n;
+    }
+}
+
+static void s_on_cov_output(evutil_socket_t fd, short what, void *arg) { s_cov_read(arg); }
+
+static void s_on_cov_exit(void *arg, pid_t pid, int status)
+{
+    struct coverage_job *j = arg;
+    s_cov_read(j);
+    event_free(j->ev);
+    close(j->fd);
+    if (j->out) j->out[j->len] = '\0';
+    json_error_t jerr;
+    json_t *root = j->len ? json_loads(j->out, 0, &jerr) : NULL;
+    json_t *rows = root ? json_object_get(root, "rows") : NULL;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !json_is_array(rows)) {
+        log_error("report: coverage helper pid=%d failed (status %d)", (int)pid, status);
+        intake_send_error(j->k->intake, &j->to, KLAIM__ERROR_CODE__INTERNAL, "",
+                          "the coverage report failed; see klaimd's log");
+    } else {
+        struct report_acc a = {0};
+        size_t i;
+        json_t *v;
+        json_array_foreach(rows, i, v) {
+            Klaim__ReportRow *row = s_rrow(&a);
+            row->regency = s_rkeep(&a, json_string_value(json_object_get(v, "regency")));
+            row->category = s_rkeep(&a, json_string_value(json_object_get(v, "category")));
+            row->sponsor = s_rkeep(&a, json_string_value(json_object_get(v, "sponsor")));
+            row->has_active = 1, row->active = (uint64_t)json_integer_value(json_object_get(v, "active"));
+        }
+        s_send_report(j->k, &j->to, "coverage", &a, j->as_of);
+        s_report_acc_free(&a);
+    }
+    json_decref(root);
+    free(j->out);
+    free(j);
+}
+
+static void s_coverage(struct klaimd *k, const struct reply_to *to, const Klaim__ReportRequest *req)
+{
+    kdate day = kdate_today_wib();
+    if (req->as_of && req->as_of[0] && kdate_parse(req->as_of, strlen(req->as_of), &day) != 0) {
+        intake_send_error(k->intake, to, KLAIM__ERROR_CODE__BAD_REQUEST, "as_of", "as_of must be a date (YYYY-MM-DD)");
+        return;
+    }
+    uint64_t gen = registry_gen_current(k->reg);
+    if (gen == 0) {
+        intake_send_error(k->intake, to, KLAIM__ERROR_CODE__NOT_FOUND, "",
+                          "no participant registry yet: import one with klaimctl registry import FILE.csv");
+        return;
+    }
+    struct coverage_job *j = xcalloc(1, sizeof *j);
+    j->k = k;
+    j->to = *to;
+    kdate_format(day, j->as_of);
+    char gen_s[24];
+    snprintf(gen_s, sizeof gen_s, "%llu", (unsigned long long)gen);
+    char *argv[] = {k->cfg.worker_path, "--report-coverage", "--registry-dir", k->cfg.registry_dir, "--gen", gen_s,
+                    "--as-of", j->as_of, NULL};
+    if (supervisor_run_helper(k->sup, argv, &j->fd, s_on_cov_exit, j) < 0) {
+        free(j);
+        intake_send_error(k->intake, to, KLAIM__ERROR_CODE__BUSY, "", "cannot start the report helper now; retry");
+        return;
+    }
+    j->ev = event_new(k->base, j->fd, EV_READ | EV_PERSIST, s_on_cov_output, j);
+    event_add(j->ev, NULL);
+}
+
+void upstream_report(struct klaimd *k, const struct reply_to *to, const Klaim__ReportRequest *req)
+{
+    const char *kind = req->kind ? req->kind : "";
+    if (strcmp(kind, "claims") == 0) s_after_commit(k, to, &req->base, s_claims_now);
+    else if (strcmp(kind, "coverage") == 0) s_coverage(k, to, req);
+    else
+        intake_send_error(k->intake, to, KLAIM__ERROR_CODE__BAD_REQUEST, "kind",
+                          "report kind \"%.32s\": expected claims or coverage", kind);
+}

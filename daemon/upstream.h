@@ -1,0 +1,21 @@
+/* upstream.h - what BPJS upstream systems and the paying local governments
+ * read out of klaimd: the audit chain, decision exports, regional reports.
+ *
+ * Owns: the audit, export and report requests and their replies.
+ * Runs in: klaimd main loop only. Every read is one short page (a bounded
+ *   query), so a large export never holds the loop; the coverage report
+ *   scans the registry in a klaim-worker helper process, since klaimd never
+ *   opens the registry itself.
+ */
+#ifndef KLAIM_UPSTREAM_H
+#define KLAIM_UPSTREAM_H
+#include "klaim.pb-c.h"
+
+struct klaimd;
+struct reply_to;
+
+void upstream_audit(struct klaimd *k, const struct reply_to *to, const Klaim__AuditRequest *req);
+void upstream_export(struct klaimd *k, const struct reply_to *to, const Klaim__ExportRequest *req);
+void upstream_report(struct klaimd *k, const struct reply_to *to, const Klaim__ReportRequest *req);
+
+#endif
