@@ -52,6 +52,7 @@ struct s_upload {
     FILE *f;
     long long total;      /* -1 when unknown (a pipe) */
     long long sent;
+    long long rows;       /* lines sent so far (the header included) */
     int64_t start_ms;
     int progress;
     char id[17];
@@ -83,11 +84,15 @@ static void s_progress(const struct s_upload *u, const char *note)
     int64_t ms = ctl_now_ms() - u->start_ms;
     double mb = (double)u->sent / 1e6;
     double rate = ms > 0 ? mb * 1000.0 / (double)ms : 0.0;
-    if (u->total > 0)
-        fprintf(stderr, "\r\033[Kklaimctl: %s: %.1f / %.1f MB (%lld%%), %.1f MB/s%s", u->name, mb,
-                (double)u->total / 1e6, u->sent * 100 / u->total, rate, note);
-    else
-        fprintf(stderr, "\r\033[Kklaimctl: %s: %.1f MB, %.1f MB/s%s", u->name, mb, rate, note);
+    long long rows_s = ms > 0 ? u->rows * 1000 / ms : 0;
+    if (u->total > 0) {
+        /* ETA of the upload from the bytes still to send at the rate so far */
+        long long eta = u->sent > 0 ? (u->total - u->sent) * ms / u->sent / 1000 : 0;
+        fprintf(stderr, "\r\033[Kklaimctl: %s: %lld rows, %.1f / %.1f MB (%lld%%), %lld rows/s, ETA %llds%s",
+                u->name, u->rows, mb, (double)u->total / 1e6, u->sent * 100 / u->total, rows_s, eta, note);
+    } else {
+        fprintf(stderr, "\r\033[Kklaimctl: %s: %lld rows, %.1f MB, %.1f MB/s%s", u->name, u->rows, mb, rate, note);
+    }
     fflush(stderr);
 }
 
@@ -186,6 +191,8 @@ static int s_upload(struct s_upload *u)
         req.registry_chunk = &ch;
         int timeout = last && u->o->timeout_ms < S_BUILD_TIMEOUT_MS ? S_BUILD_TIMEOUT_MS : u->o->timeout_ms;
         u->sent += (long long)len;
+        if (u->progress)
+            for (const uint8_t *p = buf; (p = memchr(p, '\n', (size_t)(buf + len - p))) != NULL; p++) u->rows++;
         s_progress(u, last ? ", sent; klaimd is building the new generation" : "");
         Klaim__Reply *rep;
         struct klaim_err err = {0};
