@@ -234,15 +234,14 @@ static void s_fail_lease(struct broker *b, const struct lease *l, int charge, co
                  l->attempt, why);
         size_t len;
         uint8_t *blob = decision_pack(&d, l->claim_id, "", PROGRAM_NONE, 0, 0, &len);
-        rc = store_decide(k->store, l->claim_id, l->attempt, STORE_STATE_DEAD, 0, blob, len, klaimd_now_ms());
+        struct store_facts dead = {.reason = "PROCESSING_FAILED"};
+        rc = store_decide(k->store, l->claim_id, l->attempt, STORE_STATE_DEAD, 0, blob, len, klaimd_now_ms(), &dead);
         free(blob);
         if (rc == 0 && cases_on_decided(k->cases, l->claim_id, &d) != 0) rc = -1; /* feed: DECIDED */
         char detail[96];
         snprintf(detail, sizeof detail, "{\"state\":\"PENDING_REVIEW\",\"reason\":\"PROCESSING_FAILED\",\"attempt\":%d}",
                  l->attempt);
-        if (rc == 0 && (store_set_reason(k->store, l->claim_id, "PROCESSING_FAILED") != 0 ||
-                        store_audit(k->store, klaimd_now_ms(), l->claim_id, "klaimd", "PARKED", detail) != 0))
-            rc = -1;
+        if (rc == 0 && store_audit(k->store, klaimd_now_ms(), l->claim_id, "klaimd", "PARKED", detail) != 0) rc = -1;
         op->dead = 1;
         log_error("broker: claim=%lld parked after %d attempts (PROCESSING_FAILED): %s", (long long)l->claim_id,
                   l->attempt, why);
@@ -528,9 +527,19 @@ static void s_on_result(struct broker *b, struct worker *w, const Klaim__Result 
         broker_enqueue(b, l.claim_id, 0);
         return;
     }
+    /* The registry facts behind it (exports, reports) and the audit entry
+     * commit with the decision. */
+    const Klaim__MemberFacts *mf = r->member;
+    struct store_facts facts = {.known = mf != NULL,
+                                .name = mf && mf->name ? mf->name : "",
+                                .category = mf && mf->category ? mf->category : "",
+                                .sponsor = mf && mf->sponsor ? mf->sponsor : "",
+                                .regency = mf && mf->regency ? mf->regency : "",
+                                .provisional = registry_gen_stale(k->reg),
+                                .reason = d.n_reasons > 0 ? d.reasons[0].code : NULL};
     size_t len;
     uint8_t *blob = decision_pack(&d, l.claim_id, "", PROGRAM_NONE, 0, 0, &len);
-    int rc = store_decide(k->store, l.claim_id, l.attempt, (int)d.state, d.total, blob, len, klaimd_now_ms());
+    int rc = store_decide(k->store, l.claim_id, l.attempt, (int)d.state, d.total, blob, len, klaimd_now_ms(), &facts);
     free(blob);
     if (rc < 0) {
         batch_fail(k->batch);
@@ -547,24 +556,13 @@ static void s_on_result(struct broker *b, struct worker *w, const Klaim__Result 
         batch_op_done(k->batch);
         return;
     }
-    /* The registry facts behind it (exports, reports) and the audit entry
-     * commit with the decision. */
-    const Klaim__MemberFacts *mf = r->member;
-    struct store_facts facts = {.known = mf != NULL,
-                                .name = mf && mf->name ? mf->name : "",
-                                .category = mf && mf->category ? mf->category : "",
-                                .sponsor = mf && mf->sponsor ? mf->sponsor : "",
-                                .regency = mf && mf->regency ? mf->regency : "",
-                                .provisional = registry_gen_stale(k->reg),
-                                .reason = d.n_reasons > 0 ? d.reasons[0].code : NULL};
     char detail[256];
     snprintf(detail, sizeof detail, "{\"state\":\"%s\",\"total\":%lld,\"rule_set\":\"%s\",\"attempt\":%d%s}",
              klaim_state_name(d.state), (long long)d.total, d.rule_set, l.attempt,
              facts.provisional ? ",\"provisional\":true" : "");
     char actor[48];
     snprintf(actor, sizeof actor, "worker %.*s", (int)w->rid_len, w->rid);
-    if (store_set_facts(k->store, l.claim_id, &facts) != 0 ||
-        store_audit(k->store, klaimd_now_ms(), l.claim_id, actor, "DECIDED", detail) != 0) {
+    if (store_audit(k->store, klaimd_now_ms(), l.claim_id, actor, "DECIDED", detail) != 0) {
         batch_fail(k->batch);
         broker_enqueue(b, l.claim_id, 0);
         return;

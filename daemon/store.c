@@ -26,7 +26,7 @@ enum {
     ST_LEASE, ST_DECIDE, ST_REQUEUE, ST_REQUEUE_FREE,
     ST_RECOVER, ST_RECEIVED, ST_COUNT, ST_META_GET, ST_META_SET,
     ST_REVIEW_LIST, ST_REVIEW_APPROVE, ST_REVIEW_REJECT, ST_REVIEW_INSERT, ST_REVIEWS_OF,
-    ST_FACTS, ST_AUDIT_HEAD, ST_AUDIT_INSERT, ST_AUDIT_PAGE, ST_AUDIT_OF, ST_REASON, ST_EXPORT, ST_REPORT_CLAIMS,
+    ST_AUDIT_HEAD, ST_AUDIT_INSERT, ST_AUDIT_PAGE, ST_AUDIT_OF, ST_EXPORT, ST_REPORT_CLAIMS,
     ST__N
 };
 
@@ -48,7 +48,8 @@ static const char *const s_sql[ST__N] = {
         " UNION ALL SELECT id FROM claims WHERE ?4 IS NOT NULL AND kpj = ?1 AND death_date = ?4)",
     [ST_LEASE] = "UPDATE claims SET state = 2, attempt = attempt + 1 WHERE id = ?1 AND state IN (1, 2)"
                  " RETURNING attempt, claim, duplicate_of, received_at_ms, waive",
-    [ST_DECIDE] = "UPDATE claims SET state = ?3, total = ?4, decision = ?5, decided_at_ms = ?6"
+    [ST_DECIDE] = "UPDATE claims SET state = ?3, total = ?4, decision = ?5, decided_at_ms = ?6, member_name = ?7,"
+                  " category = ?8, sponsor = ?9, regency = ?10, provisional = ?11, reason = ?12"
                   " WHERE id = ?1 AND state = 2 AND attempt = ?2",
     [ST_REQUEUE] = "UPDATE claims SET state = 1, not_before_ms = ?3"
                    " WHERE id = ?1 AND state = 2 AND attempt = ?2",
@@ -69,9 +70,6 @@ static const char *const s_sql[ST__N] = {
                          " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_REVIEWS_OF] = "SELECT action, reason_code, by, client, note, at_ms FROM reviews WHERE claim_id = ?1"
                       " ORDER BY id",
-    [ST_FACTS] = "UPDATE claims SET member_name = ?2, category = ?3, sponsor = ?4, regency = ?5, provisional = ?6,"
-                 " reason = ?7 WHERE id = ?1",
-    [ST_REASON] = "UPDATE claims SET reason = ?2 WHERE id = ?1",
     [ST_EXPORT] = "SELECT id, idem_key, program, received_at_ms, decided_at_ms, decision, claim, member_name, category,"
                   " sponsor, regency, provisional FROM claims WHERE id > ?1 AND decided_at_ms >= ?2"
                   " AND state IN (3, 4, 5, 6) ORDER BY id LIMIT ?3",
@@ -141,7 +139,6 @@ static const char *const s_migrations[] = {
     "ALTER TABLE claims ADD COLUMN regency TEXT;"
     "ALTER TABLE claims ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE claims ADD COLUMN reason TEXT;"          /* first reason code, for reports */
-    "CREATE INDEX claims_decided ON claims(decided_at_ms) WHERE decided_at_ms IS NOT NULL;"
     "CREATE TABLE audit ("
     "  seq INTEGER PRIMARY KEY,"
     "  at_ms INTEGER NOT NULL,"
@@ -545,7 +542,7 @@ static int s_update(struct store *s, sqlite3_stmt *st)
 }
 
 int store_decide(struct store *s, int64_t id, int attempt, int state, int64_t total, const uint8_t *decision,
-                 size_t decision_len, int64_t decided_at_ms)
+                 size_t decision_len, int64_t decided_at_ms, const struct store_facts *f)
 {
     sqlite3_stmt *st = s->st[ST_DECIDE];
     sqlite3_bind_int64(st, 1, id);
@@ -554,6 +551,14 @@ int store_decide(struct store *s, int64_t id, int attempt, int state, int64_t to
     sqlite3_bind_int64(st, 4, total);
     sqlite3_bind_blob(st, 5, decision, (int)decision_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, decided_at_ms);
+    if (f && f->known) {
+        sqlite3_bind_text(st, 7, f->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, f->category, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 9, f->sponsor, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 10, f->regency, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int(st, 11, f ? f->provisional : 0);
+    if (f && f->reason && f->reason[0]) sqlite3_bind_text(st, 12, f->reason, -1, SQLITE_STATIC);
     return s_update(s, st);
 }
 
@@ -661,29 +666,6 @@ int store_reviews_of(struct store *s, int64_t claim_id, void (*fn)(void *arg, co
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? 0 : -1;
-}
-
-int store_set_facts(struct store *s, int64_t id, const struct store_facts *f)
-{
-    sqlite3_stmt *st = s->st[ST_FACTS];
-    sqlite3_bind_int64(st, 1, id);
-    if (f->known) {
-        sqlite3_bind_text(st, 2, f->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, f->category, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, f->sponsor, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, f->regency, -1, SQLITE_STATIC);
-    }
-    sqlite3_bind_int(st, 6, f->provisional);
-    if (f->reason && f->reason[0]) sqlite3_bind_text(st, 7, f->reason, -1, SQLITE_STATIC);
-    return s_run(s, st);
-}
-
-int store_set_reason(struct store *s, int64_t id, const char *reason)
-{
-    sqlite3_stmt *st = s->st[ST_REASON];
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-    return s_run(s, st);
 }
 
 int store_export_page(struct store *s, int64_t after_id, int64_t since_ms, int limit,

@@ -103,8 +103,10 @@ int store_lease(struct store *s, int64_t id, int *attempt, uint8_t **claim, size
 
 /* Record a decision for (id, attempt) if that lease is still current.
  * Returns 0 when recorded, 1 when stale (no row changed), -1 on error. */
+struct store_facts;
+/* ... together with the registry facts it was made on (NULL: none). */
 int store_decide(struct store *s, int64_t id, int attempt, int state, int64_t total, const uint8_t *decision,
-                 size_t decision_len, int64_t decided_at_ms);
+                 size_t decision_len, int64_t decided_at_ms, const struct store_facts *facts);
 
 /* Put a leased claim back to RECEIVED for a retry at not_before_ms.
  * charge=0 also gives back the attempt (a retry that was not its fault).
@@ -118,7 +120,8 @@ int store_count_states(struct store *s, uint64_t counts[7]);
 int store_meta_get(struct store *s, const char *key, int64_t *value);
 int store_meta_set(struct store *s, const char *key, int64_t value);
 
-/* ---- registry facts of a decided claim (exports, reports) ---- */
+/* ---- registry facts of a decided claim (exports, reports), written with
+ * the decision by store_decide() ---- */
 
 struct store_facts {
     int known;                  /* 0: the kpj was not in the registry */
@@ -126,9 +129,6 @@ struct store_facts {
     int provisional;            /* decided on a registry older than registry_max_age */
     const char *reason;         /* first reason code, NULL when APPROVED */
 };
-int store_set_facts(struct store *s, int64_t id, const struct store_facts *f);
-/* The first reason code of a claim (a review or parking changed it). */
-int store_set_reason(struct store *s, int64_t id, const char *reason);
 
 /* ---- export and reports ---- */
 

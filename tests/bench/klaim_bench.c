@@ -1178,6 +1178,20 @@ int main(int argc, char **argv)
         snprintf(path, sizeof path, "%s/klaim.db-wal", s_db_dir);
         if (stat(path, &sb) == 0) bytes += sb.st_size;
         printf("db_bytes_per_claim_after_stop=%lld\n", bytes / (long long)ph[n_ph - 1].st2.total);
+        /* the file keeps the free pages of the registry upload: count the
+         * pages in use from the SQLite header (exact after the checkpoint) */
+        unsigned char hd[100];
+        snprintf(path, sizeof path, "%s/klaim.db", s_db_dir);
+        int fd = open(path, O_RDONLY);
+        if (fd >= 0 && read(fd, hd, sizeof hd) == (ssize_t)sizeof hd) {
+            long long psz = hd[16] << 8 | hd[17];
+            if (psz == 1) psz = 65536;
+            long long pages = (long long)hd[28] << 24 | hd[29] << 16 | hd[30] << 8 | hd[31];
+            long long freep = (long long)hd[36] << 24 | hd[37] << 16 | hd[38] << 8 | hd[39];
+            printf("db_used_bytes_per_claim_after_stop=%lld\n",
+                   (pages - freep) * psz / (long long)ph[n_ph - 1].st2.total);
+        }
+        if (fd >= 0) close(fd);
     }
     for (int i = 0; i < n_ph; i++) {
         free(ph[i].lat);

@@ -55,12 +55,14 @@ OUT="$(mktemp "${TMPDIR:-/tmp}/klaim-run.XXXXXX")"
 trap 'rm -f "$OUT"' EXIT
 
 step() { echo "run.sh: $1 ..." >&2; }
+# A failed step is reported and the next one still runs (its ratios print "na").
+failed=0
 step "limits.sh"
-"$KIT/limits.sh" | tee -a "$OUT" || { echo "run.sh: limits.sh failed" >&2; exit 1; }
+"$KIT/limits.sh" | tee -a "$OUT" || { echo "run.sh: limits.sh failed" >&2; failed=1; }
 step "reference/run.sh $SECS 1000 10000"
-"$KIT/reference/run.sh" "$SECS" 1000 10000 | tee -a "$OUT" || { echo "run.sh: reference/run.sh failed" >&2; exit 1; }
+"$KIT/reference/run.sh" "$SECS" 1000 10000 | tee -a "$OUT" || { echo "run.sh: reference/run.sh failed" >&2; failed=1; }
 step "klaim-bench --spawn --seconds $SECS --rates 1000,10000"
-"$BENCH" --spawn --seconds "$SECS" --rates 1000,10000 | tee -a "$OUT" || { echo "run.sh: klaim-bench failed" >&2; exit 1; }
+"$BENCH" --spawn --seconds "$SECS" --rates 1000,10000 | tee -a "$OUT" || { echo "run.sh: klaim-bench failed" >&2; failed=1; }
 
 val() { sed -n "s/^$1=//p" "$OUT" | tail -n 1; }
 ratio() { # NAME NUM DEN [FACTOR]
@@ -89,3 +91,4 @@ echo "ratio_vs_sqlite_batch=$(ratio x "$acks" "$sq" 2)"
 for r in 1000 10000; do   # latency: klaimd p99 / reference p99 (below 1 is better)
     echo "ratio_open_${r}_p99_vs_reference=$(ratio x "$(val open_${r}_ack_p99_us)" "$(val ref_open_${r}_p99_us)")"
 done
+exit "$failed"

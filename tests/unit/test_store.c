@@ -124,7 +124,7 @@ static void test_lease_decide_recover(void **st)
     assert_int_equal(attempt, 2);
     free(blob);
     const uint8_t d[] = {0x18, 0x03};
-    assert_int_equal(store_decide(s, id, 1, STATE_APPROVED, 5, d, sizeof d, 1), 1);
+    assert_int_equal(store_decide(s, id, 1, STATE_APPROVED, 5, d, sizeof d, 1, NULL), 1);
     assert_int_equal(store_commit(s), 0);
 
     /* a crash now: recovery puts PROCESSING back to RECEIVED, uncharged */
@@ -146,10 +146,10 @@ static void test_lease_decide_recover(void **st)
     assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv, &waive), 0);
     free(blob);
     assert_int_equal(attempt, 2);
-    assert_int_equal(store_decide(s, id, attempt, STATE_APPROVED, 42000000, d, sizeof d, 1234), 0);
+    assert_int_equal(store_decide(s, id, attempt, STATE_APPROVED, 42000000, d, sizeof d, 1234, NULL), 0);
     /* decided: no more leases, no second decision */
     assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv, &waive), 1);
-    assert_int_equal(store_decide(s, id, attempt, STATE_REJECTED, 0, d, sizeof d, 1235), 1);
+    assert_int_equal(store_decide(s, id, attempt, STATE_REJECTED, 0, d, sizeof d, 1235, NULL), 1);
     assert_int_equal(store_commit(s), 0);
     store_close(&s);
 

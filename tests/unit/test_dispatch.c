@@ -1,0 +1,70 @@
+/* test_dispatch.c - the pure parts of issue 5: the SLA deadline heap and the
+ * HTTP bearer tokens file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "clients.h"
+#include "http.h"
+#include "sla_heap.h"
+
+/* Pops come out in due order whatever the push order (10,000 random). */
+static void test_heap_order(void **state)
+{
+    (void)state;
+    struct sla_heap h = {0};
+    srand(7);
+    for (int i = 0; i < 10000; i++)
+        sla_heap_push(&h, (struct sla_entry){.due_ms = rand() % 5000, .case_id = i, .clock = 2});
+    int64_t last = -1;
+    struct sla_entry e;
+    int n = 0;
+    while (sla_heap_pop(&h, &e) == 0) {
+        assert_true(e.due_ms >= last);
+        last = e.due_ms;
+        n++;
+    }
+    assert_int_equal(n, 10000);
+    assert_null(sla_heap_peek(&h));
+    assert_int_equal(sla_heap_pop(&h, &e), -1);
+    sla_heap_push(&h, (struct sla_entry){.due_ms = 5, .case_id = 9, .clock = 4});
+    assert_int_equal(sla_heap_peek(&h)->case_id, 9);
+    sla_heap_clear(&h);
+}
+
+static void test_tokens(void **state)
+{
+    (void)state;
+    struct http_token t[4];
+    char err[256];
+    const char *ok = "# comment\n\n"
+                     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 hospital RS Islam Sakinah\n"
+                     "  2C26B46B68FFC68FF99B453C1D30413413422D706483BFA0F98A5E886266E7AE admin Operator  \n";
+    assert_int_equal(http_tokens_parse(ok, t, 4, err, sizeof err), 2);
+    assert_int_equal(t[0].role, ROLE_HOSPITAL);
+    assert_string_equal(t[0].name, "RS Islam Sakinah");
+    assert_int_equal(t[0].hash[0], 0x9f);
+    assert_int_equal(t[1].role, ROLE_ADMIN);
+    assert_string_equal(t[1].name, "Operator");
+    assert_int_equal(t[1].hash[31], 0xae);
+    assert_int_equal(http_tokens_parse("abc hospital X\n", t, 4, err, sizeof err), -1);
+    assert_non_null(strstr(err, "line 1"));
+    assert_int_equal(http_tokens_parse("\n9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 worker W\n",
+                                       t, 4, err, sizeof err), -1);
+    assert_non_null(strstr(err, "line 2"));
+    assert_int_equal(http_tokens_parse("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 admin\n", t,
+                                       4, err, sizeof err), -1);
+    assert_int_equal(http_tokens_parse("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0g admin A\n",
+                                       t, 4, err, sizeof err), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_heap_order), cmocka_unit_test(test_tokens)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
