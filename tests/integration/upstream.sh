@@ -102,6 +102,16 @@ head -1 "$T_DIR/rc.csv" | grep -qx "regency,program,sponsor,reason,claims,approv
     || fail "report CSV header: $(head -1 "$T_DIR/rc.csv")"
 pass "reports: claims and coverage match hand-computed figures"
 
+# a key with a quote and a backslash stays valid JSON in the chain
+python3 -c 'import json,sys
+c=json.loads(open(sys.argv[1]).readline()); c["idempotency_key"]="Q\"UO\\TE-1"
+c["participant"]={"kpj":"24202119154","nik":"3576021406650031"}; print(json.dumps(c))' "$T_DIR/claims.jsonl" >"$T_DIR/q.json"
+qid=$(ctl submit --wait "$T_DIR/q.json" | json_get - 'j["claim_id"]') || fail "submit the quoted key"
+ctl audit show "$qid" | head -1 | json_get - 'j["detail"]["idempotency_key"]' | grep -qxF 'Q"UO\TE-1' \
+    || fail "audit detail of a key with a quote and a backslash: $(ctl audit show "$qid" | head -1)"
+ctl audit verify >/dev/null || fail "audit verify after the quoted key"
+pass "audit detail escapes keys"
+
 # ---- tampering: an edited, a deleted and a reordered entry are caught
 stop_klaimd
 cp "$T_DATA/klaim.db" "$T_DIR/pristine.db"
@@ -118,7 +128,7 @@ tamper() {  # tamper NAME SQL EXPECTED_FIRST_BROKEN
 tamper edited "UPDATE audit SET detail = replace(detail, '42000000', '84000000') WHERE seq = 3" 3
 tamper deleted "DELETE FROM audit WHERE seq = 7" 7
 tamper reordered "UPDATE audit SET seq = -1 WHERE seq = 8; UPDATE audit SET seq = 8 WHERE seq = 9; UPDATE audit SET seq = 9 WHERE seq = -1" 8
-tamper truncated "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)" 61
+tamper truncated "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)" 63
 pass "audit verify points at the first edited, deleted, reordered or truncated entry"
 
 # ---- degraded: a registry older than registry_max_age_hours -> provisional
