@@ -73,10 +73,20 @@ static void s_handle(struct zap *z)
         goto out;
     }
     char name[65] = "";
+    enum klaim_role role = ROLE_NONE;
     pthread_mutex_lock(&z->lock);
     const struct client *c = clients_by_key(z->list, zmq_msg_data(&f[6]));
-    if (c) snprintf(name, sizeof name, "%s", c->name);
+    if (c) snprintf(name, sizeof name, "%s", c->name), role = c->role;
     pthread_mutex_unlock(&z->lock);
+    /* The feed PUB has no requests to check a role against: only consoles
+     * and admins may connect to it at all. */
+    if (name[0] && strcmp(domain, "feed") == 0 && role != ROLE_CONSOLE && role != ROLE_ADMIN) {
+        z->refused++;
+        log_warn("zap: refused client \"%s\" (%s) on the feed: only console and admin may subscribe", name,
+                 klaim_role_name(role));
+        s_reply(z->sock, &f[1], "400", "role may not subscribe", "");
+        goto out;
+    }
     if (!name[0]) {
         char key[41] = "";
         zmq_z85_encode(key, zmq_msg_data(&f[6]), 32);

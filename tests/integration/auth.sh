@@ -70,6 +70,35 @@ as console stats >/dev/null || fail "console stats"
 as admin review list >/dev/null || fail "admin review list"
 pass "roles: typed FORBIDDEN for what a role may not do"
 
+# The feed PUB: only console and admin keys get through the handshake.
+sub_try() {  # sub_try WHO: connects a CURVE SUB with WHO's key, waits up to 3 s for one event
+    /usr/bin/python3 - "$K/$1.key" "$K/server.pub" "$T_FEED_EP" <<'PY'
+import sys, zmq
+def key(path, name):
+    for line in open(path):
+        k, _, v = line.partition("=")
+        if k.strip() == name: return v.strip().encode()
+ctx = zmq.Context(); s = ctx.socket(zmq.SUB)
+s.curve_publickey = key(sys.argv[1], "public"); s.curve_secretkey = key(sys.argv[1], "secret")
+s.curve_serverkey = key(sys.argv[2], "public")
+s.setsockopt(zmq.SUBSCRIBE, b""); s.setsockopt(zmq.LINGER, 0); s.connect(sys.argv[3])
+print("got" if s.poll(3000) else "nothing")
+PY
+}
+sub_try console >"$T_DIR/sub_console" &
+S1=$!
+sub_try rsis >"$T_DIR/sub_rsis" &
+S2=$!
+sleep 0.8
+as rsis submit "$T_DIR/claim.json" >/dev/null || fail "hospital resubmit"
+sed 's/DEMO-001/DEMO-001-B/' "$T_DIR/claim.json" >"$T_DIR/claim2.json"
+as admin submit "$T_DIR/claim2.json" >/dev/null || fail "admin submit for the feed"
+wait $S1 $S2
+[ "$(cat "$T_DIR/sub_console")" = got ] || fail "the console got no feed event"
+[ "$(cat "$T_DIR/sub_rsis")" = nothing ] || fail "a hospital key received the feed"
+grep -q 'refused client "RS Islam Sakinah" (hospital) on the feed' "$T_LOG" || fail "feed refusal not logged"
+pass "feed: console subscribes, a hospital key is refused at the handshake"
+
 # Reload: revoke RSUD; a broken allow-list is refused and the old one kept.
 rm "$C/rsud.client"
 kill -HUP "$T_PID"
