@@ -11,6 +11,7 @@
 
 #include <event2/event.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "log.h"
 #include "store.h"
@@ -26,6 +27,8 @@ struct batch {
     struct event *commit_ev;
     struct event *probe_ev;
     int batch_max;
+    int64_t max_age_us;         /* commit inline once the transaction is this old */
+    int64_t opened_us;
     int open;
     int degraded;
     int ops;                    /* ops in the open transaction */
@@ -98,11 +101,19 @@ static void s_on_probe(evutil_socket_t fd, short what, void *arg)
     event_add(b->probe_ev, &one);
 }
 
-struct batch *batch_new(struct event_base *base, struct store *store, int priority, int batch_max)
+static int64_t s_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct batch *batch_new(struct event_base *base, struct store *store, int priority, int batch_max, int max_age_ms)
 {
     struct batch *b = xcalloc(1, sizeof *b);
     b->store = store;
     b->batch_max = batch_max > 0 ? batch_max : 1000;
+    b->max_age_us = (int64_t)(max_age_ms > 0 ? max_age_ms : 5) * 1000;
     b->commit_ev = event_new(base, -1, 0, s_on_commit, b);
     b->probe_ev = evtimer_new(base, s_on_probe, b);
     ASSERT(b->commit_ev && b->probe_ev);
@@ -131,6 +142,7 @@ int batch_open(struct batch *b)
         return -1;
     }
     b->open = 1;
+    b->opened_us = s_now_us();
     /* The commit waits until the higher-priority sources are drained. */
     event_active(b->commit_ev, 0, 0);
     return 0;
@@ -149,8 +161,11 @@ void batch_then(struct batch *b, batch_done_fn fn, void *arg)
 void batch_op_done(struct batch *b)
 {
     if (!b->open) return;
-    /* A low-priority commit event can starve under sustained input. */
-    if (++b->ops >= b->batch_max) s_commit(b);
+    /* A low-priority commit event can starve under sustained input: commit
+     * inline when the batch is full or old. The age bound matters as much as
+     * the size: JOBs and decisions wait for the commit too, so a transaction
+     * kept open by a stream of inserts would starve the workers. */
+    if (++b->ops >= b->batch_max || s_now_us() - b->opened_us >= b->max_age_us) s_commit(b);
 }
 
 void batch_fail(struct batch *b)

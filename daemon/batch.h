@@ -23,8 +23,9 @@ struct batch;
 
 typedef void (*batch_done_fn)(void *arg, int committed);
 
-/* priority: the libevent priority of the commit event (the lowest one). */
-struct batch *batch_new(struct event_base *base, struct store *store, int priority, int batch_max);
+/* priority: the libevent priority of the commit event (the lowest one);
+ * a transaction commits at batch_max operations or max_age_ms at most. */
+struct batch *batch_new(struct event_base *base, struct store *store, int priority, int batch_max, int max_age_ms);
 void batch_free(struct batch **b);
 
 /* Makes sure a write transaction is open. Returns 0, or -1 when the store

@@ -82,60 +82,104 @@ int case_coverage_of(const struct klaim_decision *d)
     return 1;
 }
 
-static json_t *s_clock(int64_t due, int64_t met, int breached, int64_t now)
+static void s_clock(struct jw *w, const char *key, int64_t due, int64_t met, int breached, int64_t now)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "due_ms", json_integer(due));
-    json_object_set_new(o, "met_ms", met ? json_integer(met) : json_null());
-    json_object_set_new(o, "breached", json_boolean(breached));
-    json_object_set_new(o, "running", json_boolean(!met && !breached && due > now));
-    return o;
+    jw_open(w, key, '{');
+    jw_int(w, "due_ms", due);
+    if (met) jw_int(w, "met_ms", met);
+    else jw_null(w, "met_ms");
+    jw_bool(w, "breached", breached);
+    jw_bool(w, "running", !met && !breached && due > now);
+    jw_close(w, '}');
 }
 
-json_t *case_to_json(const struct store_case *c, int64_t now_ms)
+/* The case object, written into w (under key, or as an array element /
+ * the top value when key is NULL): the stored info's members first, then
+ * the case's own fields, in the order jansson used to give them, so the
+ * text is byte-for-byte what case_to_json dumped before. */
+static void s_case_write(struct jw *w, const char *key, const struct store_case *c, int64_t now_ms)
 {
     char id[32], first[32], date[11];
     case_id_format(c->id, id, sizeof id);
     klaim_id_format(c->first_claim, first, sizeof first);
     kdate_format(c->event_date, date);
-    json_error_t jerr;
-    json_t *o = json_loads(c->info ? c->info : "{}", 0, &jerr);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        o = json_object();
+    size_t n = c->info ? strlen(c->info) : 0;
+    jw_open(w, key, '{');
+    if (n >= 2 && c->info[0] == '{' && c->info[n - 1] == '}') jw_raw(w, c->info + 1, n - 2);
+    jw_str(w, "case_id", id);
+    jw_str(w, "first_claim_id", first);
+    jw_str(w, "kpj", c->kpj);
+    jw_str(w, "event_date", date);
+    jw_str(w, "priority", s_priority_name(c->priority));
+    jw_int(w, "priority_rank", c->priority);
+    jw_str(w, "state", s_state_name(c->state));
+    jw_str(w, "coverage", s_coverage_name(c->coverage));
+    jw_int(w, "claims", c->n_claims);
+    jw_int(w, "opened_at_ms", c->opened_at_ms);
+    if (c->acked_at_ms) {
+        jw_open(w, "acked", '{');
+        jw_str(w, "by", c->acked_by);
+        jw_int(w, "at_ms", c->acked_at_ms);
+        jw_close(w, '}');
+    } else {
+        jw_null(w, "acked");
     }
-    json_object_set_new(o, "case_id", json_string(id));
-    json_object_set_new(o, "first_claim_id", json_string(first));
-    json_object_set_new(o, "kpj", json_string(c->kpj));
-    json_object_set_new(o, "event_date", json_string(date));
-    json_object_set_new(o, "priority", json_string(s_priority_name(c->priority)));
-    json_object_set_new(o, "priority_rank", json_integer(c->priority));
-    json_object_set_new(o, "state", json_string(s_state_name(c->state)));
-    json_object_set_new(o, "coverage", json_string(s_coverage_name(c->coverage)));
-    json_object_set_new(o, "claims", json_integer(c->n_claims));
-    json_object_set_new(o, "opened_at_ms", json_integer(c->opened_at_ms));
-    json_object_set_new(o, "acked", c->acked_at_ms ? json_pack("{s:s,s:I}", "by", c->acked_by, "at_ms",
-                                                               (json_int_t)c->acked_at_ms)
-                                                   : json_null());
-    json_object_set_new(o, "assigned", c->assigned_at_ms ? json_pack("{s:s,s:s,s:I}", "to", c->assigned_to, "by",
-                                                                     c->assigned_by, "at_ms",
-                                                                     (json_int_t)c->assigned_at_ms)
-                                                         : json_null());
-    json_object_set_new(o, "closed", c->closed_at_ms ? json_pack("{s:s,s:s,s:I}", "by", c->closed_by, "note",
-                                                                 c->close_note, "at_ms", (json_int_t)c->closed_at_ms)
-                                                     : json_null());
-    json_t *clocks = json_object();
-    json_object_set_new(clocks, "report", s_clock(c->report_due_ms, c->reported_at_ms <= c->report_due_ms ? c->reported_at_ms : 0,
-                                                  (c->breached & SLA_REPORT) != 0, now_ms));
-    json_object_set_new(clocks, "decision", s_clock(c->decision_due_ms, c->decided_at_ms,
-                                                    (c->breached & SLA_DECISION) != 0, now_ms));
-    json_object_set_new(clocks, "ack", s_clock(c->ack_due_ms, c->acked_at_ms, (c->breached & SLA_ACK) != 0, now_ms));
-    json_object_set_new(o, "clocks", clocks);
-    json_t *br = json_array();
-    if (c->breached & SLA_REPORT) json_array_append_new(br, json_string("REPORT"));
-    if (c->breached & SLA_DECISION) json_array_append_new(br, json_string("DECISION"));
-    if (c->breached & SLA_ACK) json_array_append_new(br, json_string("ACK"));
-    json_object_set_new(o, "breached", br);
+    if (c->assigned_at_ms) {
+        jw_open(w, "assigned", '{');
+        jw_str(w, "to", c->assigned_to);
+        jw_str(w, "by", c->assigned_by);
+        jw_int(w, "at_ms", c->assigned_at_ms);
+        jw_close(w, '}');
+    } else {
+        jw_null(w, "assigned");
+    }
+    if (c->closed_at_ms) {
+        jw_open(w, "closed", '{');
+        jw_str(w, "by", c->closed_by);
+        jw_str(w, "note", c->close_note);
+        jw_int(w, "at_ms", c->closed_at_ms);
+        jw_close(w, '}');
+    } else {
+        jw_null(w, "closed");
+    }
+    jw_open(w, "clocks", '{');
+    s_clock(w, "report", c->report_due_ms, c->reported_at_ms <= c->report_due_ms ? c->reported_at_ms : 0,
+            (c->breached & SLA_REPORT) != 0, now_ms);
+    s_clock(w, "decision", c->decision_due_ms, c->decided_at_ms, (c->breached & SLA_DECISION) != 0, now_ms);
+    s_clock(w, "ack", c->ack_due_ms, c->acked_at_ms, (c->breached & SLA_ACK) != 0, now_ms);
+    jw_close(w, '}');
+    jw_open(w, "breached", '[');
+    if (c->breached & SLA_REPORT) jw_str(w, NULL, "REPORT");
+    if (c->breached & SLA_DECISION) jw_str(w, NULL, "DECISION");
+    if (c->breached & SLA_ACK) jw_str(w, NULL, "ACK");
+    jw_close(w, ']');
+    jw_close(w, '}');
+}
+
+char *case_to_text(const struct store_case *c, int64_t now_ms)
+{
+    struct jw w;
+    jw_init(&w);
+    s_case_write(&w, NULL, c, now_ms);
+    return jw_take(&w);
+}
+
+json_t *case_to_json(const struct store_case *c, int64_t now_ms)
+{
+    char *text = case_to_text(c, now_ms);
+    json_error_t jerr;
+    json_t *o = json_loads(text, 0, &jerr);
+    if (!o) {
+        /* only a stored info blob that is not JSON gets here: show the case without it */
+        log_warn("dispatch: case c-%012lld: stored info is not a JSON object (%s); shown without it", (long long)c->id,
+                 jerr.text);
+        struct store_case bare = *c;
+        bare.info = NULL;
+        free(text);
+        text = case_to_text(&bare, now_ms);
+        o = json_loads(text, 0, &jerr);
+    }
+    free(text);
     return o;
 }
 
@@ -147,38 +191,85 @@ static int s_priority_of(const struct klaim_claim *c)
 }
 
 /* The report as the case remembers it: who reported, where, when. */
-static json_t *s_report(const struct klaim_claim *c, int64_t claim_id, int64_t reported_ms)
+static void s_report(struct jw *w, const struct klaim_claim *c, int64_t claim_id, int64_t reported_ms)
 {
     char id[32];
     klaim_id_format(claim_id, id, sizeof id);
-    return json_pack("{s:s,s:s,s:I}", "claim_id", id, "hospital", c->hospital, "reported_at_ms",
-                     (json_int_t)reported_ms);
+    jw_open(w, NULL, '{');
+    jw_str(w, "claim_id", id);
+    jw_str(w, "hospital", c->hospital);
+    jw_int(w, "reported_at_ms", reported_ms);
+    jw_close(w, '}');
 }
 
 static char *s_info_new(const struct klaim_claim *c, int64_t claim_id, int64_t reported_ms)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "program", json_string(klaim_program_name(c->program)));
-    json_object_set_new(o, "event_type", json_string(klaim_event_type_name(c->event_type)));
-    json_object_set_new(o, "participant", json_pack("{s:s,s:s}", "kpj", c->kpj, "nik", c->nik));
-    json_t *loc = json_pack("{s:s,s:s}", "regency", c->regency, "district", c->district);
+    struct jw w;
+    jw_init(&w);
+    jw_open(&w, NULL, '{');
+    jw_str(&w, "program", klaim_program_name(c->program));
+    jw_str(&w, "event_type", klaim_event_type_name(c->event_type));
+    jw_open(&w, "participant", '{');
+    jw_str(&w, "kpj", c->kpj);
+    jw_str(&w, "nik", c->nik);
+    jw_close(&w, '}');
+    jw_open(&w, "location", '{');
+    jw_str(&w, "regency", c->regency);
+    jw_str(&w, "district", c->district);
     if (c->has_location_latlon) {
-        json_object_set_new(loc, "lat_e6", json_integer(c->lat_e6));
-        json_object_set_new(loc, "lon_e6", json_integer(c->lon_e6));
+        jw_int(&w, "lat_e6", c->lat_e6);
+        jw_int(&w, "lon_e6", c->lon_e6);
     }
-    json_object_set_new(o, "location", loc);
-    json_object_set_new(o, "hospital", json_string(c->hospital));
-    json_t *reports = json_array();
-    json_array_append_new(reports, s_report(c, claim_id, reported_ms));
-    json_object_set_new(o, "reports", reports);
-    char *text = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    return text;
+    jw_close(&w, '}');
+    jw_str(&w, "hospital", c->hospital);
+    jw_open(&w, "reports", '[');
+    s_report(&w, c, claim_id, reported_ms);
+    jw_close(&w, ']');
+    jw_close(&w, '}');
+    return jw_take(&w);
+}
+
+/* The merge on the text s_info_new writes ({...,"location":{...},
+ * "hospital":"...","reports":[...]}), without parsing it. The markers
+ * searched for cannot occur inside a JSON string (a '"' there is always
+ * escaped), so the first hit is the top-level member. NULL when the text
+ * has another shape (the caller then merges with jansson). */
+static char *s_info_merge_text(const char *info, const struct klaim_claim *c, int64_t claim_id, int64_t reported_ms)
+{
+    static const char k_loc[] = ",\"location\":{", k_hosp[] = ",\"hospital\":\"", k_rep[] = ",\"reports\":[",
+                      k_item[] = "{\"claim_id\":", k_lat[] = "\"lat_e6\":";
+    size_t n = strlen(info);
+    if (n < 4 || info[0] != '{' || strcmp(info + n - 2, "]}") != 0) return NULL;
+    const char *loc = strstr(info, k_loc), *hosp = strstr(info, k_hosp), *rep = strstr(info, k_rep);
+    if (!loc || !hosp || !rep || !(loc < hosp && hosp < rep) || hosp[-1] != '}') return NULL;
+    int n_reports = 0;
+    for (const char *p = rep; (p = strstr(p, k_item)) != NULL; p += sizeof k_item - 1) n_reports++;
+    int has_lat = memmem(loc, (size_t)(hosp - loc), k_lat, sizeof k_lat - 1) != NULL;
+    int hosp_empty = hosp + sizeof k_hosp == rep && hosp[sizeof k_hosp - 1] == '"';
+    struct jw w;
+    jw_init(&w);
+    jw_raw(&w, info, (size_t)(hosp - 1 - info)); /* up to the '}' closing location */
+    if (!has_lat && c->has_location_latlon) {
+        jw_int(&w, "lat_e6", c->lat_e6);
+        jw_int(&w, "lon_e6", c->lon_e6);
+    }
+    jw_raw(&w, "}", 1);
+    if (hosp_empty && c->hospital[0]) {
+        jw_str(&w, "hospital", c->hospital);
+        jw_raw(&w, rep, (size_t)(info + n - 2 - rep));
+    } else {
+        jw_raw(&w, hosp, (size_t)(info + n - 2 - hosp));
+    }
+    if (n_reports < 20) s_report(&w, c, claim_id, reported_ms);
+    jw_raw(&w, "]}", 2);
+    return jw_take(&w);
 }
 
 /* A second report: remember it, and fill what the first one lacked. */
 static char *s_info_merge(const char *info, const struct klaim_claim *c, int64_t claim_id, int64_t reported_ms)
 {
+    char *fast = s_info_merge_text(info, c, claim_id, reported_ms);
+    if (fast) return fast;
     json_error_t jerr;
     json_t *o = json_loads(info, 0, &jerr);
     if (!json_is_object(o)) {
@@ -186,8 +277,13 @@ static char *s_info_merge(const char *info, const struct klaim_claim *c, int64_t
         return s_info_new(c, claim_id, reported_ms);
     }
     json_t *reports = json_object_get(o, "reports");
-    if (json_is_array(reports) && json_array_size(reports) < 20)
-        json_array_append_new(reports, s_report(c, claim_id, reported_ms));
+    if (json_is_array(reports) && json_array_size(reports) < 20) {
+        struct jw w;
+        jw_init(&w);
+        s_report(&w, c, claim_id, reported_ms);
+        json_array_append_new(reports, json_loads(w.buf, 0, &jerr));
+        jw_free(&w);
+    }
     const char *h = json_string_value(json_object_get(o, "hospital"));
     if ((!h || !h[0]) && c->hospital[0]) json_object_set_new(o, "hospital", json_string(c->hospital));
     json_t *loc = json_object_get(o, "location");
@@ -209,12 +305,18 @@ int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64
 {
     struct klaimd *k = cs->k;
     struct store_dispatch *sd = feed_store(k->feed);
-    json_t *ev = json_object();
-    json_object_set_new(ev, "program", json_string(klaim_program_name(c->program)));
-    json_object_set_new(ev, "event_type", json_string(klaim_event_type_name(c->event_type)));
-    json_object_set_new(ev, "idempotency_key", json_string(c->idempotency_key));
-    if (c->program != PROGRAM_JKK || c->event_type != EVENT_ACCIDENT)
-        return feed_emit(k->feed, 1 /* CLAIM_RECEIVED */, claim_id, 0, ev);
+    struct jw ev;
+    jw_init(&ev);
+    jw_open(&ev, NULL, '{');
+    jw_str(&ev, "program", klaim_program_name(c->program));
+    jw_str(&ev, "event_type", klaim_event_type_name(c->event_type));
+    jw_str(&ev, "idempotency_key", c->idempotency_key);
+    if (c->program != PROGRAM_JKK || c->event_type != EVENT_ACCIDENT) {
+        jw_close(&ev, '}');
+        int rc = feed_emit_text(k->feed, 1 /* CLAIM_RECEIVED */, claim_id, 0, ev.buf);
+        jw_free(&ev);
+        return rc;
+    }
 
     int64_t reported = c->reported_at_s ? c->reported_at_s * 1000 : received_at_ms;
     struct store_case kc;
@@ -248,30 +350,43 @@ int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64
         if (store_case_insert(sd, &kc) != 0) goto fail_case;
     }
     if (store_case_link(sd, claim_id, kc.id) != 0) goto fail_case;
-    json_object_set_new(ev, "case", case_to_json(&kc, now));
-    json_object_set_new(ev, "merged", json_boolean(merged));
-    if (feed_emit(k->feed, 1 /* CLAIM_RECEIVED */, claim_id, kc.id, ev) != 0) goto fail_ev;
+    /* The case text is written once and spliced into each event. */
+    char *ctext = case_to_text(&kc, now);
+    jw_json(&ev, "case", ctext);
+    jw_bool(&ev, "merged", merged);
+    jw_close(&ev, '}');
+    if (feed_emit_text(k->feed, 1 /* CLAIM_RECEIVED */, claim_id, kc.id, ev.buf) != 0) goto fail_ev;
     if (merged) {
-        json_t *m = json_pack("{s:o}", "case", case_to_json(&kc, now));
-        if (feed_emit(k->feed, 3 /* CASE_MERGED */, claim_id, kc.id, m) != 0) goto fail_ev;
+        jw_free(&ev);
+        jw_init(&ev);
+        jw_open(&ev, NULL, '{');
+        jw_json(&ev, "case", ctext);
+        jw_close(&ev, '}');
+        if (feed_emit_text(k->feed, 3 /* CASE_MERGED */, claim_id, kc.id, ev.buf) != 0) goto fail_ev;
     } else {
         if (kc.breached & SLA_REPORT) {
-            json_t *b = json_pack("{s:s,s:I,s:o}", "clock", "REPORT", "due_ms", (json_int_t)kc.report_due_ms, "case",
-                                  case_to_json(&kc, now));
-            if (feed_emit(k->feed, 7 /* SLA_BREACHED */, claim_id, kc.id, b) != 0) goto fail_ev;
+            jw_free(&ev);
+            jw_init(&ev);
+            jw_open(&ev, NULL, '{');
+            jw_str(&ev, "clock", "REPORT");
+            jw_int(&ev, "due_ms", kc.report_due_ms);
+            jw_json(&ev, "case", ctext);
+            jw_close(&ev, '}');
+            if (feed_emit_text(k->feed, 7 /* SLA_BREACHED */, claim_id, kc.id, ev.buf) != 0) goto fail_ev;
         }
         sla_watch(k->sla, kc.id, SLA_DECISION, kc.decision_due_ms);
         sla_watch(k->sla, kc.id, SLA_ACK, kc.ack_due_ms);
     }
+    free(ctext);
+    jw_free(&ev);
     store_case_clear(&kc);
     return 0;
+fail_ev:
+    free(ctext);
 fail_case:
     store_case_clear(&kc);
 fail:
-    json_decref(ev);
-    return -1;
-fail_ev:
-    store_case_clear(&kc);
+    jw_free(&ev);
     return -1;
 }
 
@@ -279,36 +394,41 @@ int cases_on_decided(struct cases *cs, int64_t claim_id, const struct klaim_deci
 {
     struct klaimd *k = cs->k;
     struct store_dispatch *sd = feed_store(k->feed);
-    json_t *ev = json_object();
-    json_object_set_new(ev, "state", json_string(klaim_state_name(d->state)));
-    json_object_set_new(ev, "total", json_integer(d->total));
-    json_t *reasons = json_array();
-    for (int i = 0; i < d->n_reasons; i++) json_array_append_new(reasons, json_string(d->reasons[i].code));
-    json_object_set_new(ev, "reasons", reasons);
+    struct jw ev;
+    jw_init(&ev);
+    jw_open(&ev, NULL, '{');
+    jw_str(&ev, "state", klaim_state_name(d->state));
+    jw_int(&ev, "total", d->total);
+    jw_open(&ev, "reasons", '[');
+    for (int i = 0; i < d->n_reasons; i++) jw_str(&ev, NULL, d->reasons[i].code);
+    jw_close(&ev, ']');
     int64_t case_id = 0;
     int rc = store_case_of_claim(sd, claim_id, &case_id);
     if (rc < 0) {
-        json_decref(ev);
+        jw_free(&ev);
         return -1;
     }
     if (rc == 0) {
         struct store_case kc;
         if (store_case_get(sd, case_id, &kc) != 0) {
-            json_decref(ev);
+            jw_free(&ev);
             return -1;
         }
         int64_t now = klaimd_now_ms();
         kc.coverage = case_coverage_of(d);
         if ((d->state == STATE_APPROVED || d->state == STATE_REJECTED) && !kc.decided_at_ms) kc.decided_at_ms = now;
         int bad = store_case_update(sd, &kc) != 0;
-        if (!bad) json_object_set_new(ev, "case", case_to_json(&kc, now));
+        if (!bad) s_case_write(&ev, "case", &kc, now);
         store_case_clear(&kc);
         if (bad) {
-            json_decref(ev);
+            jw_free(&ev);
             return -1;
         }
     }
-    return feed_emit(k->feed, 2 /* DECIDED */, claim_id, case_id, ev);
+    jw_close(&ev, '}');
+    rc = feed_emit_text(k->feed, 2 /* DECIDED */, claim_id, case_id, ev.buf);
+    jw_free(&ev);
+    return rc;
 }
 
 int cases_breach(struct cases *cs, int64_t case_id, int clock)

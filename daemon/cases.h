@@ -61,6 +61,10 @@ int cases_breach(struct cases *cs, int64_t case_id, int clock);
 
 /* The case as JSON (new reference). */
 json_t *case_to_json(const struct store_case *c, int64_t now_ms);
+/* The same as compact JSON text (malloc'd, the caller frees it), written
+ * without jansson for the per-claim events; byte-for-byte what
+ * json_dumps(case_to_json(c), JSON_COMPACT) gives. */
+char *case_to_text(const struct store_case *c, int64_t now_ms);
 /* "c-000000000007" <-> 7. Parse returns 0 or -1. */
 void case_id_format(int64_t id, char *buf, size_t size);
 int case_id_parse(const char *s, int64_t *id);

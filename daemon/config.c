@@ -34,6 +34,7 @@ static const struct key s_keys[] = {
     {"max_attempts", K_INT, F(max_attempts), 1, 100},
     {"max_message_bytes", K_I64, F(max_message_bytes), 4096, 64 << 20},
     {"batch_max", K_INT, F(batch_max), 1, 100000},
+    {"batch_max_ms", K_INT, F(batch_max_ms), 1, 1000},
     {"client_max_pending", K_INT, F(client_max_pending), 1, 1000000},
     {"drain_timeout_ms", K_INT, F(drain_timeout_ms), 0, 600000},
     {"registry_max_bytes", K_I64, F(registry_max_bytes), 1024, INT64_C(1) << 40},
@@ -75,7 +76,7 @@ void config_defaults(struct config *c)
     snprintf(c->intake_endpoint, sizeof c->intake_endpoint, "tcp://127.0.0.1:7710");
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     c->workers = n > 0 ? (int)(n > 256 ? 256 : n) : 2;
-    c->worker_credits = 16;
+    c->worker_credits = 64;
     c->worker_max_jobs = 0;
     s_default_worker_path(c->worker_path, sizeof c->worker_path);
     c->heartbeat_ms = 1000;
@@ -83,6 +84,7 @@ void config_defaults(struct config *c)
     c->max_attempts = 5;
     c->max_message_bytes = 1 << 20;
     c->batch_max = 1000;
+    c->batch_max_ms = 5;
     c->client_max_pending = 2000;
     c->drain_timeout_ms = 5000;
     c->registry_max_bytes = INT64_C(4) << 30;

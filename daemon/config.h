@@ -26,6 +26,7 @@ struct config {
     int max_attempts;           /* then the claim is parked (PROCESSING_FAILED) */
     int64_t max_message_bytes;  /* largest request frame */
     int batch_max;              /* operations per commit at most */
+    int batch_max_ms;           /* age of a transaction before it commits inline */
     int client_max_pending;     /* claims one client may have waiting for a commit */
     int drain_timeout_ms;       /* graceful stop: wait for in-flight results */
     int64_t registry_max_bytes; /* largest registry upload */

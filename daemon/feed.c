@@ -5,7 +5,9 @@
  * Runs in: klaimd main loop only.
  * Invariant: nothing past the published head is ever read or sent; a
  *   rolled-back event is dropped unseen (its seq may be given again, never
- *   published twice). PUB may drop at its high-water mark (pitfalls.md):
+ *   published twice). A stored row holds the event's own members only;
+ *   the common ones (type, at, at_ms, claim_id, case_id) are its columns
+ *   and are put back in front when a line is made. PUB may drop at its high-water mark (pitfalls.md):
  *   consoles detect the gap by seq and replay; no ack depends on PUB.
  * See also: store_dispatch.c (SQL), cases.c and sla.c (emitters), http.c
  *   (SSE subscribers), intake.c (FeedReplay requests).
@@ -72,14 +74,23 @@ const char *feed_type_name(int type)
     return type > 0 && type < (int)(sizeof s_type_names / sizeof s_type_names[0]) ? s_type_names[type] : "UNKNOWN";
 }
 
-/* The event line: the stored object with "seq" first. */
-static char *s_line(uint64_t seq, const char *payload)
+/* The event line: "seq", the common members (type, at, at_ms, claim_id,
+ * case_id; rebuilt from the row's columns, the store keeps only the
+ * event's own members), then the event's own. A row written before that
+ * change holds the whole object (it starts with "type"): it is used as is. */
+static void s_header(struct jw *w, int type, int64_t at, int64_t claim_id, int64_t case_id);
+static char *s_line(uint64_t seq, int type, int64_t at, int64_t claim_id, int64_t case_id, const char *payload)
 {
-    const char *rest = payload[0] == '{' ? payload + 1 : payload;
-    size_t n = strlen(rest) + 48;
-    char *line = xmalloc(n);
-    snprintf(line, n, "{\"seq\":%" PRIu64 "%s%s", seq, rest[0] == '}' ? "" : ",", rest);
-    return line;
+    struct jw w;
+    jw_init(&w);
+    jw_open(&w, NULL, '{');
+    jw_int(&w, "seq", (int64_t)seq);
+    static const char legacy[] = "{\"type\":";
+    if (strncmp(payload, legacy, sizeof legacy - 1) != 0) s_header(&w, type, at, claim_id, case_id);
+    const char *rest = payload[0] == '{' ? payload + 1 : "}";
+    if (rest[0] != '}') jw_raw(&w, ",", 1);
+    jw_raw(&w, rest, strlen(rest));
+    return jw_take(&w);
 }
 
 struct store_dispatch *feed_store(struct feed *f) { return f->sd; }
@@ -150,40 +161,166 @@ static void s_on_commit(void *arg, int committed)
     free(e);
 }
 
-int feed_emit(struct feed *f, int type, int64_t claim_id, int64_t case_id, json_t *payload)
+/* ------------------------------------------------------------ JSON text */
+
+void jw_init(struct jw *w)
 {
-    int64_t at = klaimd_now_ms();
+    w->cap = 1024;
+    w->len = 0;
+    w->buf = xmalloc(w->cap);
+    w->buf[0] = '\0';
+}
+
+char *jw_take(struct jw *w)
+{
+    char *b = w->buf;
+    w->buf = NULL;
+    w->len = w->cap = 0;
+    return b;
+}
+
+void jw_free(struct jw *w)
+{
+    free(w->buf);
+    w->buf = NULL;
+    w->len = w->cap = 0;
+}
+
+static void s_jw_reserve(struct jw *w, size_t n)
+{
+    if (w->len + n + 1 <= w->cap) return;
+    size_t cap = w->cap ? w->cap : 1024;
+    while (w->len + n + 1 > cap) cap *= 2;
+    w->buf = xrealloc(w->buf, cap);
+    w->cap = cap;
+}
+
+void jw_raw(struct jw *w, const char *s, size_t n)
+{
+    s_jw_reserve(w, n);
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+    w->buf[w->len] = '\0';
+}
+
+static void s_jw_quoted(struct jw *w, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(s);
+    s_jw_reserve(w, n * 6 + 2); /* worst case: every byte as \u00XX */
+    char *o = w->buf + w->len;
+    *o++ = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            *o++ = 'u', *o++ = '0', *o++ = '0';
+            *o++ = hex[c >> 4], *o++ = hex[c & 15];
+        }
+    }
+    *o++ = '"';
+    w->len = (size_t)(o - w->buf);
+    w->buf[w->len] = '\0';
+}
+
+/* A comma unless this is the first member, then the key if any. */
+static void s_jw_key(struct jw *w, const char *key)
+{
+    if (w->len) {
+        char last = w->buf[w->len - 1];
+        if (last != '{' && last != '[' && last != ':') jw_raw(w, ",", 1);
+    }
+    if (key) {
+        s_jw_quoted(w, key);
+        jw_raw(w, ":", 1);
+    }
+}
+
+void jw_open(struct jw *w, const char *key, char brace)
+{
+    s_jw_key(w, key);
+    jw_raw(w, &brace, 1);
+}
+
+void jw_close(struct jw *w, char brace) { jw_raw(w, &brace, 1); }
+
+void jw_str(struct jw *w, const char *key, const char *s)
+{
+    s_jw_key(w, key);
+    s_jw_quoted(w, s ? s : "");
+}
+
+void jw_int(struct jw *w, const char *key, int64_t v)
+{
+    char num[24];
+    int n = snprintf(num, sizeof num, "%" PRId64, v);
+    s_jw_key(w, key);
+    jw_raw(w, num, (size_t)n);
+}
+
+void jw_bool(struct jw *w, const char *key, int v)
+{
+    s_jw_key(w, key);
+    if (v) jw_raw(w, "true", 4);
+    else jw_raw(w, "false", 5);
+}
+
+void jw_null(struct jw *w, const char *key)
+{
+    s_jw_key(w, key);
+    jw_raw(w, "null", 4);
+}
+
+void jw_json(struct jw *w, const char *key, const char *json)
+{
+    s_jw_key(w, key);
+    jw_raw(w, json, strlen(json));
+}
+
+/* ---------------------------------------------------------------- emit */
+
+/* The members every event line starts with, in this order. */
+static void s_header(struct jw *w, int type, int64_t at, int64_t claim_id, int64_t case_id)
+{
     time_t secs = (time_t)(at / 1000);
     struct tm tm;
     gmtime_r(&secs, &tm);
     char when[64];
     snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
              tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(at % 1000));
-    /* The common fields first, then the event's own. */
-    json_t *o = json_object();
-    json_object_set_new(o, "type", json_string(feed_type_name(type)));
-    json_object_set_new(o, "at", json_string(when));
-    json_object_set_new(o, "at_ms", json_integer(at));
+    jw_str(w, "type", feed_type_name(type));
+    jw_str(w, "at", when);
+    jw_int(w, "at_ms", at);
     if (claim_id) {
         char id[32];
         klaim_id_format(claim_id, id, sizeof id);
-        json_object_set_new(o, "claim_id", json_string(id));
+        jw_str(w, "claim_id", id);
     }
     if (case_id) {
         char id[32];
         snprintf(id, sizeof id, "c-%012lld", (long long)case_id);
-        json_object_set_new(o, "case_id", json_string(id));
+        jw_str(w, "case_id", id);
     }
-    json_object_update_missing(o, payload);
-    json_decref(payload);
-    char *text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
-    json_decref(o);
+}
+
+int feed_emit_text(struct feed *f, int type, int64_t claim_id, int64_t case_id, const char *payload)
+{
+    int64_t at = klaimd_now_ms();
+    if (!payload || payload[0] != '{') payload = "{}";
     uint64_t seq = 0;
-    int rc = store_event_append(f->sd, type, claim_id, case_id, text, at, &seq);
-    if (rc != 0) {
-        free(text);
-        return -1;
-    }
+    if (store_event_append(f->sd, type, claim_id, case_id, payload, at, &seq) != 0) return -1;
     struct pending_event *e = xcalloc(1, sizeof *e);
     e->f = f;
     e->seq = seq;
@@ -192,10 +329,20 @@ int feed_emit(struct feed *f, int type, int64_t claim_id, int64_t case_id, json_
     e->claim_id = claim_id;
     e->case_id = case_id;
     e->stored_us = s_mono_us();
-    e->line = s_line(seq, text);
-    free(text);
+    e->line = s_line(seq, type, at, claim_id, case_id, payload);
     batch_then(f->k->batch, s_on_commit, e);
     return 0;
+}
+
+/* The rare events (console actions, SLA breaches) still come as jansson
+ * objects: dumped once, then stored like the others. */
+int feed_emit(struct feed *f, int type, int64_t claim_id, int64_t case_id, json_t *payload)
+{
+    char *text = json_dumps(payload, JSON_PRESERVE_ORDER | JSON_COMPACT);
+    json_decref(payload);
+    int rc = feed_emit_text(f, type, claim_id, case_id, text ? text : "{}");
+    free(text);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- replay */
@@ -221,7 +368,7 @@ static void s_collect(void *arg, const struct store_event *e)
     if (e->case_id) snprintf(p->ids[p->n][1], 32, "c-%012lld", (long long)e->case_id);
     ev->claim_id = p->ids[p->n][0];
     ev->case_id = p->ids[p->n][1];
-    p->lines[p->n] = s_line(e->seq, e->payload ? e->payload : "{}");
+    p->lines[p->n] = s_line(e->seq, e->type, e->at_ms, e->claim_id, e->case_id, e->payload ? e->payload : "{}");
     ev->json = p->lines[p->n];
     p->ptrs[p->n] = ev;
     p->n++;
@@ -266,7 +413,7 @@ static void s_sub_write(void *arg, const struct store_event *e)
 {
     struct feed_sub *s = arg;
     if (s->failed) return;
-    char *line = s_line(e->seq, e->payload ? e->payload : "{}");
+    char *line = s_line(e->seq, e->type, e->at_ms, e->claim_id, e->case_id, e->payload ? e->payload : "{}");
     if (s->write(s->arg, e->seq, line, strlen(line)) != 0) s->failed = 1;
     else s->last = e->seq;
     free(line);

@@ -40,6 +40,34 @@ struct store_dispatch *feed_store(struct feed *f);
  * that to batch_fail()). */
 int feed_emit(struct feed *f, int type, int64_t claim_id, int64_t case_id, json_t *payload);
 
+/* The same, with the payload as JSON object text (the hot path: no
+ * jansson). payload must be a compact JSON object ("{...}") whose keys do
+ * not repeat the common ones; it is copied, the caller keeps it. */
+int feed_emit_text(struct feed *f, int type, int64_t claim_id, int64_t case_id, const char *payload);
+
+/* A small JSON text writer for the per-claim events (jansson costs too much
+ * CPU there). Appends to a growable buffer; commas are placed by looking at
+ * the last byte, so callers write keys and values in order. Strings are
+ * escaped byte-for-byte like jansson's json_dumps (\", \\, \b \f \n \r
+ * \t, other control bytes as \u00XX, UTF-8 left as is). buf is always
+ * NUL-terminated; jw_take hands it over (free it), jw_free drops it. */
+struct jw {
+    char *buf;
+    size_t len, cap;
+};
+void jw_init(struct jw *w);
+char *jw_take(struct jw *w);
+void jw_free(struct jw *w);
+void jw_raw(struct jw *w, const char *s, size_t n);
+void jw_open(struct jw *w, const char *key, char brace);   /* key NULL inside arrays / at top */
+void jw_close(struct jw *w, char brace);
+void jw_str(struct jw *w, const char *key, const char *s);
+void jw_int(struct jw *w, const char *key, int64_t v);
+void jw_bool(struct jw *w, const char *key, int v);
+void jw_null(struct jw *w, const char *key);
+/* A value already in JSON text (an object or array from elsewhere). */
+void jw_json(struct jw *w, const char *key, const char *json);
+
 uint64_t feed_head(const struct feed *f);
 const char *feed_type_name(int type);
 

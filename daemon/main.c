@@ -357,7 +357,7 @@ int main(int argc, char **argv)
     if (!k.zctx) log_fatal(EX_SOFTWARE, "zmq_ctx_new failed: %s", zmq_strerror(errno));
     k.started_ms = klaimd_now_ms();
 
-    k.batch = batch_new(k.base, k.store, PRIO_COMMIT, k.cfg.batch_max);
+    k.batch = batch_new(k.base, k.store, PRIO_COMMIT, k.cfg.batch_max, k.cfg.batch_max_ms);
     k.reg = registry_gen_new(&k);
     if (k.cfg.curve_secret[0]) {
         /* Before any CURVE socket binds: without a ZAP handler libzmq
