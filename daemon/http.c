@@ -37,6 +37,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "upstream.h"
 #include "xalloc.h"
 
 #define HTTP_MAX_TOKENS 4096
@@ -337,6 +338,58 @@ static void s_get_claim(struct http *h, struct evhttp_request *req, const struct
     s_after_commit(h, req, s_get_claim_now, c, started_us);
 }
 
+/* -------------------------------------------------------------- reports */
+
+/* A report request in flight. The coverage report answers when its helper
+ * ends; a client that left meanwhile is noticed through the connection's
+ * close callback and not answered. */
+struct report_ctx {
+    struct http *h;
+    struct evhttp_request *req;
+    struct evhttp_connection *con;
+    int64_t started_us;
+    int gone;
+    char kind[16], from[16], to[16], as_of[16];
+};
+
+static void s_report_gone(struct evhttp_connection *con, void *arg) { ((struct report_ctx *)arg)->gone = 1; }
+
+static void s_report_done(void *arg, json_t *report, int code, const char *err)
+{
+    struct report_ctx *c = arg;
+    if (!c->gone) {
+        evhttp_connection_set_closecb(c->con, NULL, NULL);
+        if (report) s_send_json(c->h, c->req, 200, "OK", report, c->started_us);
+        else s_error(c->h, c->req, code, "", err, c->started_us);
+    } else {
+        json_decref(report);
+    }
+    free(c);
+}
+
+static void s_report_now(struct http *h, struct evhttp_request *req, void *arg, int64_t started_us)
+{
+    struct report_ctx *c = arg;
+    upstream_report_json(h->k, c->kind, c->from, c->to, c->as_of, s_report_done, c);
+}
+
+static void s_get_report(struct http *h, struct evhttp_request *req, const char *kind, struct evkeyvalq *params,
+                         int64_t started_us)
+{
+    struct report_ctx *c = xcalloc(1, sizeof *c);
+    c->h = h;
+    c->req = req;
+    c->con = evhttp_request_get_connection(req);
+    c->started_us = started_us;
+    snprintf(c->kind, sizeof c->kind, "%s", kind);
+    const char *v;
+    if ((v = evhttp_find_header(params, "from"))) snprintf(c->from, sizeof c->from, "%.15s", v);
+    if ((v = evhttp_find_header(params, "to"))) snprintf(c->to, sizeof c->to, "%.15s", v);
+    if ((v = evhttp_find_header(params, "as_of"))) snprintf(c->as_of, sizeof c->as_of, "%.15s", v);
+    evhttp_connection_set_closecb(c->con, s_report_gone, c);
+    s_after_commit(h, req, s_report_now, c, started_us);
+}
+
 /* ------------------------------------------------------------- dispatch */
 
 static void s_cases_now(struct http *h, struct evhttp_request *req, void *arg, int64_t started_us)
@@ -587,6 +640,14 @@ static void s_route(struct evhttp_request *req, void *arg)
     }
     if (strncmp(path, "/v1/claims/", 11) == 0 && !strchr(path + 11, '/')) {
         if (is_get) s_get_claim(h, req, &who, path + 11, started);
+        else s_error_status(h, req, 405, "Method Not Allowed", "METHOD_NOT_ALLOWED", "", "use GET", started);
+        goto out;
+    }
+    if (strcmp(path, "/v1/reports/claims") == 0 || strcmp(path, "/v1/reports/coverage") == 0) {
+        if (!s_require(h, req, &who, who.role == ROLE_CONSOLE || who.role == ROLE_UPSTREAM || who.role == ROLE_ADMIN,
+                       "read reports", started))
+            goto out;
+        if (is_get) s_get_report(h, req, path + strlen("/v1/reports/"), &params, started);
         else s_error_status(h, req, 405, "Method Not Allowed", "METHOD_NOT_ALLOWED", "", "use GET", started);
         goto out;
     }

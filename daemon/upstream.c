@@ -357,6 +357,8 @@ static void s_claims_now(struct klaimd *k, const struct reply_to *to, const Prot
 struct coverage_job {
     struct klaimd *k;
     struct reply_to to;
+    upstream_json_fn json_done; /* HTTP: answer as JSON instead of a Reply */
+    void *json_arg;
     int fd;
     struct event *ev;
     char *out;
@@ -392,8 +394,15 @@ static void s_on_cov_exit(void *arg, pid_t pid, int status)
     json_t *rows = root ? json_object_get(root, "rows") : NULL;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !json_is_array(rows)) {
         log_error("report: coverage helper pid=%d failed (status %d)", (int)pid, status);
-        intake_send_error(j->k->intake, &j->to, KLAIM__ERROR_CODE__INTERNAL, "",
-                          "the coverage report failed; see klaimd's log");
+        if (j->json_done)
+            j->json_done(j->json_arg, NULL, KLAIM__ERROR_CODE__INTERNAL, "the coverage report failed; see klaimd's log");
+        else
+            intake_send_error(j->k->intake, &j->to, KLAIM__ERROR_CODE__INTERNAL, "",
+                              "the coverage report failed; see klaimd's log");
+    } else if (j->json_done) {
+        json_t *rep = json_pack("{s:s, s:s, s:I, s:O}", "kind", "coverage", "as_of", j->as_of, "registry_generation",
+                                (json_int_t)registry_gen_current(j->k->reg), "rows", rows);
+        j->json_done(j->json_arg, rep, 0, NULL);
     } else {
         struct report_acc a = {0};
         size_t i;
@@ -413,34 +422,90 @@ static void s_on_cov_exit(void *arg, pid_t pid, int status)
     free(j);
 }
 
-static void s_coverage(struct klaimd *k, const struct reply_to *to, const Klaim__ReportRequest *req)
+/* Starts the coverage helper. Returns 0, or an error code with *err. */
+static int s_coverage_start(struct klaimd *k, const char *as_of, struct coverage_job *j, const char **err)
 {
     kdate day = kdate_today_wib();
-    if (req->as_of && req->as_of[0] && kdate_parse(req->as_of, strlen(req->as_of), &day) != 0) {
-        intake_send_error(k->intake, to, KLAIM__ERROR_CODE__BAD_REQUEST, "as_of", "as_of must be a date (YYYY-MM-DD)");
-        return;
+    if (as_of && as_of[0] && kdate_parse(as_of, strlen(as_of), &day) != 0) {
+        *err = "as_of must be a date (YYYY-MM-DD)";
+        return KLAIM__ERROR_CODE__BAD_REQUEST;
     }
     uint64_t gen = registry_gen_current(k->reg);
     if (gen == 0) {
-        intake_send_error(k->intake, to, KLAIM__ERROR_CODE__NOT_FOUND, "",
-                          "no participant registry yet: import one with klaimctl registry import FILE.csv");
-        return;
+        *err = "no participant registry yet: import one with klaimctl registry import FILE.csv";
+        return KLAIM__ERROR_CODE__NOT_FOUND;
     }
-    struct coverage_job *j = xcalloc(1, sizeof *j);
     j->k = k;
-    j->to = *to;
     kdate_format(day, j->as_of);
     char gen_s[24];
     snprintf(gen_s, sizeof gen_s, "%llu", (unsigned long long)gen);
     char *argv[] = {k->cfg.worker_path, "--report-coverage", "--registry-dir", k->cfg.registry_dir, "--gen", gen_s,
                     "--as-of", j->as_of, NULL};
     if (supervisor_run_helper(k->sup, argv, &j->fd, s_on_cov_exit, j) < 0) {
-        free(j);
-        intake_send_error(k->intake, to, KLAIM__ERROR_CODE__BUSY, "", "cannot start the report helper now; retry");
-        return;
+        *err = "cannot start the report helper now; retry";
+        return KLAIM__ERROR_CODE__BUSY;
     }
     j->ev = event_new(k->base, j->fd, EV_READ | EV_PERSIST, s_on_cov_output, j);
     event_add(j->ev, NULL);
+    return 0;
+}
+
+static void s_coverage(struct klaimd *k, const struct reply_to *to, const Klaim__ReportRequest *req)
+{
+    struct coverage_job *j = xcalloc(1, sizeof *j);
+    j->to = *to;
+    const char *err = NULL;
+    int code = s_coverage_start(k, req->as_of, j, &err);
+    if (code) {
+        free(j);
+        intake_send_error(k->intake, to, code, code == KLAIM__ERROR_CODE__BAD_REQUEST ? "as_of" : "", "%s", err);
+    }
+}
+
+struct claims_json {
+    json_t *rows;
+};
+
+static void s_claims_json_row(void *arg, const struct store_report_row *r)
+{
+    json_array_append_new(((struct claims_json *)arg)->rows,
+                          json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "regency", r->regency, "program",
+                                    klaim_program_name((enum klaim_program)r->program), "sponsor", r->sponsor, "reason",
+                                    r->reason, "claims", (json_int_t)r->claims, "approved", (json_int_t)r->approved,
+                                    "rejected", (json_int_t)r->rejected, "pending_review",
+                                    (json_int_t)r->pending_review, "paid", (json_int_t)r->paid));
+}
+
+void upstream_report_json(struct klaimd *k, const char *kind, const char *from, const char *to, const char *as_of,
+                          upstream_json_fn done, void *arg)
+{
+    if (kind && strcmp(kind, "coverage") == 0) {
+        struct coverage_job *j = xcalloc(1, sizeof *j);
+        j->json_done = done;
+        j->json_arg = arg;
+        const char *err = NULL;
+        int code = s_coverage_start(k, as_of, j, &err);
+        if (code) {
+            free(j);
+            done(arg, NULL, code, err);
+        }
+        return;
+    }
+    kdate f = 0, t = kdate_today_wib();
+    if ((from && from[0] && kdate_parse(from, strlen(from), &f) != 0) ||
+        (to && to[0] && kdate_parse(to, strlen(to), &t) != 0)) {
+        done(arg, NULL, KLAIM__ERROR_CODE__BAD_REQUEST, "from and to must be dates (YYYY-MM-DD)");
+        return;
+    }
+    struct claims_json c = {json_array()};
+    if (store_report_claims(k->store, s_day_start_ms(f), s_day_start_ms(t + 1) - 1, s_claims_json_row, &c) != 0) {
+        json_decref(c.rows);
+        done(arg, NULL, KLAIM__ERROR_CODE__UNAVAILABLE, "the store failed to read; retry later");
+        return;
+    }
+    done(arg, json_pack("{s:s, s:I, s:o}", "kind", "claims", "registry_generation",
+                        (json_int_t)registry_gen_current(k->reg), "rows", c.rows),
+         0, NULL);
 }
 
 void upstream_report(struct klaimd *k, const struct reply_to *to, const Klaim__ReportRequest *req)

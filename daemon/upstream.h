@@ -9,6 +9,8 @@
  */
 #ifndef KLAIM_UPSTREAM_H
 #define KLAIM_UPSTREAM_H
+#include <jansson.h>
+
 #include "klaim.pb-c.h"
 
 struct klaimd;
@@ -17,5 +19,13 @@ struct reply_to;
 void upstream_audit(struct klaimd *k, const struct reply_to *to, const Klaim__AuditRequest *req);
 void upstream_export(struct klaimd *k, const struct reply_to *to, const Klaim__ExportRequest *req);
 void upstream_report(struct klaimd *k, const struct reply_to *to, const Klaim__ReportRequest *req);
+
+/* The same reports as JSON, for the HTTP gateway: done(arg, report, err)
+ * runs exactly once, at once for "claims" and when the helper ends for
+ * "coverage"; report (a new reference the callee owns) is NULL on error and
+ * err then says why. The caller must keep arg valid until done runs. */
+typedef void (*upstream_json_fn)(void *arg, json_t *report, int code, const char *err);
+void upstream_report_json(struct klaimd *k, const char *kind, const char *from, const char *to, const char *as_of,
+                          upstream_json_fn done, void *arg);
 
 #endif

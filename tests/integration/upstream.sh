@@ -100,7 +100,22 @@ PY
 ctl report claims --format csv >"$T_DIR/rc.csv" || fail "report claims --format csv"
 head -1 "$T_DIR/rc.csv" | grep -qx "regency,program,sponsor,reason,claims,approved,rejected,pending_review,paid" \
     || fail "report CSV header: $(head -1 "$T_DIR/rc.csv")"
-pass "reports: claims and coverage match hand-computed figures"
+# the same reports as JSON on the HTTP gateway (the console reads them)
+curl -fsS "http://$T_HTTP/v1/reports/claims?from=2015-01-01" >"$T_DIR/hc.json" || fail "GET /v1/reports/claims"
+python3 - "$T_DIR/hc.json" "$T_DIR/rc.json" <<'PY' || fail "HTTP claims report differs from klaimctl's"
+import json, sys
+a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
+assert a["kind"] == "claims" and a["rows"] == b["rows"], (a, b)
+PY
+curl -fsS "http://$T_HTTP/v1/reports/coverage?as_of=2026-10-31" >"$T_DIR/hcov.json" || fail "GET /v1/reports/coverage"
+python3 - "$T_DIR/hcov.json" "$T_DIR/cov.json" <<'PY' || fail "HTTP coverage report differs from klaimctl's"
+import json, sys
+a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
+assert a["kind"] == "coverage" and a["as_of"] == "2026-10-31" and a["rows"] == b["rows"], (a, b)
+PY
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://$T_HTTP/v1/reports/claims?from=2026-13-01")
+[ "$code" = 400 ] || fail "bad report date over HTTP: $code, expected 400"
+pass "reports: claims and coverage match hand-computed figures, also over HTTP"
 
 # a key with a quote and a backslash stays valid JSON in the chain
 python3 -c 'import json,sys
