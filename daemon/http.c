@@ -36,6 +36,7 @@
 #include "klaimd.h"
 #include "log.h"
 #include "metrics.h"
+#include "registry_gen.h"
 #include "store.h"
 #include "upstream.h"
 #include "xalloc.h"
@@ -399,8 +400,10 @@ static void s_cases_now(struct http *h, struct evhttp_request *req, void *arg, i
         s_error(h, req, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to read; retry later", started_us);
         return;
     }
-    json_t *o = json_pack("{s:I,s:o,s:I}", "head", (json_int_t)feed_head(h->k->feed), "cases", a, "now_ms",
-                          (json_int_t)klaimd_now_ms());
+    json_t *o = json_pack("{s:I,s:o,s:I,s:{s:I,s:I,s:b}}", "head", (json_int_t)feed_head(h->k->feed), "cases", a,
+                          "now_ms", (json_int_t)klaimd_now_ms(), "registry", "generation",
+                          (json_int_t)registry_gen_current(h->k->reg), "imported_at_ms",
+                          (json_int_t)registry_gen_imported_ms(h->k->reg), "stale", registry_gen_stale(h->k->reg));
     s_send_json(h, req, 200, "OK", o, started_us);
 }
 

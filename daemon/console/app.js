@@ -244,6 +244,8 @@ async function start() {
     const j = await r.json();
     if (!r.ok) { setStatus(false, (j.error && j.error.message) || r.statusText); return; }
     cases.clear();
+    // degraded mode: the registry is too old, decisions are provisional
+    $('stale').classList.toggle('hidden', !(j.registry && j.registry.stale));
     head = j.head;
     skew = j.now_ms - Date.now();
     for (const c of j.cases) upsert(c);

@@ -158,5 +158,8 @@ ctl submit --wait "$T_DIR/stale.json" >"$T_DIR/stale.out" || fail "submit on a s
 [ "$(json_get "$T_DIR/stale.out" 'j.get("provisional")')" = True ] || fail "not provisional: $(cat "$T_DIR/stale.out")"
 [ "$(json_get "$T_DIR/stale.out" 'j["state"]')" = APPROVED ] || fail "a stale registry must still decide"
 ctl export decisions --since 2015-01-01 | grep STALE-001 | head -1 | cut -d, -f12 | grep -qx 1 || fail "export: provisional flag"
-pass "stale registry: decisions made and marked provisional"
+curl -fsS "http://$T_HTTP/v1/dispatch/cases" | json_get - 'j["registry"]["stale"]' | grep -qx True \
+    || fail "the console's case list does not say the registry is stale"
+curl -fsS "http://$T_HTTP/" | grep -q 'id="stale"' || fail "the console page has no stale-registry banner"
+pass "stale registry: decisions made and marked provisional; the console is told"
 stop_klaimd
