@@ -420,6 +420,42 @@ help:
 
 /* ---------------------------------------------------------------- report */
 
+/* Rows of one shape (objects with the same keys) as aligned columns for a
+ * person at a terminal: a header line, strings left, numbers right. */
+static void s_print_columns(json_t *rows)
+{
+    size_t n = json_array_size(rows);
+    if (n == 0) {
+        puts("(no rows)");
+        return;
+    }
+    json_t *first = json_array_get(rows, 0);
+    size_t ncol = json_object_size(first), c = 0;
+    const char **keys = xcalloc(ncol, sizeof *keys);
+    size_t *width = xcalloc(ncol, sizeof *width);
+    const char *k;
+    json_t *v;
+    json_object_foreach(first, k, v) keys[c] = k, width[c] = strlen(k), c++;
+    char buf[64];
+    for (size_t i = 0; i < n; i++)
+        for (c = 0; c < ncol; c++) {
+            json_t *x = json_object_get(json_array_get(rows, i), keys[c]);
+            size_t w = json_is_string(x) ? strlen(json_string_value(x))
+                                         : (size_t)snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(x));
+            if (w > width[c]) width[c] = w;
+        }
+    for (c = 0; c < ncol; c++) printf("%-*s%s", (int)width[c], keys[c], c + 1 < ncol ? "  " : "\n");
+    for (size_t i = 0; i < n; i++)
+        for (c = 0; c < ncol; c++) {
+            json_t *x = json_object_get(json_array_get(rows, i), keys[c]);
+            if (json_is_string(x)) printf("%-*s", (int)width[c], json_string_value(x));
+            else printf("%*lld", (int)width[c], (long long)json_integer_value(x));
+            fputs(c + 1 < ncol ? "  " : "\n", stdout);
+        }
+    free(keys);
+    free(width);
+}
+
 /* workforce.csv: regency,workforce (header required). */
 static json_t *s_workforce(const char *path)
 {
@@ -484,7 +520,9 @@ int ctl_reports(const struct ctl_opts *o, int argc, char **argv)
         }
     }
     int csv = strcmp(format, "csv") == 0;
-    if (!csv && strcmp(format, "json") != 0) return ctl_usage(usage, "report: --format json or csv");
+    /* people at a terminal get plain tables unless they asked for JSON */
+    int table = o->table || (!o->format && isatty(STDOUT_FILENO));
+    if (!csv && !o->table && strcmp(format, "json") != 0) return ctl_usage(usage, "report: --format json, table or csv");
     json_t *wf = workforce ? s_workforce(workforce) : NULL;
     if (workforce && !wf) return CTL_EX_DATAERR;
     int rc;
@@ -524,9 +562,13 @@ int ctl_reports(const struct ctl_opts *o, int argc, char **argv)
             json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:I}", "regency", x->regency, "category",
                                                   x->category, "sponsor", x->sponsor, "active",
                                                   (json_int_t)x->active));
-            json_t *cur = json_object_get(by_regency, x->regency);
-            json_object_set_new(by_regency, x->regency,
-                                json_integer((cur ? json_integer_value(cur) : 0) + (json_int_t)x->active));
+            /* ASN memberships are listed but not counted as covered: their
+             * JKK/JKM is Taspen's (rules.md CATEGORY_NOT_COVERED) */
+            if (strcmp(x->category ? x->category : "", "ASN") != 0) {
+                json_t *cur = json_object_get(by_regency, x->regency);
+                json_object_set_new(by_regency, x->regency,
+                                    json_integer((cur ? json_integer_value(cur) : 0) + (json_int_t)x->active));
+            }
         }
     }
     json_t *share = NULL;
@@ -575,6 +617,14 @@ int ctl_reports(const struct ctl_opts *o, int argc, char **argv)
                        (long long)json_integer_value(json_object_get(row, "coverage_bp")),
                        json_string_value(json_object_get(row, "coverage_pct")));
             }
+        }
+    } else if (table) {
+        printf("%s report%s%s, registry generation %llu\n\n", kind, r->as_of && r->as_of[0] ? " as of " : "",
+               r->as_of ? r->as_of : "", (unsigned long long)r->registry_generation);
+        s_print_columns(rows);
+        if (share) {
+            putchar('\n');
+            s_print_columns(share);
         }
     } else {
         json_t *j = json_pack("{s:s, s:s?, s:I, s:o}", "kind", kind, "as_of", r->as_of && r->as_of[0] ? r->as_of : NULL,
