@@ -209,6 +209,7 @@ static void s_export_row(void *arg, const struct store_export_row *r)
     row->decision = d;
     a->claims[i] = klaim__claim__unpack(NULL, r->claim_len, r->claim);
     row->claim = a->claims[i];
+    /* row->member is set once the page is complete: a->facts may still move */
     Klaim__MemberFacts *f = &a->facts[i];
     klaim__member_facts__init(f);
     if (r->category) {
@@ -216,7 +217,6 @@ static void s_export_row(void *arg, const struct store_export_row *r)
         f->category = s_keep(a, r->category);
         f->sponsor = s_keep(a, r->sponsor);
         f->regency = s_keep(a, r->regency);
-        row->member = f;
     }
     row->has_provisional = 1, row->provisional = r->provisional;
 }
@@ -234,7 +234,10 @@ static void s_export_now(struct klaimd *k, const struct reply_to *to, const Prot
         int more = a.n > (size_t)limit;
         size_t n = more ? (size_t)limit : a.n;
         a.p = xcalloc(n + 1, sizeof *a.p);
-        for (size_t i = 0; i < n; i++) a.p[i] = &a.rows[i];
+        for (size_t i = 0; i < n; i++) {
+            a.p[i] = &a.rows[i];
+            if (a.facts[i].category) a.rows[i].member = &a.facts[i];
+        }
         Klaim__ExportPage page = KLAIM__EXPORT_PAGE__INIT;
         page.n_rows = n;
         page.rows = a.p;

@@ -39,4 +39,9 @@ stored=$(db "SELECT count(*) FROM claims WHERE idem_key LIKE 'FLOOD-%'")
 [ "$stored" = "$acked" ] || fail "$stored flood claims stored, $acked acked"
 wait_decided $((acked + 1)) 60
 pass "flood: $busy BUSY refusals past client_max_pending, quiet client served, $acked acked all decided"
+
+# an export over many pages of rows (more than any buffer's first size)
+ctl export decisions --since 2015-01-01 >"$T_DIR/export.csv" || fail "export after the flood"
+[ "$(grep -c '^D,' "$T_DIR/export.csv")" = "$((acked + 1))" ] || fail "export: $(grep -c '^D,' "$T_DIR/export.csv") decisions, expected $((acked + 1))"
+pass "export of $((acked + 1)) decisions"
 stop_klaimd
