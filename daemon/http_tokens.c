@@ -72,7 +72,8 @@ int http_tokens_parse(const char *text, struct http_token *out, int max, char *e
         if (out) {
             memcpy(out[n].hash, hash, 32);
             out[n].role = r;
-            snprintf(out[n].name, sizeof out[n].name, "%s", name);
+            /* the length was checked above (1-64) */
+            if (snprintf(out[n].name, sizeof out[n].name, "%s", name) >= (int)sizeof out[n].name) return -1;
         }
         n++;
     }

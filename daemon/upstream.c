@@ -196,7 +196,12 @@ static void s_export_row(void *arg, const struct store_export_row *r)
         klaim__decision__init(d);
         d->base.descriptor = NULL; /* marks "ours": freed with free() */
     }
-    /* identity fields from the row, as intake does for status */
+    /* identity fields from the row, as intake does for status; the decoded
+     * ones (protobuf-c's default allocator is malloc) are replaced */
+    if (d->base.descriptor) {
+        free(d->claim_id);
+        free(d->idempotency_key);
+    }
     char id[32];
     klaim_id_format(r->id, id, sizeof id);
     d->claim_id = s_keep(a, id);
