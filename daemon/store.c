@@ -161,7 +161,7 @@ static const char *const s_migrations[] = {
     "  type INTEGER NOT NULL,"           /* FeedEventType */
     "  claim_id INTEGER NOT NULL,"       /* 0 when none */
     "  case_id INTEGER NOT NULL,"        /* 0 when none */
-    "  payload TEXT NOT NULL,"           /* the event's JSON object, without seq */
+    "  payload TEXT NOT NULL,"           /* the event's own JSON members (feed.c adds type, seq, times, ids) */
     "  at_ms INTEGER NOT NULL"
     ") STRICT;"
     "CREATE TABLE cases ("
