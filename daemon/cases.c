@@ -597,6 +597,18 @@ void cases_act(struct cases *cs, const char *case_id, int action, const char *by
     if (type == 5) json_object_set_new(ev, "team", json_string(team));
     if (type == 6) json_object_set_new(ev, "note", json_string(note));
     int bad = store_case_update(sd, &kc) != 0;
+    if (!bad) {
+        /* the audit chain records every dispatch action with its claim */
+        char cid[24];
+        snprintf(cid, sizeof cid, "c-%012lld", (long long)kc.id);
+        json_t *ad = json_pack("{s:s, s:s, s:s?, s:s?}", "case_id", cid, "by", by, "team", type == 5 ? team : NULL,
+                               "note", type == 6 ? note : NULL);
+        char *detail = ad ? json_dumps(ad, JSON_COMPACT) : NULL;
+        json_decref(ad);
+        bad = store_audit(k->store, now, kc.first_claim, client && client[0] ? client : by, feed_type_name(type),
+                          detail ? detail : "{}") != 0;
+        free(detail);
+    }
     if (bad) json_decref(ev);
     else bad = feed_emit(k->feed, type, kc.first_claim, kc.id, ev) != 0;
     if (bad) {

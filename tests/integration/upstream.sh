@@ -128,6 +128,19 @@ head -1 "$T_DIR/qshow.jsonl" | json_get - 'j["detail"]["idempotency_key"]' | gre
 ctl audit verify >/dev/null || fail "audit verify after the quoted key"
 pass "audit detail escapes keys"
 
+# a dispatch action is an entry of the chain too
+cid=$(curl -fsS "http://$T_HTTP/v1/dispatch/cases" | json_get - 'j["cases"][0]["case_id"]') || fail "no dispatch case"
+curl -fsS -X POST "http://$T_HTTP/v1/dispatch/$cid/assign" --data-binary '{"by":"Sri","team":"Ambulans 2"}' >/dev/null \
+    || fail "assign $cid"
+ctl audit verify >/dev/null || fail "audit verify after a dispatch action"
+python3 - "$T_DATA/klaim.db" "$cid" <<'PY' || fail "the dispatch action is not in the audit chain"
+import json, sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+rows = [json.loads(d) for (a, d) in db.execute("SELECT action, detail FROM audit WHERE action = 'CASE_ASSIGNED'")]
+assert any(r["case_id"] == sys.argv[2] and r["by"] == "Sri" and r["team"] == "Ambulans 2" for r in rows), rows
+PY
+pass "dispatch actions are audited"
+
 # ---- tampering: an edited, a deleted and a reordered entry are caught
 stop_klaimd
 cp "$T_DATA/klaim.db" "$T_DIR/pristine.db"
@@ -144,7 +157,7 @@ tamper() {  # tamper NAME SQL EXPECTED_FIRST_BROKEN
 tamper edited "UPDATE audit SET detail = replace(detail, '42000000', '84000000') WHERE seq = 3" 3
 tamper deleted "DELETE FROM audit WHERE seq = 7" 7
 tamper reordered "UPDATE audit SET seq = -1 WHERE seq = 8; UPDATE audit SET seq = 8 WHERE seq = 9; UPDATE audit SET seq = 9 WHERE seq = -1" 8
-tamper truncated "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)" 63
+tamper truncated "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)" 64
 pass "audit verify points at the first edited, deleted, reordered or truncated entry"
 
 # ---- degraded: a registry older than registry_max_age_hours -> provisional
