@@ -35,4 +35,5 @@ for line in sys.stdin:
 echo; echo "== klaimctl stats"; ctl stats
 echo
 echo "klaimd is still running. Try: $dir/klaimctl --endpoint $ep status k-000000000001"
+echo "The rapid-response console: http://127.0.0.1:7780/ (klaimctl watch --since 0 follows the feed)"
 echo "Stop it with: kill $pid"
