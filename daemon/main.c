@@ -11,6 +11,7 @@
 #include <event2/thread.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,6 +333,12 @@ int main(int argc, char **argv)
     log_set_level(k.cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
     umask(0077);
+    /* Per-claim buffers are allocated and freed thousands of times a second:
+     * let the heap keep its top instead of returning it with brk() each
+     * time, which costs a TLB shootdown on every CPU of this threaded
+     * process (measured: a fifth of klaimd's kernel time under load). */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
     srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 
     s_mkdir(k.cfg.data_dir);
