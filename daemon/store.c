@@ -279,8 +279,22 @@ static int s_migrate(sqlite3 *db, char *err, size_t errlen)
     return 0;
 }
 
+/* klaimd touches SQLite from its main thread only (architecture.md §1;
+ * workers are other processes): no mutexes, no memory statistics, which
+ * cost a lock pair on every allocation. Must run before any other SQLite
+ * call; a second call is harmless (SQLITE_MISUSE, ignored). */
+static void s_global_config(void)
+{
+    static int done;
+    if (done) return;
+    done = 1;
+    sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
+    s_global_config();
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
