@@ -6,6 +6,7 @@ target_link_libraries(klaim_clients PUBLIC klaim_common PkgConfig::ZMQ PkgConfig
 # klaimd: the daemon.
 add_executable(klaimd
   daemon/main.c
+  daemon/ckpt.c
   daemon/config.c
   daemon/zmq_ev.c
   daemon/store.c

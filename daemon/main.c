@@ -25,6 +25,7 @@
 
 #include "batch.h"
 #include "broker.h"
+#include "ckpt.h"
 #include "cases.h"
 #include "feed.h"
 #include "http.h"
@@ -348,6 +349,8 @@ int main(int argc, char **argv)
 
     k.store = store_open(k.cfg.db_path, err, sizeof err);
     if (!k.store) log_fatal(EX_UNAVAILABLE, "store %s: %s", k.cfg.db_path, err);
+    struct ckpt *ckpt = ckpt_start(k.cfg.db_path, 50, err, sizeof err);
+    if (!ckpt) log_fatal(EX_UNAVAILABLE, "%s", err);
     int64_t recovered = store_recover(k.store);
     if (recovered < 0) log_fatal(EX_UNAVAILABLE, "store recovery failed: %s", store_errmsg(k.store));
     if (recovered > 0) log_info("recovery: %lld claims were being processed at the last stop; queued again",
@@ -428,6 +431,7 @@ int main(int argc, char **argv)
     supervisor_free(&k.sup);
     batch_free(&k.batch);
     s_dispatch_stop(&k);
+    ckpt_stop(&ckpt);
     store_checkpoint(k.store);
     store_close(&k.store);
     zap_stop(&k.zap);

@@ -239,6 +239,13 @@ static int s_pragmas(sqlite3 *db, char *err, size_t errlen)
         return -1;
     }
     sqlite3_busy_timeout(db, 5000);
+    /* Checkpoints run in ckpt.c's thread, not inside a COMMIT. Under a
+     * sustained stream that thread is always one commit behind, and the WAL
+     * only restarts once fully copied: a far-off autocheckpoint in the
+     * writer (10,000 pages, ~40 MB) bounds it, and by then the thread has
+     * copied nearly everything, so it costs little. */
+    if (s_exec(db, "PRAGMA wal_autocheckpoint=10000; PRAGMA journal_size_limit=67108864", err, errlen) != 0)
+        return -1;
     return 0;
 fail:
     snprintf(err, errlen, "%s", sqlite3_errmsg(db));
@@ -279,16 +286,16 @@ static int s_migrate(sqlite3 *db, char *err, size_t errlen)
     return 0;
 }
 
-/* klaimd touches SQLite from its main thread only (architecture.md §1;
- * workers are other processes): no mutexes, no memory statistics, which
- * cost a lock pair on every allocation. Must run before any other SQLite
- * call; a second call is harmless (SQLITE_MISUSE, ignored). */
+/* Each SQLite connection of klaimd is used by one thread only (the writer
+ * by the main loop, the checkpointer by ckpt.c): no per-connection
+ * mutexes, and no memory statistics, which cost a lock pair on every
+ * allocation. Must run before any other SQLite call. */
 static void s_global_config(void)
 {
     static int done;
     if (done) return;
     done = 1;
-    sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
