@@ -30,6 +30,7 @@
 #include "review.h"
 #include "upstream.h"
 #include "store.h"
+#include "strpool.h"
 #include "supervisor.h"
 #include "xalloc.h"
 #include "zap.h"
@@ -107,15 +108,9 @@ void intake_send_error(struct intake *in, const struct reply_to *to, int code, c
 struct review_set {
     Klaim__Review *items;
     Klaim__Review **ptrs;
-    char **strings;
-    size_t n, cap, n_strings;
+    struct strpool text;
+    size_t n, cap;
 };
-
-static char *s_keep(struct review_set *rs, const char *text)
-{
-    rs->strings = xrealloc(rs->strings, (rs->n_strings + 1) * sizeof *rs->strings);
-    return rs->strings[rs->n_strings++] = xstrdup(text ? text : "");
-}
 
 static void s_collect_review(void *arg, const struct store_review *r)
 {
@@ -127,17 +122,16 @@ static void s_collect_review(void *arg, const struct store_review *r)
     Klaim__Review *v = &rs->items[rs->n++];
     klaim__review__init(v);
     v->has_action = 1, v->action = (Klaim__ReviewAction)r->action;
-    v->reason_code = s_keep(rs, r->reason_code);
-    v->by = s_keep(rs, r->by);
-    v->client = s_keep(rs, r->client);
-    v->note = s_keep(rs, r->note);
+    v->reason_code = strpool_keep(&rs->text, r->reason_code);
+    v->by = strpool_keep(&rs->text, r->by);
+    v->client = strpool_keep(&rs->text, r->client);
+    v->note = strpool_keep(&rs->text, r->note);
     v->has_at_ms = 1, v->at_ms = r->at_ms;
 }
 
 static void s_review_set_free(struct review_set *rs)
 {
-    for (size_t i = 0; i < rs->n_strings; i++) free(rs->strings[i]);
-    free(rs->strings);
+    strpool_free(&rs->text);
     free(rs->items);
     free(rs->ptrs);
 }

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "registry_gen.h"
 #include "store.h"
+#include "strpool.h"
 #include "supervisor.h"
 #include "xalloc.h"
 
@@ -78,7 +79,7 @@ static void s_after_commit(struct klaimd *k, const struct reply_to *to, const Pr
 struct audit_acc {
     Klaim__AuditEntry *v;
     Klaim__AuditEntry **p;
-    char **strings;
+    struct strpool text;
     uint8_t *blobs;
     size_t n, cap;
 };
@@ -89,7 +90,6 @@ static void s_audit_row(void *arg, const struct store_audit_row *r)
     if (a->n == a->cap) {
         a->cap = a->cap ? 2 * a->cap : 64;
         a->v = xrealloc(a->v, a->cap * sizeof *a->v);
-        a->strings = xrealloc(a->strings, a->cap * 3 * sizeof *a->strings);
         a->blobs = xrealloc(a->blobs, a->cap * 64);
     }
     Klaim__AuditEntry *e = &a->v[a->n];
@@ -97,9 +97,9 @@ static void s_audit_row(void *arg, const struct store_audit_row *r)
     e->has_seq = 1, e->seq = r->seq;
     e->has_at_ms = 1, e->at_ms = r->at_ms;
     e->has_claim_id = 1, e->claim_id = r->claim_id;
-    e->actor = a->strings[3 * a->n] = xstrdup(r->actor ? r->actor : "");
-    e->action = a->strings[3 * a->n + 1] = xstrdup(r->action ? r->action : "");
-    e->detail = a->strings[3 * a->n + 2] = xstrdup(r->detail ? r->detail : "");
+    e->actor = strpool_keep(&a->text, r->actor);
+    e->action = strpool_keep(&a->text, r->action);
+    e->detail = strpool_keep(&a->text, r->detail);
     uint8_t *b = a->blobs + 64 * a->n;
     memset(b, 0, 64);
     if (r->prev_hash_len == 32) memcpy(b, r->prev_hash, 32);
@@ -144,8 +144,7 @@ static void s_audit_now(struct klaimd *k, const struct reply_to *to, const Proto
         r.audit_page = &page;
         intake_send_reply(k->intake, to, &r);
     }
-    for (size_t i = 0; i < 3 * a.n; i++) free(a.strings[i]);
-    free(a.strings);
+    strpool_free(&a.text);
     free(a.blobs);
     free(a.v);
     free(a.p);
@@ -164,18 +163,9 @@ struct export_acc {
     Klaim__Decision **decisions;
     Klaim__Claim **claims;
     Klaim__MemberFacts *facts;
-    char **strings;
-    size_t n, cap, n_strings, cap_strings;
+    struct strpool text;
+    size_t n, cap;
 };
-
-static char *s_keep(struct export_acc *a, const char *s)
-{
-    if (a->n_strings == a->cap_strings) {
-        a->cap_strings = a->cap_strings ? 2 * a->cap_strings : 256;
-        a->strings = xrealloc(a->strings, a->cap_strings * sizeof *a->strings);
-    }
-    return a->strings[a->n_strings++] = xstrdup(s ? s : "");
-}
 
 static void s_export_row(void *arg, const struct store_export_row *r)
 {
@@ -204,8 +194,8 @@ static void s_export_row(void *arg, const struct store_export_row *r)
     }
     char id[32];
     klaim_id_format(r->id, id, sizeof id);
-    d->claim_id = s_keep(a, id);
-    d->idempotency_key = s_keep(a, r->idem_key);
+    d->claim_id = strpool_keep(&a->text, id);
+    d->idempotency_key = strpool_keep(&a->text, r->idem_key);
     d->has_program = 1, d->program = (Klaim__Program)r->program;
     d->has_received_at_ms = 1, d->received_at_ms = r->received_at_ms;
     d->has_decided_at_ms = 1, d->decided_at_ms = r->decided_at_ms;
@@ -218,10 +208,10 @@ static void s_export_row(void *arg, const struct store_export_row *r)
     Klaim__MemberFacts *f = &a->facts[i];
     klaim__member_facts__init(f);
     if (r->category) {
-        f->name = s_keep(a, r->member_name);
-        f->category = s_keep(a, r->category);
-        f->sponsor = s_keep(a, r->sponsor);
-        f->regency = s_keep(a, r->regency);
+        f->name = strpool_keep(&a->text, r->member_name);
+        f->category = strpool_keep(&a->text, r->category);
+        f->sponsor = strpool_keep(&a->text, r->sponsor);
+        f->regency = strpool_keep(&a->text, r->regency);
     }
     row->has_provisional = 1, row->provisional = r->provisional;
 }
@@ -254,15 +244,14 @@ static void s_export_now(struct klaimd *k, const struct reply_to *to, const Prot
     }
     for (size_t i = 0; i < a.n; i++) {
         Klaim__Decision *d = a.decisions[i];
-        /* strings we set point into a.strings: detach before freeing */
+        /* strings we set point into a.text: detach before freeing */
         d->claim_id = NULL;
         d->idempotency_key = NULL;
         if (d->base.descriptor) klaim__decision__free_unpacked(d, NULL);
         else free(d);
         if (a.claims[i]) klaim__claim__free_unpacked(a.claims[i], NULL);
     }
-    for (size_t i = 0; i < a.n_strings; i++) free(a.strings[i]);
-    free(a.strings);
+    strpool_free(&a.text);
     free(a.rows);
     free(a.p);
     free(a.decisions);
@@ -279,15 +268,9 @@ void upstream_export(struct klaimd *k, const struct reply_to *to, const Klaim__E
 
 struct report_acc {
     Klaim__ReportRow *v;
-    char **strings;
-    size_t n, cap, n_strings;
+    struct strpool text;
+    size_t n, cap;
 };
-
-static char *s_rkeep(struct report_acc *a, const char *s)
-{
-    a->strings = xrealloc(a->strings, (a->n_strings + 1) * sizeof *a->strings);
-    return a->strings[a->n_strings++] = xstrdup(s ? s : "");
-}
 
 static Klaim__ReportRow *s_rrow(struct report_acc *a)
 {
@@ -304,10 +287,10 @@ static void s_claims_row(void *arg, const struct store_report_row *r)
 {
     struct report_acc *a = arg;
     Klaim__ReportRow *row = s_rrow(a);
-    row->regency = s_rkeep(a, r->regency);
-    row->program = s_rkeep(a, klaim_program_name((enum klaim_program)r->program));
-    row->sponsor = s_rkeep(a, r->sponsor);
-    row->reason = s_rkeep(a, r->reason);
+    row->regency = strpool_keep(&a->text, r->regency);
+    row->program = strpool_keep(&a->text, klaim_program_name((enum klaim_program)r->program));
+    row->sponsor = strpool_keep(&a->text, r->sponsor);
+    row->reason = strpool_keep(&a->text, r->reason);
     row->has_claims = 1, row->claims = r->claims;
     row->has_approved = 1, row->approved = r->approved;
     row->has_rejected = 1, row->rejected = r->rejected;
@@ -335,8 +318,7 @@ static void s_send_report(struct klaimd *k, const struct reply_to *to, const cha
 
 static void s_report_acc_free(struct report_acc *a)
 {
-    for (size_t i = 0; i < a->n_strings; i++) free(a->strings[i]);
-    free(a->strings);
+    strpool_free(&a->text);
     free(a->v);
 }
 
@@ -417,9 +399,9 @@ static void s_on_cov_exit(void *arg, pid_t pid, int status)
         json_t *v;
         json_array_foreach(rows, i, v) {
             Klaim__ReportRow *row = s_rrow(&a);
-            row->regency = s_rkeep(&a, json_string_value(json_object_get(v, "regency")));
-            row->category = s_rkeep(&a, json_string_value(json_object_get(v, "category")));
-            row->sponsor = s_rkeep(&a, json_string_value(json_object_get(v, "sponsor")));
+            row->regency = strpool_keep(&a.text, json_string_value(json_object_get(v, "regency")));
+            row->category = strpool_keep(&a.text, json_string_value(json_object_get(v, "category")));
+            row->sponsor = strpool_keep(&a.text, json_string_value(json_object_get(v, "sponsor")));
             row->has_active = 1, row->active = (uint64_t)json_integer_value(json_object_get(v, "active"));
         }
         s_send_report(j->k, &j->to, "coverage", &a, j->as_of);

@@ -178,18 +178,6 @@ static int s_exec(sqlite3 *db, const char *sql)
     return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-static int s_query_int(sqlite3 *db, const char *sql, int64_t *out)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    return rc == SQLITE_OK ? 0 : -1;
-}
-
 /* Binds a member to ?1..?12 in column order (both upsert statements). */
 static int s_bind_member(sqlite3_stmt *st, const struct klaim_member *m)
 {
@@ -236,7 +224,7 @@ static int s_copy_from(const char *src, const char *tmp, struct registry_build_r
         goto out;
     }
     if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
-        s_query_int(db, "PRAGMA application_id", &app) < 0 || s_query_int(db, "PRAGMA user_version", &ver) < 0) {
+        registry_sql_int(db, "PRAGMA application_id", &app) < 0 || registry_sql_int(db, "PRAGMA user_version", &ver) < 0) {
         s_fail(rep, rc, "cannot open %s: %s", src, db ? sqlite3_errmsg(db) : "out of memory");
         goto out;
     }
@@ -346,7 +334,7 @@ static int s_load(sqlite3 *db, struct s_reader *rd, const char *csv, int fresh, 
     }
     if (s_exec(db, "COMMIT") < 0) goto sqlfail;
     int64_t total = 0;
-    if (s_query_int(db, "SELECT count(*) FROM members", &total) < 0) goto sqlfail;
+    if (registry_sql_int(db, "SELECT count(*) FROM members", &total) < 0) goto sqlfail;
     rep->total_rows = (uint64_t)total;
     rc = REGISTRY_BUILD_OK;
     goto out;

@@ -100,7 +100,7 @@ static void s_pin(struct registry *r, int fd, size_t len)
     r->map_len = len;
 }
 
-static int s_pragma_int(sqlite3 *db, const char *sql, int64_t *out)
+int registry_sql_int(sqlite3 *db, const char *sql, int64_t *out)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -146,8 +146,8 @@ struct registry *registry_open(const char *dir, uint64_t gen, char *why, size_t 
         snprintf(why, whylen, "cannot open %s: %s", path, r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
         goto fail;
     }
-    if (s_pragma_int(r->db, sql, &app) < 0 || s_pragma_int(r->db, "PRAGMA application_id", &app) < 0 ||
-        s_pragma_int(r->db, "PRAGMA user_version", &ver) < 0) {
+    if (registry_sql_int(r->db, sql, &app) < 0 || registry_sql_int(r->db, "PRAGMA application_id", &app) < 0 ||
+        registry_sql_int(r->db, "PRAGMA user_version", &ver) < 0) {
         snprintf(why, whylen, "%s is not a readable SQLite database (%s): remove it and re-import", path,
                  sqlite3_errmsg(r->db));
         goto fail;

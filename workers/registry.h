@@ -17,6 +17,8 @@
 
 #include "types.h"
 
+typedef struct sqlite3 sqlite3;
+
 /* Stamped into every generation (PRAGMA application_id / user_version) so a
  * worker refuses a file that is not a registry or has an unknown schema. */
 #define KLAIM_REGISTRY_APP_ID 0x4B4C5247    /* "KLRG" */
@@ -61,5 +63,9 @@ int registry_coverage(struct registry *r, kdate day,
 
 /* Closes the file, unlocks and unmaps it; *rp becomes NULL. NULL is fine. */
 void registry_close(struct registry **rp);
+
+/* The first column of the first row of sql as an integer (a PRAGMA or a
+ * count), for the reader and the builder alike. Returns 0, or -1. */
+int registry_sql_int(sqlite3 *db, const char *sql, int64_t *out);
 
 #endif
