@@ -278,3 +278,24 @@ int ctl_print_error(const char *where, const Klaim__Error *e)
     ctl_report(where, e->field, e->message, ctl_error_code_name(code));
     return ctl_exit_for_error(code);
 }
+
+int ctl_conn_expect(struct ctl_conn *c, Klaim__Request *req, int timeout_ms, int body, const char *where,
+                    Klaim__Reply **rep)
+{
+    struct klaim_err err = {0};
+    enum ctl_recv r = ctl_conn_call(c, req, timeout_ms, rep, &err);
+    if (r == CTL_RECV_TIMEOUT) return ctl_conn_no_answer(c, timeout_ms);
+    if (r == CTL_RECV_BAD) return ctl_conn_bad_reply(c, &err);
+    if ((*rep)->body_case == KLAIM__REPLY__BODY_ERROR) {
+        int rc = ctl_print_error(where, (*rep)->error);
+        codec_reply_free(*rep);
+        return rc;
+    }
+    if ((int)(*rep)->body_case != body) {
+        fprintf(stderr, "klaimctl: %s: unexpected reply (body %d); is klaimd the same version as klaimctl %s?\n",
+                where, (int)(*rep)->body_case, KLAIM_VERSION);
+        codec_reply_free(*rep);
+        return 70; /* EX_SOFTWARE */
+    }
+    return 0;
+}

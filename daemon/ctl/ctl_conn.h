@@ -78,4 +78,11 @@ int ctl_print_error(const char *where, const Klaim__Error *e);
  * starts with "FIELD:", the code when code_name is NULL. */
 void ctl_report(const char *where, const char *field, const char *message, const char *code_name);
 
+/* One request, one reply of the expected body (a Klaim__Reply body case).
+ * Returns 0 with *rep set (free with codec_reply_free), or the exit code
+ * after printing why: no answer, an undecodable or unexpected reply, or
+ * an error reply (which is freed). */
+int ctl_conn_expect(struct ctl_conn *c, Klaim__Request *req, int timeout_ms, int body, const char *where,
+                    Klaim__Reply **rep);
+
 #endif

@@ -41,16 +41,6 @@ static const char s_review_help[] =
     "Example: klaimctl review approve k-000000000017 --by \"Sri (BPJS Mojokerto)\" \\\n"
     "             --note \"employer report arrived by fax on time\"\n";
 
-static int s_reply_error(const char *where, struct ctl_conn *c, enum ctl_recv r, Klaim__Reply *rep,
-                         const struct klaim_err *err, int timeout_ms)
-{
-    if (r == CTL_RECV_TIMEOUT) return ctl_conn_no_answer(c, timeout_ms);
-    if (r == CTL_RECV_BAD) return ctl_conn_bad_reply(c, err);
-    if (rep->body_case == KLAIM__REPLY__BODY_ERROR) return ctl_print_error(where, rep->error);
-    fprintf(stderr, "klaimctl: %s: klaimd answered with an unexpected reply (body %d)\n", where, (int)rep->body_case);
-    return CTL_EX_SOFTWARE;
-}
-
 static int s_list(const struct ctl_opts *o, long limit, const char *after)
 {
     int rc;
@@ -63,9 +53,8 @@ static int s_list(const struct ctl_opts *o, long limit, const char *after)
     req.body_case = KLAIM__REQUEST__BODY_REVIEW_LIST;
     req.review_list = &lr;
     Klaim__Reply *rep = NULL;
-    struct klaim_err err = {0};
-    enum ctl_recv r = ctl_conn_call(c, &req, o->timeout_ms, &rep, &err);
-    if (r == CTL_RECV_OK && rep->body_case == KLAIM__REPLY__BODY_REVIEW_LIST) {
+    rc = ctl_conn_expect(c, &req, o->timeout_ms, KLAIM__REPLY__BODY_REVIEW_LIST, "review list", &rep);
+    if (rc == 0) {
         for (size_t i = 0; i < rep->review_list->n_decisions; i++) {
             json_t *j = decision_pb_to_json(rep->review_list->decisions[i]);
             ctl_print_json(j, 0);
@@ -74,11 +63,8 @@ static int s_list(const struct ctl_opts *o, long limit, const char *after)
         if (rep->review_list->has_more && rep->review_list->more && rep->review_list->n_decisions > 0)
             fprintf(stderr, "klaimctl: more claims wait for review: klaimctl review list --after %s\n",
                     rep->review_list->decisions[rep->review_list->n_decisions - 1]->claim_id);
-        rc = CTL_EX_OK;
-    } else {
-        rc = s_reply_error("review list", c, r, rep, &err, o->timeout_ms);
+        codec_reply_free(rep);
     }
-    if (rep) codec_reply_free(rep);
     ctl_conn_destroy(&c);
     return rc;
 }
@@ -97,19 +83,15 @@ static int s_resolve(const struct ctl_opts *o, const char *id, int action, const
     req.body_case = KLAIM__REQUEST__BODY_REVIEW;
     req.review = &rr;
     Klaim__Reply *rep = NULL;
-    struct klaim_err err = {0};
     char where[96];
     snprintf(where, sizeof where, "review %s", id);
-    enum ctl_recv r = ctl_conn_call(c, &req, o->timeout_ms, &rep, &err);
-    if (r == CTL_RECV_OK && rep->body_case == KLAIM__REPLY__BODY_DECISION) {
+    rc = ctl_conn_expect(c, &req, o->timeout_ms, KLAIM__REPLY__BODY_DECISION, where, &rep);
+    if (rc == 0) {
         json_t *j = decision_pb_to_json(rep->decision);
         ctl_print_json(j, isatty(STDOUT_FILENO));
         json_decref(j);
-        rc = CTL_EX_OK;
-    } else {
-        rc = s_reply_error(where, c, r, rep, &err, o->timeout_ms);
+        codec_reply_free(rep);
     }
-    if (rep) codec_reply_free(rep);
     ctl_conn_destroy(&c);
     return rc;
 }

@@ -24,29 +24,6 @@
 #include "dates.h"
 #include "xalloc.h"
 
-/* One request, one reply of the expected body; prints errors and returns
- * the exit code, or 0 with *rep set (caller frees). */
-static int s_call(const struct ctl_opts *o, struct ctl_conn *c, Klaim__Request *req, int body, const char *where,
-                  Klaim__Reply **rep)
-{
-    struct klaim_err err = {0};
-    enum ctl_recv r = ctl_conn_call(c, req, o->timeout_ms, rep, &err);
-    if (r == CTL_RECV_TIMEOUT) return ctl_conn_no_answer(c, o->timeout_ms);
-    if (r == CTL_RECV_BAD) return ctl_conn_bad_reply(c, &err);
-    if ((*rep)->body_case == KLAIM__REPLY__BODY_ERROR) {
-        int rc = ctl_print_error(where, (*rep)->error);
-        codec_reply_free(*rep);
-        return rc;
-    }
-    if ((int)(*rep)->body_case != body) {
-        fprintf(stderr, "klaimctl: %s: unexpected reply (body %d); is klaimd the same version?\n", where,
-                (int)(*rep)->body_case);
-        codec_reply_free(*rep);
-        return CTL_EX_SOFTWARE;
-    }
-    return 0;
-}
-
 /* ----------------------------------------------------------------- audit */
 
 static json_t *s_entry_json(const Klaim__AuditEntry *e)
@@ -73,7 +50,7 @@ static int s_audit_verify(const struct ctl_opts *o, struct ctl_conn *c)
         req.body_case = KLAIM__REQUEST__BODY_AUDIT;
         req.audit = &ar;
         Klaim__Reply *rep;
-        int rc = s_call(o, c, &req, KLAIM__REPLY__BODY_AUDIT_PAGE, "audit verify", &rep);
+        int rc = ctl_conn_expect(c, &req, o->timeout_ms, KLAIM__REPLY__BODY_AUDIT_PAGE, "audit verify", &rep);
         if (rc) return rc;
         Klaim__AuditPage *p = rep->audit_page;
         if (count == 0) head = p->head_seq;
@@ -135,7 +112,7 @@ static int s_audit_show(const struct ctl_opts *o, struct ctl_conn *c, const char
     req.body_case = KLAIM__REQUEST__BODY_AUDIT;
     req.audit = &ar;
     Klaim__Reply *rep;
-    int rc = s_call(o, c, &req, KLAIM__REPLY__BODY_AUDIT_PAGE, "audit show", &rep);
+    int rc = ctl_conn_expect(c, &req, o->timeout_ms, KLAIM__REPLY__BODY_AUDIT_PAGE, "audit show", &rep);
     if (rc) return rc;
     if (rep->audit_page->n_entries == 0) {
         fprintf(stderr, "klaimctl: audit show: no entries for %s\n", id);
@@ -372,7 +349,7 @@ int ctl_export(const struct ctl_opts *o, int argc, char **argv)
         req.body_case = KLAIM__REQUEST__BODY_EXPORT;
         req.export = &er;
         Klaim__Reply *rep;
-        rc = s_call(o, c, &req, KLAIM__REPLY__BODY_EXPORT_PAGE, "export decisions", &rep);
+        rc = ctl_conn_expect(c, &req, o->timeout_ms, KLAIM__REPLY__BODY_EXPORT_PAGE, "export decisions", &rep);
         if (rc) break;
         for (size_t i = 0; i < rep->export_page->n_rows; i++) {
             s_export_row(f, jsonl, rep->export_page->rows[i], &t);
@@ -540,7 +517,7 @@ int ctl_reports(const struct ctl_opts *o, int argc, char **argv)
     req.body_case = KLAIM__REQUEST__BODY_REPORT;
     req.report = &rr;
     Klaim__Reply *rep;
-    rc = s_call(o, c, &req, KLAIM__REPLY__BODY_REPORT, "report", &rep);
+    rc = ctl_conn_expect(c, &req, o->timeout_ms, KLAIM__REPLY__BODY_REPORT, "report", &rep);
     ctl_conn_destroy(&c);
     if (rc) {
         json_decref(wf);
