@@ -1,12 +1,21 @@
 /* broker.c - credits, JOBs, RESULTs, heartbeats and leases.
  *
- * Owns: the worker ROUTER, the dispatch queue, each worker's leases.
+ * Owns: the worker ROUTER, the dispatch queue, each worker's leases, and
+ *   the remote worker slots (after the local ones).
  * Runs in: klaimd main loop only.
  * Invariant: a JOB is sent only after its lease committed; a RESULT counts
  *   only for the lease it answers. Work waits in the store and in the queue,
  *   never in libzmq pipes: a worker holds at most `credits` jobs (zguide's
  *   load-balancing broker; pitfalls.md "Pushing into DEALER pipes").
- * See also: supervisor.c (processes), store.c (lease/decide/requeue).
+ * Remote workers (remote_worker_endpoint, CURVE, role worker) are not our
+ *   processes: a READY on a fresh routing id takes a free remote slot, and
+ *   where a local worker would be killed (silence, an expired lease, a
+ *   protocol error) a remote slot is dropped instead, its leases failing
+ *   exactly as a dead local worker's. A remote worker gets leases only
+ *   while it reports the current registry generation open (heartbeats),
+ *   since its registry is a copy that may lag behind.
+ * See also: supervisor.c (processes), remote_peer.c (who a frame is from),
+ *   store.c (lease/decide/requeue).
  */
 #include "broker.h"
 
@@ -25,6 +34,7 @@
 #include "klaimd.h"
 #include "log.h"
 #include "registry_gen.h"
+#include "remote_peer.h"
 #include "store.h"
 #include "supervisor.h"
 #include "xalloc.h"
@@ -42,8 +52,8 @@ struct lease {
 
 struct worker {
     int slot;
-    uint32_t gen;               /* spawn generation: 0 = no process */
-    pid_t pid;
+    uint32_t gen;               /* local: spawn generation (0 = no process); remote: bumped per READY */
+    pid_t pid;                  /* local: the process; remote: what its READY said (logs only) */
     int ready;
     int credits;                /* granted by READY */
     int reserved;               /* credits held for uncommitted inserts/leases */
@@ -51,8 +61,16 @@ struct worker {
     struct lease *leases;       /* capacity: config worker_credits */
     int solo;                   /* holds a suspect claim: no other job meanwhile */
     int64_t last_seen_mono;
-    char rid[32];
+    char rid[64];
     size_t rid_len;
+    /* remote slots only */
+    int remote;
+    int in_use;                 /* taken by a READY, until dropped */
+    uint64_t reg_gen;           /* the registry generation it reports open */
+    int64_t behind_since_mono;  /* reg_gen != current since then; 0 = on it */
+    uint64_t warned_gen;        /* the current generation we last said it lacks */
+    char client[65];            /* ZAP User-Id: the .client file's name */
+    char addr[64];
 };
 
 struct delayed {
@@ -65,8 +83,11 @@ struct broker {
     void *sock;
     struct zmq_ev *zev;
     struct event *tick_ev;
-    struct worker *workers;
+    struct worker *workers;     /* local slots 0..n_local-1, then the remote ones */
     int n_workers;
+    int n_local;
+    struct remote_quiet quiet;  /* unanswered remote routing ids, logged once */
+    int64_t full_logged_mono;   /* last "no free remote slot" line */
     int next_worker;            /* round-robin start */
     /* ready queue: a ring of claim ids */
     int64_t *ring;
@@ -164,32 +185,71 @@ static int64_t s_backoff_ms(int attempt)
 
 /* -------------------------------------------------------------- workers */
 
-static struct worker *s_worker_by_rid(struct broker *b, const void *rid, size_t len)
+/* A slot with a worker behind it: a local process, or a remote READY. */
+static int s_alive(const struct worker *w) { return w->remote ? w->in_use : w->pid != 0; }
+
+/* The slot a frame belongs to. Local frames (no ZAP User-Id) are matched
+ * against local slots by "wS.G", remote ones against the routing ids that
+ * took a remote slot: a remote peer cannot speak for a local slot. */
+static struct worker *s_worker_by_rid(struct broker *b, const void *rid, size_t len, int remote)
 {
+    if (remote) {
+        for (int i = b->n_local; i < b->n_workers; i++) {
+            struct worker *w = &b->workers[i];
+            if (w->in_use && w->rid_len == len && memcmp(w->rid, rid, len) == 0) return w;
+        }
+        return NULL;
+    }
     int slot;
     unsigned gen;
     char buf[32];
     if (len == 0 || len >= sizeof buf) return NULL;
     memcpy(buf, rid, len);
     buf[len] = '\0';
-    if (sscanf(buf, "w%d.%u", &slot, &gen) != 2 || slot < 0 || slot >= b->n_workers) return NULL;
+    if (sscanf(buf, "w%d.%u", &slot, &gen) != 2 || slot < 0 || slot >= b->n_local) return NULL;
     struct worker *w = &b->workers[slot];
     return w->gen == gen && w->pid != 0 ? w : NULL;
 }
 
-static int s_free_credits(const struct worker *w)
+/* A remote worker decides with its own copy of the registry: it gets
+ * leases only while it has the current generation open. Local workers
+ * share klaimd's registry folder and switch on the job. */
+static int s_on_generation(const struct broker *b, const struct worker *w)
 {
-    return w->ready && !w->solo ? w->credits - w->n_leases - w->reserved : 0;
+    return !w->remote || w->reg_gen == b->registry_gen;
 }
 
+static int s_free_credits(const struct broker *b, const struct worker *w)
+{
+    return w->ready && !w->solo && s_on_generation(b, w) ? w->credits - w->n_leases - w->reserved : 0;
+}
+
+/* A failed send to a remote peer is usual while its connection is down
+ * (ROUTER_MANDATORY: EHOSTUNREACH); silence detection drops it in time. */
 static int s_send(struct broker *b, struct worker *w, const Klaim__WorkerMsg *m)
 {
     size_t len;
     uint8_t *buf = codec_pack(&m->base, &len);
     int rc = zmq_ev_send2(b->zev, w->rid, w->rid_len, buf, len);
-    if (rc != 0) log_warn("broker: send to worker %.*s failed: %s", (int)w->rid_len, w->rid, zmq_strerror(errno));
+    if (rc != 0 && w->remote)
+        log_debug("broker: send to remote worker %.*s failed: %s", (int)w->rid_len, w->rid, zmq_strerror(errno));
+    else if (rc != 0)
+        log_warn("broker: send to worker %.*s failed: %s", (int)w->rid_len, w->rid, zmq_strerror(errno));
     free(buf);
     return rc;
+}
+
+/* One heartbeat to one worker: liveness, and the registry generation a
+ * remote worker should have open. Returns s_send's result. */
+static int s_heartbeat(struct broker *b, struct worker *w)
+{
+    Klaim__Heartbeat hb = KLAIM__HEARTBEAT__INIT;
+    hb.has_registry_generation = 1, hb.registry_generation = b->registry_gen;
+    Klaim__WorkerMsg m = KLAIM__WORKER_MSG__INIT;
+    m.has_version = 1, m.version = KLAIM_PROTO_VERSION;
+    m.body_case = KLAIM__WORKER_MSG__BODY_HEARTBEAT;
+    m.heartbeat = &hb;
+    return s_send(b, w, &m);
 }
 
 /* The claim of a lease that ended without a decision. Charged failures back
@@ -279,6 +339,28 @@ static void s_drop_leases(struct broker *b, struct worker *w, const char *why)
     w->solo = 0;
 }
 
+/* A remote worker is gone, silent, late or misbehaving: its leases fail
+ * as a dead local worker's (one alone is charged, several become
+ * suspects), and the slot is free for the next READY. Frames on its
+ * routing id are ignored from now on; the worker notices the silence and
+ * sends READY again on a fresh routing id. */
+static void s_remote_drop(struct broker *b, struct worker *w, const char *why)
+{
+    log_warn("broker: remote worker %.*s (client \"%s\" from %s) dropped: %s; %d claims go back to the queue",
+             (int)w->rid_len, w->rid, w->client, w->addr, why, w->n_leases);
+    s_drop_leases(b, w, why);
+    w->in_use = 0;
+    w->ready = 0;
+    w->reserved = 0;
+}
+
+/* Where klaimd would kill a local worker, it drops a remote one. */
+static void s_evict(struct broker *b, struct worker *w, const char *why)
+{
+    if (w->remote) s_remote_drop(b, w, why);
+    else supervisor_kill(b->k->sup, w->slot, why);
+}
+
 void broker_worker_started(struct broker *b, int slot, pid_t pid, uint32_t gen)
 {
     struct worker *w = &b->workers[slot];
@@ -325,7 +407,7 @@ static void s_send_job(struct broker *b, const struct broker_ticket *t, int64_t 
                        uint32_t waive)
 {
     struct worker *w = &b->workers[t->slot];
-    if (w->gen != t->gen || w->pid == 0) {
+    if (w->gen != t->gen || !s_alive(w)) {
         broker_enqueue(b, claim_id, 0);
         return;
     }
@@ -355,7 +437,15 @@ static void s_send_job(struct broker *b, const struct broker_ticket *t, int64_t 
     ASSERT(w->n_leases < b->k->cfg.worker_credits);
     w->leases[w->n_leases++] =
         (struct lease){claim_id, attempt, klaimd_mono_ms() + b->k->cfg.lease_ms};
-    if (s_send(b, w, &m) != 0) supervisor_kill(b->k->sup, w->slot, "job could not be sent");
+    if (s_send(b, w, &m) != 0) {
+        if (w->remote) {
+            /* Its connection is gone: this claim never reached it and is
+             * not charged; the others it holds fail as usual. */
+            struct lease l = w->leases[--w->n_leases];
+            s_fail_lease(b, &l, 0, "job could not be sent");
+        }
+        s_evict(b, w, "job could not be sent");
+    }
     klaim__claim__free_unpacked(pb, NULL);
 }
 
@@ -379,7 +469,7 @@ int broker_reserve(struct broker *b, struct broker_ticket *t)
     if (!b->leasing || b->registry_gen == 0) return -1;
     for (int i = 0; i < b->n_workers; i++) {
         struct worker *w = &b->workers[(b->next_worker + i) % b->n_workers];
-        if (s_free_credits(w) > 0) {
+        if (s_free_credits(b, w) > 0) {
             w->reserved++;
             t->slot = w->slot;
             t->gen = w->gen;
@@ -396,7 +486,7 @@ static int s_reserve_idle(struct broker *b, struct broker_ticket *t)
     if (!b->leasing || b->registry_gen == 0) return -1;
     for (int i = 0; i < b->n_workers; i++) {
         struct worker *w = &b->workers[i];
-        if (w->ready && w->pid != 0 && !w->solo && w->n_leases == 0 && w->reserved == 0) {
+        if (w->ready && s_alive(w) && s_on_generation(b, w) && !w->solo && w->n_leases == 0 && w->reserved == 0) {
             w->reserved++;
             w->solo = 1;
             t->slot = w->slot;
@@ -560,8 +650,9 @@ static void s_on_result(struct broker *b, struct worker *w, const Klaim__Result 
     snprintf(detail, sizeof detail, "{\"state\":\"%s\",\"total\":%lld,\"rule_set\":\"%s\",\"attempt\":%d%s}",
              klaim_state_name(d.state), (long long)d.total, d.rule_set, l.attempt,
              facts.provisional ? ",\"provisional\":true" : "");
-    char actor[48];
-    snprintf(actor, sizeof actor, "worker %.*s", (int)w->rid_len, w->rid);
+    char actor[160];
+    if (w->remote) snprintf(actor, sizeof actor, "worker %.*s (%s)", (int)w->rid_len, w->rid, w->client);
+    else snprintf(actor, sizeof actor, "worker %.*s", (int)w->rid_len, w->rid);
     if (store_audit(k->store, klaimd_now_ms(), l.claim_id, actor, "DECIDED", detail) != 0) {
         batch_fail(k->batch);
         broker_enqueue(b, l.claim_id, 0);
@@ -576,6 +667,95 @@ static void s_on_result(struct broker *b, struct worker *w, const Klaim__Result 
     batch_op_done(k->batch);
 }
 
+/* --------------------------------------------------------- remote slots */
+
+/* A READY on a routing id that holds no slot: a remote worker starting,
+ * or coming back after a drop or a klaimd restart. It takes a free remote
+ * slot and a heartbeat at once, so it opens the current registry
+ * generation and reports it (s_remote_generation) before its first lease. */
+static void s_remote_admit(struct broker *b, const void *rid, size_t len, const struct remote_peer *peer,
+                           const Klaim__Ready *r)
+{
+    if (!r->magic || strcmp(r->magic, KLAIM_WORKER_MAGIC) != 0) {
+        if (remote_quiet_first(&b->quiet, rid, len))
+            log_error("broker: remote worker %.*s (client \"%s\" from %s) speaks \"%s\", not %s: upgrade it to the "
+                      "klaimd version; not admitted", (int)len, (const char *)rid, peer->client, peer->addr,
+                      r->magic ? r->magic : "", KLAIM_WORKER_MAGIC);
+        return;
+    }
+    struct worker *w = NULL;
+    for (int i = b->n_local; i < b->n_workers && !w; i++)
+        if (!b->workers[i].in_use) w = &b->workers[i];
+    if (!w || len > sizeof w->rid) {
+        int64_t now = klaimd_mono_ms();
+        if (now - b->full_logged_mono >= 10000 || b->full_logged_mono == 0) {
+            b->full_logged_mono = now;
+            if (w)
+                log_warn("broker: remote worker from %s has a routing id of %zu bytes (at most %zu); not admitted",
+                         peer->addr, len, sizeof w->rid);
+            else
+                log_warn("broker: no free remote worker slot for %.*s (client \"%s\" from %s): all %d are taken; "
+                         "raise remote_workers or stop a remote worker", (int)len, (const char *)rid, peer->client,
+                         peer->addr, b->n_workers - b->n_local);
+        }
+        return;
+    }
+    w->in_use = 1;
+    w->gen++;
+    w->ready = 1;
+    w->pid = r->has_pid ? (pid_t)r->pid : 0;
+    w->credits = (int)r->credits;
+    if (w->credits < 1 || w->credits > b->k->cfg.worker_credits) w->credits = b->k->cfg.worker_credits;
+    w->reserved = 0;
+    w->n_leases = 0;
+    w->solo = 0;
+    w->last_seen_mono = klaimd_mono_ms();
+    memcpy(w->rid, rid, len);
+    w->rid_len = len;
+    w->reg_gen = r->has_registry_generation ? r->registry_generation : 0;
+    w->behind_since_mono = 0;
+    w->warned_gen = 0;
+    snprintf(w->client, sizeof w->client, "%s", peer->client);
+    snprintf(w->addr, sizeof w->addr, "%s", peer->addr);
+    remote_quiet_forget(&b->quiet, rid, len);
+    log_info("broker: remote worker %.*s ready client=\"%s\" peer=%s pid=%u credits=%d slot=%d",
+             (int)w->rid_len, w->rid, w->client, w->addr, r->has_pid ? r->pid : 0, w->credits, w->slot);
+    s_heartbeat(b, w);
+}
+
+/* A remote worker's heartbeat says which registry generation it has open:
+ * it gets leases again once that is the current one. */
+static void s_remote_generation(struct broker *b, struct worker *w, const Klaim__Heartbeat *hb)
+{
+    uint64_t g = hb->has_registry_generation ? hb->registry_generation : 0;
+    if (g != w->reg_gen)
+        log_info("broker: remote worker %.*s has registry generation %llu open (klaimd: %llu)", (int)w->rid_len,
+                 w->rid, (unsigned long long)g, (unsigned long long)b->registry_gen);
+    w->reg_gen = g;
+}
+
+/* Once a tick: a remote worker that stays behind the current generation
+ * for 3 heartbeats is told about in the log, once per generation: it
+ * decides nothing until that file is on its host. */
+static void s_remote_check_generation(struct broker *b, struct worker *w, int64_t now)
+{
+    if (b->registry_gen == 0 || w->reg_gen == b->registry_gen) {
+        w->behind_since_mono = 0;
+        return;
+    }
+    if (w->behind_since_mono == 0) w->behind_since_mono = now;
+    if (w->warned_gen == b->registry_gen ||
+        now - w->behind_since_mono < (int64_t)BROKER_MISSED_HEARTBEATS * b->k->cfg.heartbeat_ms)
+        return;
+    w->warned_gen = b->registry_gen;
+    log_warn("broker: remote worker %.*s (client \"%s\" from %s) has registry generation %llu open, not %llu: it "
+             "gets no claims until gen-%llu.db is in its --registry-dir (sync it from %s)", (int)w->rid_len, w->rid,
+             w->client, w->addr, (unsigned long long)w->reg_gen, (unsigned long long)b->registry_gen,
+             (unsigned long long)b->registry_gen, b->k->cfg.registry_dir);
+}
+
+/* ------------------------------------------------------------- messages */
+
 static void s_on_msg(struct zmq_ev_msg *msg, void *arg)
 {
     struct broker *b = arg;
@@ -583,18 +763,51 @@ static void s_on_msg(struct zmq_ev_msg *msg, void *arg)
         log_warn("broker: dropped a worker message with %d frames (expected 2)", msg->nframes);
         return;
     }
-    struct worker *w = s_worker_by_rid(b, zmq_msg_data(&msg->frames[0]), zmq_msg_size(&msg->frames[0]));
-    if (!w) {
-        log_debug("broker: message from an unknown or retired worker %.*s", (int)zmq_msg_size(&msg->frames[0]),
-                  (const char *)zmq_msg_data(&msg->frames[0]));
+    const void *rid = zmq_msg_data(&msg->frames[0]);
+    size_t rid_len = zmq_msg_size(&msg->frames[0]);
+    struct remote_peer peer;
+    remote_peer_of(b->k->zap, &msg->frames[1], &peer);
+    struct worker *w = s_worker_by_rid(b, rid, rid_len, peer.remote);
+    if (!w && !peer.remote) {
+        log_debug("broker: message from an unknown or retired worker %.*s", (int)rid_len, (const char *)rid);
+        return;
+    }
+    /* ZAP let only worker keys through; a reload may have revoked it since. */
+    if (peer.remote && peer.role != ROLE_WORKER) {
+        if (w) s_remote_drop(b, w, "its key is no longer a worker in the allow-list (clients_dir)");
+        else if (remote_quiet_first(&b->quiet, rid, rid_len))
+            log_warn("broker: ignored remote worker %.*s: client \"%s\" from %s is no longer a worker in the "
+                     "allow-list (clients_dir)", (int)rid_len, (const char *)rid, peer.client, peer.addr);
+        broker_pump(b);
         return;
     }
     struct klaim_err err;
     Klaim__WorkerMsg *m = codec_worker_decode(zmq_msg_data(&msg->frames[1]), zmq_msg_size(&msg->frames[1]),
                                               (size_t)b->k->cfg.max_message_bytes, &err);
     if (!m) {
-        log_error("broker: undecodable message from %.*s: %s", (int)w->rid_len, w->rid, err.message);
-        supervisor_kill(b->k->sup, w->slot, "protocol error");
+        if (w) {
+            log_error("broker: undecodable message from %.*s: %s", (int)w->rid_len, w->rid, err.message);
+            s_evict(b, w, "protocol error");
+        } else if (remote_quiet_first(&b->quiet, rid, rid_len)) {
+            log_error("broker: undecodable message from remote worker %.*s (client \"%s\" from %s): %s; ignored",
+                      (int)rid_len, (const char *)rid, peer.client, peer.addr, err.message);
+        }
+        broker_pump(b);
+        return;
+    }
+    if (!w) {
+        /* A remote routing id without a slot: a READY takes one; anything
+         * else (a result or heartbeat of a dropped slot, or from before a
+         * klaimd restart) is answered by nothing. The worker hears nothing
+         * back and sends READY again on a fresh routing id. */
+        if (m->body_case == KLAIM__WORKER_MSG__BODY_READY)
+            s_remote_admit(b, rid, rid_len, &peer, m->ready);
+        else if (remote_quiet_first(&b->quiet, rid, rid_len))
+            log_info("broker: ignoring remote worker %.*s (client \"%s\" from %s): it holds no slot (dropped, none "
+                     "was free at its READY, or from before a restart) and must send READY again", (int)rid_len,
+                     (const char *)rid, peer.client, peer.addr);
+        codec_worker_free(m);
+        broker_pump(b);
         return;
     }
     w->last_seen_mono = klaimd_mono_ms();
@@ -603,19 +816,20 @@ static void s_on_msg(struct zmq_ev_msg *msg, void *arg)
         if (!m->ready->magic || strcmp(m->ready->magic, KLAIM_WORKER_MAGIC) != 0) {
             log_error("broker: worker %.*s speaks \"%s\", not %s: a half-upgraded install?", (int)w->rid_len, w->rid,
                       m->ready->magic ? m->ready->magic : "", KLAIM_WORKER_MAGIC);
-            supervisor_kill(b->k->sup, w->slot, "protocol mismatch");
+            s_evict(b, w, "protocol mismatch");
             break;
         }
         w->ready = 1;
         w->credits = (int)m->ready->credits;
         if (w->credits < 1 || w->credits > b->k->cfg.worker_credits) w->credits = b->k->cfg.worker_credits;
-        supervisor_worker_ready(b->k->sup, w->slot);
+        if (!w->remote) supervisor_worker_ready(b->k->sup, w->slot);
         log_info("broker: worker %.*s ready pid=%u credits=%d", (int)w->rid_len, w->rid, m->ready->pid, w->credits);
         break;
     case KLAIM__WORKER_MSG__BODY_RESULT:
         s_on_result(b, w, m->result);
         break;
     case KLAIM__WORKER_MSG__BODY_HEARTBEAT:
+        if (w->remote) s_remote_generation(b, w, m->heartbeat);
         break;
     default:
         log_warn("broker: unexpected message from worker %.*s", (int)w->rid_len, w->rid);
@@ -627,34 +841,30 @@ static void s_on_msg(struct zmq_ev_msg *msg, void *arg)
 
 /* ---------------------------------------------------------------- timer */
 
-/* Every heartbeat interval: heartbeat the workers, kill the silent ones and
- * those holding a lease past its deadline, release delayed claims. */
+/* Every heartbeat interval: heartbeat the workers, evict the silent ones
+ * and those holding a lease past its deadline (kill a local one, drop a
+ * remote one), release delayed claims. */
 static void s_on_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct broker *b = arg;
     struct klaimd *k = b->k;
     int64_t now = klaimd_mono_ms();
     int64_t silent = (int64_t)BROKER_MISSED_HEARTBEATS * k->cfg.heartbeat_ms;
-    Klaim__Heartbeat hb = KLAIM__HEARTBEAT__INIT;
-    hb.has_registry_generation = 1, hb.registry_generation = b->registry_gen;
-    Klaim__WorkerMsg m = KLAIM__WORKER_MSG__INIT;
-    m.has_version = 1, m.version = KLAIM_PROTO_VERSION;
-    m.body_case = KLAIM__WORKER_MSG__BODY_HEARTBEAT;
-    m.heartbeat = &hb;
     for (int i = 0; i < b->n_workers; i++) {
         struct worker *w = &b->workers[i];
-        if (w->pid == 0) continue;
+        if (!s_alive(w)) continue;
         if (now - w->last_seen_mono > silent + (w->ready ? 0 : 10000)) {
-            supervisor_kill(k->sup, i, w->ready ? "missed 3 heartbeats" : "no READY within 10 s");
+            s_evict(b, w, w->ready ? "missed 3 heartbeats" : "no READY within 10 s");
             continue;
         }
-        for (int j = 0; j < w->n_leases; j++) {
-            if (w->leases[j].deadline_mono < now) {
-                supervisor_kill(k->sup, i, "a lease expired (job not answered in lease_ms)");
-                break;
-            }
+        int expired = 0;
+        for (int j = 0; j < w->n_leases && !expired; j++) expired = w->leases[j].deadline_mono < now;
+        if (expired) {
+            s_evict(b, w, "a lease expired (job not answered in lease_ms)");
+            continue;
         }
-        if (w->ready) s_send(b, w, &m);
+        if (w->remote) s_remote_check_generation(b, w, now);
+        if (w->ready) s_heartbeat(b, w);
     }
     int64_t wall = klaimd_now_ms();
     size_t j = 0;
@@ -674,14 +884,29 @@ struct broker *broker_new(struct klaimd *k, char *err, size_t errlen)
     void *sock = zmq_ev_router_bind(k->zctx, k->cfg.worker_endpoint, 0, k->cfg.max_message_bytes * 4, NULL, NULL,
                                     err, errlen);
     if (!sock) return NULL;
+    /* The remote endpoint binds last, on the same socket: only it gets the
+     * CURVE options (remote_peer.h says why that holds). */
+    int n_remote = 0;
+    if (k->cfg.remote_worker_endpoint[0]) {
+        ASSERT(k->zap != NULL); /* config_finish: no remote endpoint without CURVE */
+        if (remote_peer_bind(sock, &k->cfg, err, errlen) != 0) {
+            zmq_close(sock);
+            return NULL;
+        }
+        n_remote = k->cfg.remote_workers;
+        log_info("broker: remote workers at %s (CURVE, role worker), %d slots", k->cfg.remote_worker_endpoint,
+                 n_remote);
+    }
     struct broker *b = xcalloc(1, sizeof *b);
     b->k = k;
     b->sock = sock;
     b->leasing = 1;
-    b->n_workers = k->cfg.workers;
-    b->workers = xcalloc((size_t)b->n_workers, sizeof *b->workers);
+    b->n_local = k->cfg.workers;
+    b->n_workers = b->n_local + n_remote;
+    b->workers = xcalloc((size_t)(b->n_workers > 0 ? b->n_workers : 1), sizeof *b->workers);
     for (int i = 0; i < b->n_workers; i++) {
         b->workers[i].slot = i;
+        b->workers[i].remote = i >= b->n_local;
         b->workers[i].leases = xcalloc((size_t)k->cfg.worker_credits, sizeof(struct lease));
     }
     b->zev = zmq_ev_new(k->base, sock, PRIO_IO, 64, s_on_msg, b);
@@ -708,9 +933,13 @@ void broker_free(struct broker **bp)
     *bp = NULL;
 }
 
+/* A new generation: remote workers hear of it at once (a heartbeat), open
+ * it and report it, and get leases again from then on. */
 void broker_set_registry(struct broker *b, uint64_t gen)
 {
     b->registry_gen = gen;
+    for (int i = b->n_local; i < b->n_workers; i++)
+        if (b->workers[i].in_use && b->workers[i].ready) s_heartbeat(b, &b->workers[i]);
     broker_pump(b);
 }
 
@@ -719,7 +948,7 @@ void broker_stop_leasing(struct broker *b) { b->leasing = 0; }
 int broker_idle(const struct broker *b)
 {
     for (int i = 0; i < b->n_workers; i++)
-        if (b->workers[i].n_leases > 0 && b->workers[i].pid != 0) return 0;
+        if (b->workers[i].n_leases > 0 && s_alive(&b->workers[i])) return 0;
     return 1;
 }
 
@@ -728,9 +957,13 @@ void broker_get_stats(const struct broker *b, struct broker_stats *out)
     memset(out, 0, sizeof *out);
     out->queue_depth = b->ring_len + b->n_delayed;
     for (int i = 0; i < b->n_workers; i++) {
-        out->in_flight += (uint64_t)b->workers[i].n_leases;
-        out->workers_ready += b->workers[i].ready && b->workers[i].pid != 0;
+        const struct worker *w = &b->workers[i];
+        int ready = w->ready && s_alive(w);
+        out->in_flight += (uint64_t)w->n_leases;
+        out->workers_ready += ready;
+        if (w->remote) out->remote_ready += ready;
     }
+    out->remote_slots = (uint32_t)(b->n_workers - b->n_local);
     out->stale_results = b->stale_results;
     out->decided = b->decided;
 }

@@ -1,7 +1,8 @@
 /* broker.h - the worker side of klaimd: credits, jobs, results, leases.
  *
- * Owns: the worker ROUTER on ipc://DATA/run/workers.sock, the in-memory
- *   dispatch queue of undecided claims, every worker's leases and credits.
+ * Owns: the worker ROUTER on ipc://DATA/run/workers.sock (and, with CURVE,
+ *   on remote_worker_endpoint), the in-memory dispatch queue of undecided
+ *   claims, every worker's leases and credits, the remote worker slots.
  * Runs in: klaimd main loop only.
  * Invariant: a JOB leaves only after the lease that granted it committed;
  *   a RESULT is recorded only if (claim, attempt) is still that worker's
@@ -27,12 +28,16 @@ struct broker_ticket {
 struct broker_stats {
     uint64_t queue_depth;
     uint64_t in_flight;
-    uint32_t workers_ready;
+    uint32_t workers_ready;     /* local and remote */
+    uint32_t remote_ready;      /* of which remote */
+    uint32_t remote_slots;      /* remote_workers, 0 without remote_worker_endpoint */
     uint64_t stale_results;
     uint64_t decided;
 };
 
-/* Binds the worker socket; NULL with err on failure. */
+/* Binds the worker socket (ipc, then the remote endpoint if configured);
+ * NULL with err on failure. Slots: cfg.workers local ones, then
+ * cfg.remote_workers remote ones when remote_worker_endpoint is set. */
 struct broker *broker_new(struct klaimd *k, char *err, size_t errlen);
 void broker_free(struct broker **b);
 
@@ -53,7 +58,9 @@ void broker_enqueue(struct broker *b, int64_t claim_id, int64_t not_before_ms);
 /* Leases queued claims to free credits. Cheap when there is nothing to do. */
 void broker_pump(struct broker *b);
 
-/* The registry generation to put in JOBs; 0 = none yet (claims wait). */
+/* The registry generation to put in JOBs; 0 = none yet (claims wait).
+ * Remote workers are told at once and get leases again once they report
+ * it open. */
 void broker_set_registry(struct broker *b, uint64_t gen);
 
 /* From the supervisor: a worker process started, or is gone (its leases

@@ -301,7 +301,8 @@ static char *s_info_merge(const char *info, const struct klaim_claim *c, int64_t
  * same reading as rules.md REPORT_LATE: R > event date + 2 days). */
 static int64_t s_end_of_day_ms(kdate d) { return ((int64_t)(d + 1) * 86400 - 7 * 3600) * 1000; }
 
-int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64_t claim_id, int64_t received_at_ms)
+int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64_t claim_id, int64_t received_at_ms,
+                            int64_t same_event)
 {
     struct klaimd *k = cs->k;
     struct store_dispatch *sd = feed_store(k->feed);
@@ -313,14 +314,14 @@ int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64
     jw_str(&ev, "idempotency_key", c->idempotency_key);
     if (c->program != PROGRAM_JKK || c->event_type != EVENT_ACCIDENT) {
         jw_close(&ev, '}');
-        int rc = feed_emit_text(k->feed, 1 /* CLAIM_RECEIVED */, claim_id, 0, ev.buf);
+        int rc = feed_emit_text(k->feed, 1 /* CLAIM_RECEIVED */, claim_id, 0, ev.buf, NULL);
         jw_free(&ev);
         return rc;
     }
 
     int64_t reported = c->reported_at_s ? c->reported_at_s * 1000 : received_at_ms;
     struct store_case kc;
-    int rc = store_case_by_event(sd, c->kpj, c->event_date, &kc);
+    int rc = same_event ? store_case_by_event(sd, c->kpj, c->event_date, &kc) : 1;
     if (rc < 0) goto fail;
     int merged = rc == 0;
     int64_t now = klaimd_now_ms();
@@ -350,19 +351,13 @@ int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64
         if (store_case_insert(sd, &kc) != 0) goto fail_case;
     }
     if (store_case_link(sd, claim_id, kc.id) != 0) goto fail_case;
-    /* The case text is written once and spliced into each event. */
+    /* The case text is written once and goes with each event. */
     char *ctext = case_to_text(&kc, now);
-    jw_json(&ev, "case", ctext);
     jw_bool(&ev, "merged", merged);
     jw_close(&ev, '}');
-    if (feed_emit_text(k->feed, 1 /* CLAIM_RECEIVED */, claim_id, kc.id, ev.buf) != 0) goto fail_ev;
+    if (feed_emit_text(k->feed, 1 /* CLAIM_RECEIVED */, claim_id, kc.id, ev.buf, ctext) != 0) goto fail_ev;
     if (merged) {
-        jw_free(&ev);
-        jw_init(&ev);
-        jw_open(&ev, NULL, '{');
-        jw_json(&ev, "case", ctext);
-        jw_close(&ev, '}');
-        if (feed_emit_text(k->feed, 3 /* CASE_MERGED */, claim_id, kc.id, ev.buf) != 0) goto fail_ev;
+        if (feed_emit_text(k->feed, 3 /* CASE_MERGED */, claim_id, kc.id, "{}", ctext) != 0) goto fail_ev;
     } else {
         if (kc.breached & SLA_REPORT) {
             jw_free(&ev);
@@ -370,9 +365,8 @@ int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64
             jw_open(&ev, NULL, '{');
             jw_str(&ev, "clock", "REPORT");
             jw_int(&ev, "due_ms", kc.report_due_ms);
-            jw_json(&ev, "case", ctext);
             jw_close(&ev, '}');
-            if (feed_emit_text(k->feed, 7 /* SLA_BREACHED */, claim_id, kc.id, ev.buf) != 0) goto fail_ev;
+            if (feed_emit_text(k->feed, 7 /* SLA_BREACHED */, claim_id, kc.id, ev.buf, ctext) != 0) goto fail_ev;
         }
         sla_watch(k->sla, kc.id, SLA_DECISION, kc.decision_due_ms);
         sla_watch(k->sla, kc.id, SLA_ACK, kc.ack_due_ms);
@@ -402,31 +396,30 @@ int cases_on_decided(struct cases *cs, int64_t claim_id, const struct klaim_deci
     jw_open(&ev, "reasons", '[');
     for (int i = 0; i < d->n_reasons; i++) jw_str(&ev, NULL, d->reasons[i].code);
     jw_close(&ev, ']');
+    jw_close(&ev, '}');
     int64_t case_id = 0;
-    int rc = store_case_of_claim(sd, claim_id, &case_id);
+    char *ctext = NULL;
+    struct store_case kc;
+    int rc = store_case_of_claim(sd, claim_id, &kc);
     if (rc < 0) {
         jw_free(&ev);
         return -1;
     }
     if (rc == 0) {
-        struct store_case kc;
-        if (store_case_get(sd, case_id, &kc) != 0) {
-            jw_free(&ev);
-            return -1;
-        }
         int64_t now = klaimd_now_ms();
+        case_id = kc.id;
         kc.coverage = case_coverage_of(d);
         if ((d->state == STATE_APPROVED || d->state == STATE_REJECTED) && !kc.decided_at_ms) kc.decided_at_ms = now;
-        int bad = store_case_update(sd, &kc) != 0;
-        if (!bad) s_case_write(&ev, "case", &kc, now);
+        int bad = store_case_decided(sd, &kc) != 0;
+        if (!bad) ctext = case_to_text(&kc, now);
         store_case_clear(&kc);
         if (bad) {
             jw_free(&ev);
             return -1;
         }
     }
-    jw_close(&ev, '}');
-    rc = feed_emit_text(k->feed, 2 /* DECIDED */, claim_id, case_id, ev.buf);
+    rc = feed_emit_text(k->feed, 2 /* DECIDED */, claim_id, case_id, ev.buf, ctext);
+    free(ctext);
     jw_free(&ev);
     return rc;
 }
@@ -451,9 +444,10 @@ int cases_breach(struct cases *cs, int64_t case_id, int clock)
         return -1;
     }
     log_info("sla: case c-%012lld: %s clock ran out", (long long)case_id, clock == SLA_DECISION ? "DECISION" : "ACK");
-    json_t *b = json_pack("{s:s,s:I,s:o}", "clock", clock == SLA_DECISION ? "DECISION" : "ACK", "due_ms",
-                          (json_int_t)due, "case", case_to_json(&kc, now));
-    rc = feed_emit(k->feed, 7 /* SLA_BREACHED */, kc.first_claim, kc.id, b);
+    json_t *b = json_pack("{s:s,s:I}", "clock", clock == SLA_DECISION ? "DECISION" : "ACK", "due_ms", (json_int_t)due);
+    char *ctext = case_to_text(&kc, now);
+    rc = feed_emit(k->feed, 7 /* SLA_BREACHED */, kc.first_claim, kc.id, b, ctext);
+    free(ctext);
     store_case_clear(&kc);
     return rc;
 }
@@ -593,7 +587,7 @@ void cases_act(struct cases *cs, const char *case_id, int action, const char *by
         free(text);
         return;
     }
-    json_t *ev = json_pack("{s:s,s:s,s:O}", "by", by, "client", client ? client : "", "case", cj);
+    json_t *ev = json_pack("{s:s,s:s}", "by", by, "client", client ? client : "");
     if (type == 5) json_object_set_new(ev, "team", json_string(team));
     if (type == 6) json_object_set_new(ev, "note", json_string(note));
     int bad = store_case_update(sd, &kc) != 0;
@@ -609,10 +603,12 @@ void cases_act(struct cases *cs, const char *case_id, int action, const char *by
                           detail ? detail : "{}") != 0;
         free(detail);
     }
+    char *ctext = json_dumps(cj, JSON_COMPACT);
+    json_decref(cj);
     if (bad) json_decref(ev);
-    else bad = feed_emit(k->feed, type, kc.first_claim, kc.id, ev) != 0;
+    else bad = feed_emit(k->feed, type, kc.first_claim, kc.id, ev, ctext) != 0;
     if (bad) {
-        json_decref(cj);
+        free(ctext);
         store_case_clear(&kc);
         done(arg, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed; nothing was recorded; retry later", NULL, 0);
         batch_fail(k->batch);
@@ -622,8 +618,7 @@ void cases_act(struct cases *cs, const char *case_id, int action, const char *by
     struct act_op *op = xcalloc(1, sizeof *op);
     op->done = done;
     op->arg = arg;
-    op->json = json_dumps(cj, JSON_COMPACT);
-    json_decref(cj);
+    op->json = ctext;
     store_case_clear(&kc);
     batch_then(k->batch, s_on_acted, op);
     batch_op_done(k->batch);

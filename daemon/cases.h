@@ -35,8 +35,11 @@ void cases_free(struct cases **cs);
 
 /* Inside the submit transaction, for a newly stored claim: emits
  * CLAIM_RECEIVED and, for an accident, opens or merges its case (and a
- * REPORT breach when the first report came late). 0, or -1 (store error). */
-int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64_t claim_id, int64_t received_at_ms);
+ * REPORT breach when the first report came late). same_event is the
+ * earlier claim of the same event (store_find_same_event), 0 if none: then
+ * no case can exist yet and none is looked for. 0, or -1 (store error). */
+int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64_t claim_id, int64_t received_at_ms,
+                            int64_t same_event);
 
 /* Inside the transaction that stored a decision (worker result, parked
  * claim, review): emits DECIDED and updates the case's coverage and

@@ -25,8 +25,8 @@ struct key {
 static const struct key s_keys[] = {
     {"data_dir", K_PATH, F(data_dir), 0, 0},
     {"intake_endpoint", K_STR, F(intake_endpoint), 0, 0},
-    {"workers", K_INT, F(workers), 1, 256},
-    {"worker_credits", K_INT, F(worker_credits), 1, 64},
+    {"workers", K_INT, F(workers), 0, 256}, /* 0: config_finish wants remote_worker_endpoint */
+    {"worker_credits", K_INT, F(worker_credits), 1, 1024},
     {"worker_max_jobs", K_INT, F(worker_max_jobs), 0, INT32_MAX},
     {"worker_path", K_PATH, F(worker_path), 0, 0},
     {"heartbeat_ms", K_INT, F(heartbeat_ms), 100, 60000},
@@ -50,6 +50,8 @@ static const struct key s_keys[] = {
     {"sla_decision_days", K_INT, F(sla_decision_days), 1, 3650},
     {"sla_ack_minutes", K_INT, F(sla_ack_minutes), 1, 7 * 24 * 60},
     {"sla_test_unit_ms", K_INT, F(sla_test_unit_ms), 0, 3600 * 1000},
+    {"remote_worker_endpoint", K_STR0, F(remote_worker_endpoint), 0, 0},
+    {"remote_workers", K_INT, F(remote_workers), 1, 256},
 };
 #undef F
 
@@ -76,7 +78,7 @@ void config_defaults(struct config *c)
     snprintf(c->intake_endpoint, sizeof c->intake_endpoint, "tcp://127.0.0.1:7710");
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     c->workers = n > 0 ? (int)(n > 256 ? 256 : n) : 2;
-    c->worker_credits = 64;
+    c->worker_credits = 512;
     c->worker_max_jobs = 0;
     s_default_worker_path(c->worker_path, sizeof c->worker_path);
     c->heartbeat_ms = 1000;
@@ -95,6 +97,7 @@ void config_defaults(struct config *c)
     c->sla_report_hours = 48;
     c->sla_decision_days = 30;
     c->sla_ack_minutes = 10;
+    c->remote_workers = 8;
 }
 
 static int s_parse_i64(const char *v, int64_t min, int64_t max, int64_t *out)
@@ -228,6 +231,38 @@ static int s_check_dispatch(const struct config *c, char *err, size_t errlen)
     return 0;
 }
 
+/* Remote workers (issue 7): a tcp endpoint on the worker ROUTER that only
+ * CURVE clients of role worker pass, so it needs the server key and the
+ * allow-list; workers = 0 (every decision remote) only makes sense with it. */
+static int s_check_remote(const struct config *c, char *err, size_t errlen)
+{
+    const char *ep = c->remote_worker_endpoint;
+    if (!ep[0]) {
+        if (c->workers == 0) {
+            snprintf(err, errlen, "workers = 0: nobody would decide claims; set workers 1..256, or set "
+                                  "remote_worker_endpoint for remote klaim-workers");
+            return -1;
+        }
+        return 0;
+    }
+    if (strncmp(ep, "tcp://", 6) != 0 || !strrchr(ep + 6, ':')) {
+        snprintf(err, errlen, "remote_worker_endpoint = \"%s\": expected tcp://HOST:PORT (e.g. tcp://0.0.0.0:7712), "
+                              "or empty for none", ep);
+        return -1;
+    }
+    if (!c->curve_secret[0]) {
+        snprintf(err, errlen, "remote_worker_endpoint = \"%s\" needs CURVE: set curve_secret_key_file (klaimctl "
+                              "keygen) and clients_dir (a .client file with role = worker per remote worker)", ep);
+        return -1;
+    }
+    if (strcmp(ep, c->intake_endpoint) == 0 || strcmp(ep, c->feed_endpoint) == 0) {
+        snprintf(err, errlen, "remote_worker_endpoint = \"%s\" is also the %s endpoint: give it its own port", ep,
+                 strcmp(ep, c->intake_endpoint) == 0 ? "intake" : "feed");
+        return -1;
+    }
+    return 0;
+}
+
 int config_finish(struct config *c, char *err, size_t errlen)
 {
     if (c->data_dir[0] != '/') {
@@ -286,6 +321,7 @@ int config_finish(struct config *c, char *err, size_t errlen)
         return -1;
     }
     if (s_check_dispatch(c, err, errlen) != 0) return -1;
+    if (s_check_remote(c, err, errlen) != 0) return -1;
     if (access(c->worker_path, X_OK) != 0) {
         snprintf(err, errlen, "worker_path = \"%s\": not an executable file (%s)", c->worker_path, strerror(errno));
         return -1;

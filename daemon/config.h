@@ -17,7 +17,7 @@
 struct config {
     char data_dir[PATH_MAX];
     char intake_endpoint[256];
-    int workers;                /* worker processes; default: CPU count */
+    int workers;                /* local worker processes; default: CPU count; 0 only with remote workers */
     int worker_credits;         /* leases a worker holds at once */
     int worker_max_jobs;        /* retire a worker after this many jobs; 0 = never */
     char worker_path[PATH_MAX]; /* the klaim-worker binary */
@@ -43,6 +43,9 @@ struct config {
     int sla_decision_days;                /* first report -> final decision */
     int sla_ack_minutes;                  /* case opened -> acknowledged */
     int sla_test_unit_ms;                 /* tests only: > 0 makes each SLA hour/day/minute this long */
+    /* remote workers (scale-out, issue 7) */
+    char remote_worker_endpoint[256];     /* tcp://HOST:PORT with CURVE, ZAP domain "workers"; "" = off */
+    int remote_workers;                   /* remote worker slots, after the local ones */
 
     /* derived by config_finish() */
     char curve_secret[41];              /* Z85, from curve_secret_key_file */

@@ -13,6 +13,7 @@ add_executable(klaimd
   daemon/batch.c
   daemon/intake.c
   daemon/broker.c
+  daemon/remote_peer.c
   daemon/supervisor.c
   daemon/registry_gen.c
   daemon/review.c

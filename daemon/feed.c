@@ -7,7 +7,9 @@
  *   rolled-back event is dropped unseen (its seq may be given again, never
  *   published twice). A stored row holds the event's own members only;
  *   the common ones (type, at, at_ms, claim_id, case_id) are its columns
- *   and are put back in front when a line is made. PUB may drop at its high-water mark (pitfalls.md):
+ *   and are put back in front when a line is made, and the case (events
+ *   with a case_id) is put at the end: the live line has it as the event
+ *   left it, a replayed one as it stands now. PUB may drop at its high-water mark (pitfalls.md):
  *   consoles detect the gap by seq and replay; no ack depends on PUB.
  * See also: store_dispatch.c (SQL), cases.c and sla.c (emitters), http.c
  *   (SSE subscribers), intake.c (FeedReplay requests).
@@ -24,6 +26,7 @@
 #include <zmq.h>
 
 #include "batch.h"
+#include "cases.h"
 #include "codec.h"
 #include "intake.h"
 #include "klaimd.h"
@@ -76,10 +79,12 @@ const char *feed_type_name(int type)
 
 /* The event line: "seq", the common members (type, at, at_ms, claim_id,
  * case_id; rebuilt from the row's columns, the store keeps only the
- * event's own members), then the event's own. A row written before that
- * change holds the whole object (it starts with "type"): it is used as is. */
+ * event's own members), the event's own, then "case" when case_text is
+ * given. A row written before the common members moved to columns holds
+ * the whole object (it starts with "type"): it is used as is. */
 static void s_header(struct jw *w, int type, int64_t at, int64_t claim_id, int64_t case_id);
-static char *s_line(uint64_t seq, int type, int64_t at, int64_t claim_id, int64_t case_id, const char *payload)
+static char *s_line(uint64_t seq, int type, int64_t at, int64_t claim_id, int64_t case_id, const char *payload,
+                    const char *case_text)
 {
     struct jw w;
     jw_init(&w);
@@ -87,10 +92,34 @@ static char *s_line(uint64_t seq, int type, int64_t at, int64_t claim_id, int64_
     jw_int(&w, "seq", (int64_t)seq);
     static const char legacy[] = "{\"type\":";
     if (strncmp(payload, legacy, sizeof legacy - 1) != 0) s_header(&w, type, at, claim_id, case_id);
-    const char *rest = payload[0] == '{' ? payload + 1 : "}";
-    if (rest[0] != '}') jw_raw(&w, ",", 1);
-    jw_raw(&w, rest, strlen(rest));
+    size_t n = strlen(payload);
+    if (n > 2 && payload[0] == '{' && payload[n - 1] == '}') {
+        jw_raw(&w, ",", 1);
+        jw_raw(&w, payload + 1, n - 2);
+    }
+    if (case_text) jw_json(&w, "case", case_text);
+    jw_close(&w, '}');
     return jw_take(&w);
+}
+
+/* A stored event's line. Rows written before cases left the store hold
+ * their "case" (a top-level member: our own compact JSON, where '"case":'
+ * cannot occur inside a string); the others with a case_id get the case
+ * as it stands now. */
+static char *s_stored_line(struct feed *f, const struct store_event *e)
+{
+    const char *payload = e->payload ? e->payload : "{}";
+    const char *c = e->case_id ? strstr(payload, "\"case\":") : NULL;
+    if (!e->case_id || (c && (c[-1] == '{' || c[-1] == ',')))
+        return s_line(e->seq, e->type, e->at_ms, e->claim_id, e->case_id, payload, NULL);
+    struct store_case kc;
+    if (store_case_get(f->sd, e->case_id, &kc) != 0)
+        return s_line(e->seq, e->type, e->at_ms, e->claim_id, e->case_id, payload, NULL);
+    char *text = case_to_text(&kc, klaimd_now_ms());
+    store_case_clear(&kc);
+    char *line = s_line(e->seq, e->type, e->at_ms, e->claim_id, e->case_id, payload, text);
+    free(text);
+    return line;
 }
 
 struct store_dispatch *feed_store(struct feed *f) { return f->sd; }
@@ -294,12 +323,23 @@ void jw_json(struct jw *w, const char *key, const char *json)
 /* The members every event line starts with, in this order. */
 static void s_header(struct jw *w, int type, int64_t at, int64_t claim_id, int64_t case_id)
 {
+    /* Two events a claim, thousands a second: the date and time are
+     * formatted once per second (main loop only, so a static cache). */
+    static time_t s_secs = -1;
+    static char s_when[64];
     time_t secs = (time_t)(at / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char when[64];
-    snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(at % 1000));
+    if (secs != s_secs) {
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        snprintf(s_when, sizeof s_when, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        s_secs = secs;
+    }
+    int ms = (int)(at % 1000);
+    char when[40];
+    memcpy(when, s_when, 19);
+    when[19] = '.', when[20] = (char)('0' + ms / 100), when[21] = (char)('0' + ms / 10 % 10);
+    when[22] = (char)('0' + ms % 10), when[23] = 'Z', when[24] = '\0';
     jw_str(w, "type", feed_type_name(type));
     jw_str(w, "at", when);
     jw_int(w, "at_ms", at);
@@ -315,7 +355,8 @@ static void s_header(struct jw *w, int type, int64_t at, int64_t claim_id, int64
     }
 }
 
-int feed_emit_text(struct feed *f, int type, int64_t claim_id, int64_t case_id, const char *payload)
+int feed_emit_text(struct feed *f, int type, int64_t claim_id, int64_t case_id, const char *payload,
+                   const char *case_text)
 {
     int64_t at = klaimd_now_ms();
     if (!payload || payload[0] != '{') payload = "{}";
@@ -329,18 +370,18 @@ int feed_emit_text(struct feed *f, int type, int64_t claim_id, int64_t case_id, 
     e->claim_id = claim_id;
     e->case_id = case_id;
     e->stored_us = s_mono_us();
-    e->line = s_line(seq, type, at, claim_id, case_id, payload);
+    e->line = s_line(seq, type, at, claim_id, case_id, payload, case_text);
     batch_then(f->k->batch, s_on_commit, e);
     return 0;
 }
 
 /* The rare events (console actions, SLA breaches) still come as jansson
  * objects: dumped once, then stored like the others. */
-int feed_emit(struct feed *f, int type, int64_t claim_id, int64_t case_id, json_t *payload)
+int feed_emit(struct feed *f, int type, int64_t claim_id, int64_t case_id, json_t *payload, const char *case_text)
 {
     char *text = json_dumps(payload, JSON_PRESERVE_ORDER | JSON_COMPACT);
     json_decref(payload);
-    int rc = feed_emit_text(f, type, claim_id, case_id, text ? text : "{}");
+    int rc = feed_emit_text(f, type, claim_id, case_id, text ? text : "{}", case_text);
     free(text);
     return rc;
 }
@@ -348,6 +389,7 @@ int feed_emit(struct feed *f, int type, int64_t claim_id, int64_t case_id, json_
 /* ---------------------------------------------------------------- replay */
 
 struct page_ctx {
+    struct feed *f;
     Klaim__FeedEvent *items;
     Klaim__FeedEvent **ptrs;
     char (*ids)[2][32];
@@ -368,7 +410,7 @@ static void s_collect(void *arg, const struct store_event *e)
     if (e->case_id) snprintf(p->ids[p->n][1], 32, "c-%012lld", (long long)e->case_id);
     ev->claim_id = p->ids[p->n][0];
     ev->case_id = p->ids[p->n][1];
-    p->lines[p->n] = s_line(e->seq, e->type, e->at_ms, e->claim_id, e->case_id, e->payload ? e->payload : "{}");
+    p->lines[p->n] = s_stored_line(p->f, e);
     ev->json = p->lines[p->n];
     p->ptrs[p->n] = ev;
     p->n++;
@@ -379,7 +421,7 @@ void feed_replay(struct feed *f, const struct reply_to *to, const Klaim__FeedRep
     struct intake *in = f->k->intake;
     uint64_t since = req->has_since ? req->since : 0;
     int max = req->has_max && req->max > 0 && req->max < FEED_PAGE_MAX ? (int)req->max : FEED_PAGE_MAX;
-    struct page_ctx p = {0};
+    struct page_ctx p = {.f = f};
     p.items = xcalloc((size_t)max, sizeof *p.items);
     p.ptrs = xcalloc((size_t)max, sizeof *p.ptrs);
     p.ids = xcalloc((size_t)max, sizeof *p.ids);
@@ -413,7 +455,7 @@ static void s_sub_write(void *arg, const struct store_event *e)
 {
     struct feed_sub *s = arg;
     if (s->failed) return;
-    char *line = s_line(e->seq, e->type, e->at_ms, e->claim_id, e->case_id, e->payload ? e->payload : "{}");
+    char *line = s_stored_line(s->f, e);
     if (s->write(s->arg, e->seq, line, strlen(line)) != 0) s->failed = 1;
     else s->last = e->seq;
     free(line);

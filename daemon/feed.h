@@ -36,14 +36,21 @@ struct store_dispatch *feed_store(struct feed *f);
 
 /* Inside an open batch: stores one event (payload: a JSON object; the feed
  * adds type, at, claim_id, case_id; the reference is stolen) and publishes
- * it after the commit. Returns 0, or -1 on a store error (the caller hands
- * that to batch_fail()). */
-int feed_emit(struct feed *f, int type, int64_t claim_id, int64_t case_id, json_t *payload);
+ * it after the commit. case_text, when not NULL, is the case as this event
+ * leaves it (JSON object text): the published line ends with it as "case",
+ * but it is not stored (see feed_emit_text). Returns 0, or -1 on a store
+ * error (the caller hands that to batch_fail()). */
+int feed_emit(struct feed *f, int type, int64_t claim_id, int64_t case_id, json_t *payload, const char *case_text);
 
 /* The same, with the payload as JSON object text (the hot path: no
  * jansson). payload must be a compact JSON object ("{...}") whose keys do
- * not repeat the common ones; it is copied, the caller keeps it. */
-int feed_emit_text(struct feed *f, int type, int64_t claim_id, int64_t case_id, const char *payload);
+ * not repeat the common ones and hold no "case"; it is copied, the caller
+ * keeps it. The store keeps only payload: a case is most of an event's
+ * bytes and changes after it, so a replayed event (FeedReplay, an SSE
+ * cursor behind the head) carries the case as it stands at replay time,
+ * read from the cases table, in the same place as the live line. */
+int feed_emit_text(struct feed *f, int type, int64_t claim_id, int64_t case_id, const char *payload,
+                   const char *case_text);
 
 /* A small JSON text writer for the per-claim events (jansson costs too much
  * CPU there). Appends to a growable buffer; commas are placed by looking at

@@ -431,7 +431,7 @@ void intake_submit(struct intake *in, const Klaim__Claim *pb, const char *owner,
     if (rc == 0) {
         op->state = nc.state;
         op->duplicate_of = dup;
-        if (cases_on_claim_received(k->cases, &c, op->id, op->received_at_ms) != 0) goto store_error;
+        if (cases_on_claim_received(k->cases, &c, op->id, op->received_at_ms, dup) != 0) goto store_error;
         if (s_audit_received(k, &c, op->id, owner, op->received_at_ms) != 0) goto store_error;
     } else {
         if (op->has_ticket) broker_ticket_cancel(k->broker, &op->ticket);

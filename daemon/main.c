@@ -69,7 +69,7 @@ static void s_usage(FILE *f)
 {
     fprintf(f,
             "usage: klaimd [--config FILE] [--data-dir DIR] [--intake-endpoint EP] [--workers N]\n"
-            "              [--log-level error|warn|info|debug]\n"
+            "              [--remote-worker-endpoint EP] [--log-level error|warn|info|debug]\n"
             "\n"
             "klaimd receives JKK and JKM claims over ZeroMQ, stores each one durably in SQLite\n"
             "before acknowledging it, and has klaim-worker processes decide them.\n"
@@ -80,7 +80,12 @@ static void s_usage(FILE *f)
             "  --intake-endpoint EP    client ROUTER endpoint (default tcp://127.0.0.1:7710)\n"
             "  --feed-endpoint EP      dispatch feed PUB endpoint (default tcp://127.0.0.1:7711)\n"
             "  --http-listen HOST:PORT HTTP gateway and console (default 127.0.0.1:7780; \"\" = none)\n"
-            "  --workers N             worker processes (default: CPU count)\n"
+            "  --workers N             local worker processes (default: CPU count; 0 = every\n"
+            "                          decision by remote workers, needs --remote-worker-endpoint)\n"
+            "  --remote-worker-endpoint EP\n"
+            "                          tcp://HOST:PORT where remote klaim-workers connect with CURVE\n"
+            "                          and the role worker (needs curve_secret_key_file and clients_dir;\n"
+            "                          default none; see README \"Scale-out\")\n"
             "  --log-level LEVEL       error, warn, info (default) or debug\n"
             "  --help, --version\n"
             "\n"
@@ -126,6 +131,7 @@ static const struct {
 } s_flag_keys[] = {
     {"data-dir", "data_dir"},       {"intake-endpoint", "intake_endpoint"}, {"feed-endpoint", "feed_endpoint"},
     {"http-listen", "http_listen"}, {"workers", "workers"},                 {"log-level", "log_level"},
+    {"remote-worker-endpoint", "remote_worker_endpoint"},
 };
 #define N_FLAG_KEYS (sizeof s_flag_keys / sizeof s_flag_keys[0])
 
@@ -244,8 +250,10 @@ static void s_on_reload(evutil_socket_t sig, short what, void *arg)
     }
     if ((next->curve_secret[0] != 0) != (k->zap != NULL) || strcmp(next->curve_secret, k->cfg.curve_secret) != 0 ||
         strcmp(next->intake_endpoint, k->cfg.intake_endpoint) != 0 || strcmp(next->data_dir, k->cfg.data_dir) != 0 ||
-        next->workers != k->cfg.workers)
-        log_warn("reload: endpoints, data_dir, CURVE keys and workers only change on restart");
+        next->workers != k->cfg.workers ||
+        strcmp(next->remote_worker_endpoint, k->cfg.remote_worker_endpoint) != 0 ||
+        next->remote_workers != k->cfg.remote_workers)
+        log_warn("reload: endpoints, data_dir, CURVE keys, workers and remote_workers only change on restart");
     if (k->zap) {
         list = clients_load(next->clients_dir, err, sizeof err);
         if (!list) {
@@ -273,18 +281,26 @@ static void s_on_watchdog(evutil_socket_t fd, short what, void *arg)
 }
 
 /* READY=1 once the first worker is READY: before that, systemd would
- * route "started" to a daemon that cannot decide anything yet. */
+ * route "started" to a daemon that cannot decide anything yet. With no
+ * local workers (workers = 0) nothing here can be waited for: remote
+ * workers come and go on their own, so READY=1 follows the intake bind
+ * and claims wait in the store until one connects. */
 static void s_on_ready_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct klaimd *k = arg;
     struct broker_stats bs;
     broker_get_stats(k->broker, &bs);
     static int ready;
-    if (ready || bs.workers_ready == 0) return;
+    if (ready || (bs.workers_ready == 0 && k->cfg.workers > 0)) return;
     ready = 1;
     sd_notify(0, "READY=1\nSTATUS=accepting claims");
-    log_info("ready: intake %s, %d workers, registry generation %llu", k->cfg.intake_endpoint, k->cfg.workers,
-             (unsigned long long)registry_gen_current(k->reg));
+    if (k->cfg.remote_worker_endpoint[0])
+        log_info("ready: intake %s, %d local workers, remote workers at %s (%d slots), registry generation %llu",
+                 k->cfg.intake_endpoint, k->cfg.workers, k->cfg.remote_worker_endpoint, k->cfg.remote_workers,
+                 (unsigned long long)registry_gen_current(k->reg));
+    else
+        log_info("ready: intake %s, %d workers, registry generation %llu", k->cfg.intake_endpoint, k->cfg.workers,
+                 (unsigned long long)registry_gen_current(k->reg));
 }
 
 /* The dispatch side (issue 5), after the intake: the feed's PUB socket and

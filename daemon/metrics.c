@@ -78,7 +78,11 @@ void metrics_render(struct klaimd *k, struct evbuffer *out)
     GAUGE("klaimd_queue_depth", "Claims waiting for a worker.", "%" PRIu64, bs.queue_depth);
     GAUGE("klaimd_in_flight", "Claims leased to workers.", "%" PRIu64, bs.in_flight);
     GAUGE("klaimd_workers_configured", "Worker processes configured.", "%d", k->cfg.workers);
-    GAUGE("klaimd_workers_ready", "Worker processes ready.", "%" PRIu32, bs.workers_ready);
+    GAUGE("klaimd_workers_ready", "Workers ready, local and remote.", "%" PRIu32, bs.workers_ready);
+    GAUGE("klaimd_remote_workers_ready", "Remote workers ready (tcp + CURVE), of klaimd_workers_ready.", "%" PRIu32,
+          bs.remote_ready);
+    GAUGE("klaimd_remote_worker_slots", "Remote worker slots (remote_workers; 0 without remote_worker_endpoint).",
+          "%" PRIu32, bs.remote_slots);
     COUNTER("klaimd_worker_restarts_total", "Worker processes started again after one ended.", "%" PRIu64,
             (uint64_t)supervisor_restarts(k->sup));
     COUNTER("klaimd_decisions_total", "Decisions recorded since start.", "%" PRIu64, bs.decided);

@@ -17,11 +17,12 @@
 
 #include "log.h"
 #include "store.h"
+#include "types.h"
 #include "xalloc.h"
 
 enum {
     SD_EV_APPEND, SD_EV_BOUNDS, SD_EV_PAGE,
-    SD_CASE_BY_EVENT, SD_CASE_GET, SD_CASE_INSERT, SD_CASE_UPDATE, SD_CASE_LINK, SD_CASE_OF_CLAIM,
+    SD_CASE_BY_EVENT, SD_CASE_GET, SD_CASE_INSERT, SD_CASE_UPDATE, SD_CASE_LINK, SD_CASE_OF_CLAIM, SD_CASE_DECIDED,
     SD_CASES_OPEN, SD_CASES_CLOCKS,
     SD__N
 };
@@ -32,23 +33,30 @@ enum {
     " reported_at_ms, decision_due_ms, decided_at_ms, ack_due_ms, breached"
 
 static const char *const s_sql[SD__N] = {
-    [SD_EV_APPEND] = "INSERT INTO events(type, claim_id, case_id, payload, at_ms) VALUES(?1,?2,?3,?4,?5)"
-                     " RETURNING seq",
+    /* No RETURNING on the per-claim inserts: it builds a temporary b-tree
+     * per statement; sqlite3_last_insert_rowid() gives the id for free. */
+    [SD_EV_APPEND] = "INSERT INTO events(type, claim_id, case_id, payload, at_ms) VALUES(?1,?2,?3,?4,?5)",
     [SD_EV_BOUNDS] = "SELECT coalesce(min(seq), 0), coalesce(max(seq), 0) FROM events",
     [SD_EV_PAGE] = "SELECT seq, type, claim_id, case_id, payload, at_ms FROM events WHERE seq > ?1 AND seq <= ?2"
                    " ORDER BY seq LIMIT ?3",
-    [SD_CASE_BY_EVENT] = "SELECT " CASE_COLS " FROM cases WHERE kpj = ?1 AND event_date = ?2",
+    /* The case of an accident: through a claim of it (claims_event), as
+     * every claim of a case is a JKK accident of that kpj and date. */
+    [SD_CASE_BY_EVENT] = "SELECT " CASE_COLS " FROM cases WHERE id = (SELECT cc.case_id FROM claims c"
+                         " JOIN case_claims cc ON cc.claim_id = c.id WHERE c.kpj = ?1 AND c.program = ?3"
+                         " AND c.event_date = ?2 LIMIT 1)",
     [SD_CASE_GET] = "SELECT " CASE_COLS " FROM cases WHERE id = ?1",
     [SD_CASE_INSERT] =
         "INSERT INTO cases(" CASE_COLS ") VALUES(NULL,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
-        "?19,?20,?21,?22,?23,?24) RETURNING id",
+        "?19,?20,?21,?22,?23,?24)",
     [SD_CASE_UPDATE] =
         "UPDATE cases SET priority = ?5, state = ?6, coverage = ?7, info = ?8, n_claims = ?9, acked_at_ms = ?11,"
         " acked_by = ?12, assigned_to = ?13, assigned_by = ?14, assigned_at_ms = ?15, closed_at_ms = ?16,"
         " closed_by = ?17, close_note = ?18, report_due_ms = ?19, reported_at_ms = ?20, decision_due_ms = ?21,"
         " decided_at_ms = ?22, ack_due_ms = ?23, breached = ?24 WHERE id = ?1",
     [SD_CASE_LINK] = "INSERT OR IGNORE INTO case_claims(claim_id, case_id) VALUES(?1, ?2)",
-    [SD_CASE_OF_CLAIM] = "SELECT case_id FROM case_claims WHERE claim_id = ?1",
+    [SD_CASE_OF_CLAIM] = "SELECT " CASE_COLS " FROM cases WHERE id = (SELECT case_id FROM case_claims"
+                         " WHERE claim_id = ?1)",
+    [SD_CASE_DECIDED] = "UPDATE cases SET coverage = ?2, decided_at_ms = ?3 WHERE id = ?1",
     [SD_CASES_OPEN] = "SELECT " CASE_COLS " FROM cases WHERE state < 4 ORDER BY id",
     [SD_CASES_CLOCKS] = "SELECT " CASE_COLS " FROM cases WHERE (decided_at_ms = 0 AND breached & 2 = 0)"
                         " OR (acked_at_ms = 0 AND breached & 4 = 0)",
@@ -105,11 +113,8 @@ int store_event_append(struct store_dispatch *sd, int type, int64_t claim_id, in
     sqlite3_bind_text(st, 4, payload, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, at_ms);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *seq = (uint64_t)sqlite3_column_int64(st, 0);
-        rc = sqlite3_step(st);
-    }
-    return s_done(sd, st, rc == SQLITE_DONE ? rc : SQLITE_ERROR, "append event");
+    if (rc == SQLITE_DONE) *seq = (uint64_t)sqlite3_last_insert_rowid(sd->db);
+    return s_done(sd, st, rc, "append event");
 }
 
 int store_event_bounds(struct store_dispatch *sd, uint64_t *oldest, uint64_t *newest)
@@ -204,6 +209,7 @@ int store_case_by_event(struct store_dispatch *sd, const char *kpj, int event_da
     sqlite3_stmt *st = sd->st[SD_CASE_BY_EVENT];
     sqlite3_bind_text(st, 1, kpj, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, event_date);
+    sqlite3_bind_int(st, 3, PROGRAM_JKK);
     return s_case_one(sd, st, out);
 }
 
@@ -248,11 +254,8 @@ int store_case_insert(struct store_dispatch *sd, struct store_case *c)
     s_bind_case(st, c);
     sqlite3_bind_null(st, 1);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        c->id = sqlite3_column_int64(st, 0);
-        rc = sqlite3_step(st);
-    }
-    return s_done(sd, st, rc == SQLITE_DONE ? rc : SQLITE_ERROR, "insert case");
+    if (rc == SQLITE_DONE) c->id = sqlite3_last_insert_rowid(sd->db);
+    return s_done(sd, st, rc, "insert case");
 }
 
 int store_case_update(struct store_dispatch *sd, const struct store_case *c)
@@ -272,14 +275,20 @@ int store_case_link(struct store_dispatch *sd, int64_t claim_id, int64_t case_id
     return s_done(sd, st, rc, "link claim to case");
 }
 
-int store_case_of_claim(struct store_dispatch *sd, int64_t claim_id, int64_t *case_id)
+int store_case_of_claim(struct store_dispatch *sd, int64_t claim_id, struct store_case *out)
 {
     sqlite3_stmt *st = sd->st[SD_CASE_OF_CLAIM];
     sqlite3_bind_int64(st, 1, claim_id);
-    int rc = sqlite3_step(st);
-    *case_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    if (s_done(sd, st, rc, "case of claim") != 0) return -1;
-    return rc == SQLITE_ROW ? 0 : 1;
+    return s_case_one(sd, st, out);
+}
+
+int store_case_decided(struct store_dispatch *sd, const struct store_case *c)
+{
+    sqlite3_stmt *st = sd->st[SD_CASE_DECIDED];
+    sqlite3_bind_int64(st, 1, c->id);
+    sqlite3_bind_int(st, 2, c->coverage);
+    sqlite3_bind_int64(st, 3, c->decided_at_ms);
+    return s_done(sd, st, sqlite3_step(st), "case decided");
 }
 
 static int s_each(struct store_dispatch *sd, sqlite3_stmt *st, void (*fn)(void *arg, const struct store_case *c),

@@ -67,8 +67,12 @@ int store_case_insert(struct store_dispatch *sd, struct store_case *c);
 /* Writes every mutable column of c. */
 int store_case_update(struct store_dispatch *sd, const struct store_case *c);
 int store_case_link(struct store_dispatch *sd, int64_t claim_id, int64_t case_id);
-/* 0 with *case_id, 1 when the claim has no case, -1. */
-int store_case_of_claim(struct store_dispatch *sd, int64_t claim_id, int64_t *case_id);
+/* The case a claim belongs to: 0 with *out (free with store_case_clear),
+ * 1 when the claim has no case, -1. */
+int store_case_of_claim(struct store_dispatch *sd, int64_t claim_id, struct store_case *out);
+/* Writes c's coverage and decided_at_ms only (a decision changes nothing
+ * else of a case). */
+int store_case_decided(struct store_dispatch *sd, const struct store_case *c);
 /* Open cases (state < 4), by id. fn gets a row valid during the call. */
 int store_cases_open(struct store_dispatch *sd, void (*fn)(void *arg, const struct store_case *c), void *arg);
 /* Cases with a clock still running (decision or ack). */

@@ -87,6 +87,18 @@ static void s_handle(struct zap *z)
         s_reply(z->sock, &f[1], "400", "role may not subscribe", "");
         goto out;
     }
+    /* The remote worker endpoint shares the worker ROUTER with the local
+     * ipc workers: a key of any other role must not even connect, so it can
+     * never send a READY or a RESULT (interface.md: "worker, which may do
+     * nothing else"). */
+    if (name[0] && strcmp(domain, ZAP_DOMAIN_WORKERS) == 0 && role != ROLE_WORKER) {
+        z->refused++;
+        log_warn("zap: refused client \"%s\" (%s) from %s on the remote worker endpoint: only role worker may "
+                 "connect there (give the remote klaim-worker a key whose .client file says role = worker)",
+                 name, klaim_role_name(role), addr);
+        s_reply(z->sock, &f[1], "400", "role may not be a worker", "");
+        goto out;
+    }
     if (!name[0]) {
         char key[41] = "";
         zmq_z85_encode(key, zmq_msg_data(&f[6]), 32);

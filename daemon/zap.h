@@ -19,6 +19,10 @@
 
 struct zap;
 
+/* The ZAP domain of the remote worker endpoint (broker.c): only clients of
+ * role worker pass its handshake. */
+#define ZAP_DOMAIN_WORKERS "workers"
+
 /* Binds the handler in ctx and starts its thread; takes ownership of list.
  * NULL with err on failure. */
 struct zap *zap_start(void *ctx, struct clients *list, char *err, size_t errlen);

@@ -49,13 +49,12 @@ static json_t *s_get(const json_t *obj, const char *key)
     return v && !json_is_null(v) ? v : NULL;
 }
 
-/* Joins a parent path and a key ("event" + "date" -> "event.date"). */
+/* Joins a parent path and a key ("event" + "date" -> "event.date"). The
+ * paths are this file's own short names; a cut one would still be a string. */
 static void s_path(char *buf, size_t size, const char *parent, const char *key)
 {
-    if (parent && parent[0])
-        snprintf(buf, size, "%s.%s", parent, key);
-    else
-        snprintf(buf, size, "%s", key);
+    int n = parent && parent[0] ? snprintf(buf, size, "%s.%s", parent, key) : snprintf(buf, size, "%s", key);
+    if (n < 0) buf[0] = '\0';
 }
 
 /* Optional string member; *out stays NULL when absent. */

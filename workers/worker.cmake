@@ -13,8 +13,11 @@ if(TARGET klaim_rules AND TARGET klaim_codec)
   add_executable(klaim-worker
     workers/worker_main.c
     workers/worker_loop.c
+    workers/worker_conn.c
     workers/sandbox.c)
-  target_link_libraries(klaim-worker PRIVATE klaim_registry klaim_rules klaim_codec PkgConfig::ZMQ PkgConfig::SECCOMP PkgConfig::JANSSON)
+  # klaim_clients (daemon/daemon.cmake): the key files of a remote worker.
+  target_link_libraries(klaim-worker PRIVATE klaim_registry klaim_rules klaim_codec klaim_clients
+    PkgConfig::ZMQ PkgConfig::SECCOMP PkgConfig::JANSSON)
   install(TARGETS klaim-worker DESTINATION sbin)
 else()
   message(STATUS "klaim-worker: klaim_rules or klaim_codec missing; only klaim_registry is built")

@@ -1,11 +1,13 @@
 /* worker_loop.c - klaim-worker's loop: READY, jobs, results, heartbeats.
  *
- * Owns: the zmq context and DEALER (routing id "w<slot>.<spawn_gen>"), the
- * currently open registry generation, the job count and the time of the
- * last frame sent.
+ * Owns: the zmq context, the connection (worker_conn.c), the currently
+ * open registry generation, the job count, the time of the last frame sent
+ * and received.
  * Runs in: klaim-worker only, single-threaded (libzmq's I/O threads block
- * signals themselves). zmq_poll watches the DEALER and fd 3; fd 3 reaching
- * EOF means klaimd is gone, and the worker exits 0 at once.
+ * signals themselves). zmq_poll watches the DEALER and fd 3 (local mode;
+ * fd 3 reaching EOF means klaimd is gone, and the worker exits 0 at once)
+ * or the handshake monitor (remote mode; klaimd's silence for 3 heartbeats
+ * makes a new connection and a new READY, see worker_loop.h).
  * Invariant: every job gets exactly one Result: a decision, retry=true (the
  * registry generation cannot be opened: not charged), or retry=false with
  * an error and no decision (the claim does not decode: klaimd charges an
@@ -28,10 +30,11 @@
 #include "log.h"
 #include "registry.h"
 #include "types.h"
+#include "worker_conn.h"
 
 #define S_MAX_FRAME (1u << 20)      /* 1 MiB: a job is a claim, far below */
-#define S_SEND_TIMEOUT_MS 5000
 #define S_FLUSH_MS 1000             /* linger for the last Result on an orderly exit */
+#define S_MISSED_HEARTBEATS 3       /* klaimd's silence that makes a remote worker READY again */
 
 static volatile sig_atomic_t s_stop;
 
@@ -43,10 +46,15 @@ static void s_on_signal(int sig)
 
 struct s_worker {
     const struct worker_opts *o;
-    void *ctx, *sock;
+    void *ctx, *sock;       /* sock: conn.sock */
+    struct worker_conn conn;
+    int remote;
     struct registry *reg;
     uint64_t jobs;
     int64_t last_send_ms;
+    int64_t last_recv_ms;   /* any frame from klaimd (remote mode: its liveness) */
+    uint64_t missing_gen;   /* remote: the generation last found missing (logged once) */
+    int silence_logged;     /* remote: klaimd's silence was logged; quiet until a frame arrives */
     int daemon_gone;        /* fd 3 EOF/error: nobody to flush results to */
 };
 
@@ -65,15 +73,19 @@ static int64_t s_wall_ms(void)
 }
 
 /* One frame, no delimiter. A failed send is logged, not fatal: the lease
- * expires in klaimd and the claim is retried; fd 3 tells us if it died. */
+ * expires in klaimd and the claim is retried; fd 3 (local) or klaimd's
+ * silence (remote) tells us if it died. */
 static void s_send(struct s_worker *w, Klaim__WorkerMsg *m)
 {
     m->has_version = 1;
     m->version = KLAIM_PROTO_VERSION;
     size_t len;
     uint8_t *buf = codec_pack(&m->base, &len);
-    if (zmq_send(w->sock, buf, len, 0) < 0)
-        log_warn("send to klaimd failed: %s", zmq_strerror(errno));
+    if (zmq_send(w->sock, buf, len, 0) < 0) {
+        /* Remote: EAGAIN while there is no connection (worker_conn.c). */
+        if (w->remote && errno == EAGAIN) log_debug("send to klaimd: no connection; frame dropped");
+        else log_warn("send to klaimd failed: %s", zmq_strerror(errno));
+    }
     free(buf);
     w->last_send_ms = s_mono_ms();
 }
@@ -99,7 +111,9 @@ static void s_send_result(struct s_worker *w, Klaim__Result *res)
 
 /* Switches to the job's generation between two jobs: the new one is opened
  * before the old one is closed, so a failed open keeps serving the old
- * generation to later jobs that still name it. 0, or -1 with why. */
+ * generation to later jobs that still name it. 0, or -1 with why. A remote
+ * worker's registry is a copy: a missing file is named with the way to
+ * sync it. */
 static int s_use_generation(struct s_worker *w, uint64_t gen, char *why, size_t whylen)
 {
     if (gen == 0) {
@@ -107,6 +121,14 @@ static int s_use_generation(struct s_worker *w, uint64_t gen, char *why, size_t 
         return -1;
     }
     if (w->reg && registry_generation(w->reg) == gen) return 0;
+    char path[4096];
+    if (w->remote && registry_path(path, sizeof path, w->o->registry_dir, gen, "") == 0 && access(path, F_OK) != 0 &&
+        errno == ENOENT) {
+        snprintf(why, whylen, "registry generation %" PRIu64 " is missing on this host: no %.400s; copy klaimd's "
+                 "DATA/registry/gen-%" PRIu64 ".db into --registry-dir (e.g. rsync -a --include='gen-*.db' "
+                 "--exclude='*' KLAIMD_HOST:DATA/registry/ %.200s/)", gen, path, gen, w->o->registry_dir);
+        return -1;
+    }
     struct registry *r = registry_open(w->o->registry_dir, gen, why, whylen);
     if (!r) return -1;
     log_info("registry generation %" PRIu64 " open (was %" PRIu64 ")", gen, registry_generation(w->reg));
@@ -136,7 +158,7 @@ static void s_job(struct s_worker *w, const Klaim__Job *job)
         abort();
     }
 
-    char why[512];
+    char why[1024];
     struct klaim_claim claim;
     struct klaim_err err;
     memset(&err, 0, sizeof err);
@@ -248,6 +270,26 @@ static int s_ctl_readable(int fd)
     return -1;
 }
 
+/* Remote mode: klaimd's heartbeat names its current registry generation.
+ * Open it now, between jobs, and say so at once in a heartbeat: klaimd
+ * leases to us only while we report it. A missing file is logged once per
+ * generation, with the file and how to sync it; retried at every heartbeat. */
+static void s_follow_generation(struct s_worker *w, const Klaim__Heartbeat *hb)
+{
+    uint64_t gen = hb->has_registry_generation ? hb->registry_generation : 0;
+    if (gen == 0 || (w->reg && registry_generation(w->reg) == gen)) return;
+    char why[1024];
+    if (s_use_generation(w, gen, why, sizeof why) != 0) {
+        if (w->missing_gen != gen)
+            log_warn("klaimd is on a registry generation this worker cannot open, and sends it no claims until it "
+                     "can: %s", why);
+        w->missing_gen = gen;
+        return;
+    }
+    w->missing_gen = 0;
+    s_send_heartbeat(w);
+}
+
 /* Receives everything queued on the DEALER. Returns -1 to keep going, or an
  * exit code. */
 static int s_drain(struct s_worker *w)
@@ -267,6 +309,8 @@ static int s_drain(struct s_worker *w)
         Klaim__WorkerMsg *m = codec_worker_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), S_MAX_FRAME, &err);
         size_t size = zmq_msg_size(&msg);
         zmq_msg_close(&msg);
+        w->last_recv_ms = s_mono_ms();
+        w->silence_logged = 0;
         if (!m || m->version != KLAIM_PROTO_VERSION) {
             log_error("frame of %zu bytes from klaimd does not decode (%s%s%s): klaimd and klaim-worker must be the "
                       "same version; exiting 78", size, err.field, err.field[0] ? ": " : "", err.message);
@@ -279,7 +323,10 @@ static int s_drain(struct s_worker *w)
             w->jobs++;
             break;
         case KLAIM__WORKER_MSG__BODY_HEARTBEAT:
-            break;  /* liveness only: fd 3 is our real parent check */
+            /* Local: liveness only (fd 3 is the parent check). Remote: also
+             * the generation klaimd leases on; report it once it is open. */
+            if (w->remote) s_follow_generation(w, m->heartbeat);
+            break;
         default:
             log_warn("unexpected worker message body %d from klaimd ignored", (int)m->body_case);
             break;
@@ -293,12 +340,58 @@ static int s_drain(struct s_worker *w)
     }
 }
 
+/* READY on the current connection: the first frame klaimd hears from it. */
+static void s_send_ready(struct s_worker *w)
+{
+    Klaim__Ready ready = KLAIM__READY__INIT;
+    ready.magic = (char *)KLAIM_WORKER_MAGIC;
+    ready.has_pid = 1;
+    ready.pid = (uint32_t)getpid();
+    ready.has_credits = 1;
+    ready.credits = w->o->credits;
+    ready.has_registry_generation = 1;
+    ready.registry_generation = registry_generation(w->reg);
+    Klaim__WorkerMsg m = KLAIM__WORKER_MSG__INIT;
+    m.body_case = KLAIM__WORKER_MSG__BODY_READY;
+    m.ready = &ready;
+    s_send(w, &m);
+    w->last_recv_ms = s_mono_ms(); /* klaimd's silence counts from here */
+}
+
+/* Opens the next connection and sends READY on it. 0, or -1 (logged). */
+static int s_connect(struct s_worker *w)
+{
+    char why[512];
+    if (worker_conn_open(&w->conn, w->ctx, w->o, why, sizeof why) != 0) {
+        log_error("%s", why);
+        return -1;
+    }
+    w->sock = w->conn.sock;
+    s_send_ready(w);
+    return 0;
+}
+
+/* Remote mode: klaimd has been silent for 3 heartbeats. It restarted, or
+ * dropped our slot (missed heartbeats, an expired lease), or the network
+ * is down: either way only a READY on a new routing id gets a slot again.
+ * Jobs in hand are already answered (one at a time); klaimd requeued what
+ * it had leased to the old routing id. */
+static int s_reconnect(struct s_worker *w)
+{
+    if (!w->silence_logged)
+        log_warn("no frame from klaimd at %s for %" PRId64 " ms (%d heartbeats): sending READY again on a new "
+                 "connection, every %d heartbeats until klaimd answers", w->o->endpoint,
+                 s_mono_ms() - w->last_recv_ms, S_MISSED_HEARTBEATS, S_MISSED_HEARTBEATS);
+    else
+        log_debug("klaimd at %s still silent: sending READY again on a new connection", w->o->endpoint);
+    w->silence_logged = 1;
+    worker_conn_close(&w->conn, 0);
+    w->sock = NULL;
+    return s_connect(w);
+}
+
 static int s_loop(struct s_worker *w)
 {
-    zmq_pollitem_t items[2] = {
-        {.socket = w->sock, .events = ZMQ_POLLIN},
-        {.socket = NULL, .fd = w->o->ctl_fd, .events = ZMQ_POLLIN},
-    };
     while (!s_stop) {
         int64_t now = s_mono_ms();
         int64_t due = w->last_send_ms + w->o->heartbeat_ms;
@@ -306,17 +399,31 @@ static int s_loop(struct s_worker *w)
             s_send_heartbeat(w);
             continue;
         }
-        items[0].revents = items[1].revents = 0;
-        int n = zmq_poll(items, 2, (long)(due - now));
+        if (w->remote) {
+            int64_t deadline = w->last_recv_ms + (int64_t)S_MISSED_HEARTBEATS * w->o->heartbeat_ms;
+            if (now >= deadline) {
+                if (s_reconnect(w) != 0) return WORKER_EXIT_CONFIG;
+                continue;
+            }
+            if (deadline < due) due = deadline;
+        }
+        /* items: the DEALER, then fd 3 (local) or the monitor (remote) */
+        zmq_pollitem_t items[2] = {{.socket = w->sock, .events = ZMQ_POLLIN}};
+        int n_items = 1;
+        if (w->o->ctl_fd >= 0) items[n_items++] = (zmq_pollitem_t){.fd = w->o->ctl_fd, .events = ZMQ_POLLIN};
+        else if (w->conn.mon) items[n_items++] = (zmq_pollitem_t){.socket = w->conn.mon, .events = ZMQ_POLLIN};
+        int n = zmq_poll(items, n_items, (long)(due - now));
         if (n < 0) {
             if (errno == EINTR) continue;
             log_error("zmq_poll failed: %s", zmq_strerror(errno));
             return WORKER_EXIT_OK;
         }
-        if ((items[1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) && s_ctl_readable(w->o->ctl_fd) < 0) {
+        if (w->o->ctl_fd >= 0 && (items[1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) &&
+            s_ctl_readable(w->o->ctl_fd) < 0) {
             w->daemon_gone = 1;
             return WORKER_EXIT_OK;
         }
+        if (w->conn.mon && (items[1].revents & ZMQ_POLLIN)) worker_conn_events(&w->conn, w->o->endpoint);
         /* ZMQ_POLLIN on the DEALER can be stale; s_drain reads until EAGAIN. */
         if (items[0].revents & ZMQ_POLLIN) {
             int rc = s_drain(w);
@@ -337,52 +444,30 @@ int worker_run(const struct worker_opts *o)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct s_worker w = {.o = o};
+    struct s_worker w = {.o = o, .remote = o->curve_public != NULL};
     int rc = WORKER_EXIT_OK;
-    char rid[64];
-    snprintf(rid, sizeof rid, "w%" PRIu32 ".%" PRIu64, o->slot, o->spawn_gen);
-    int linger = 0, sndtimeo = S_SEND_TIMEOUT_MS;
     w.ctx = zmq_ctx_new();
     ASSERT(w.ctx != NULL);
-    w.sock = zmq_socket(w.ctx, ZMQ_DEALER);
-    ASSERT(w.sock != NULL);
-    zmq_setsockopt(w.sock, ZMQ_ROUTING_ID, rid, strlen(rid));
-    zmq_setsockopt(w.sock, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(w.sock, ZMQ_SNDTIMEO, &sndtimeo, sizeof sndtimeo);
-    if (zmq_connect(w.sock, o->endpoint) != 0) {
-        log_error("--endpoint %s: %s: pass klaimd's worker endpoint, e.g. ipc://DATA/run/workers.sock", o->endpoint,
-                  zmq_strerror(errno));
+    if (s_connect(&w) != 0) {
         rc = WORKER_EXIT_CONFIG;
         goto out;
     }
-
-    Klaim__Ready ready = KLAIM__READY__INIT;
-    ready.magic = (char *)KLAIM_WORKER_MAGIC;
-    ready.has_pid = 1;
-    ready.pid = (uint32_t)getpid();
-    ready.has_credits = 1;
-    ready.credits = o->credits;
-    ready.has_registry_generation = 1;
-    ready.registry_generation = registry_generation(w.reg);
-    Klaim__WorkerMsg m = KLAIM__WORKER_MSG__INIT;
-    m.body_case = KLAIM__WORKER_MSG__BODY_READY;
-    m.ready = &ready;
-    s_send(&w, &m);
-    log_info("worker %s pid=%d ready credits=%" PRIu32 " heartbeat_ms=%" PRIu32, rid, (int)getpid(), o->credits,
-             o->heartbeat_ms);
+    if (w.remote)
+        log_info("remote worker %s pid=%d connecting to %s credits=%" PRIu32 " heartbeat_ms=%" PRIu32
+                 " registry_dir=%s", w.conn.rid, (int)getpid(), o->endpoint, o->credits, o->heartbeat_ms,
+                 o->registry_dir);
+    else
+        log_info("worker %s pid=%d ready credits=%" PRIu32 " heartbeat_ms=%" PRIu32, w.conn.rid, (int)getpid(),
+                 o->credits, o->heartbeat_ms);
 
     rc = s_loop(&w);
+out:
     /* LINGER is 0 so a dead daemon never holds us up; on an orderly exit
      * (retirement, SIGTERM) the last Result may still sit in libzmq's queue:
      * give it a bounded moment to reach klaimd, or the claim would be
      * requeued and charged although it was decided. */
-    if (rc == WORKER_EXIT_OK && !w.daemon_gone) {
-        int flush_ms = S_FLUSH_MS;
-        zmq_setsockopt(w.sock, ZMQ_LINGER, &flush_ms, sizeof flush_ms);
-    }
-out:
+    worker_conn_close(&w.conn, rc == WORKER_EXIT_OK && !w.daemon_gone ? S_FLUSH_MS : 0);
     registry_close(&w.reg);
-    zmq_close(w.sock);
     zmq_ctx_term(w.ctx);
     return rc;
 }

@@ -6,10 +6,13 @@
  *   *intended* send time, same percentile code; only sending and receiving
  *   speak proto/klaim.proto), decision-latency sampling (StatusRequest with
  *   wait_ms on a second DEALER), the per-phase report, and with --spawn a
- *   throw-away klaimd on a temp data dir with a generated registry.
+ *   throw-away klaimd on a temp data dir with a generated registry (with
+ *   --curve or --remote-workers N: CURVE keys, and N remote klaim-workers
+ *   over tcp; bench_curve.c).
  * Runs in: the benchmark operator's shell, tests/bench/run.sh and the
  *   bench_smoke ctest. Starts nothing but klaimd (and klaimctl once, for the
- *   registry import) and stops only the klaimd it started.
+ *   registry import, and the remote klaim-workers of --remote-workers) and
+ *   stops only what it started.
  * Output: key=value lines (phase prefixes closed_, open_<RATE>_), then a
  *   short table on stdout; progress on stderr.
  */
@@ -34,6 +37,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "bench_curve.h"
 #include "dates.h"
 #include "klaim.pb-c.h"
 #include "xalloc.h"
@@ -44,10 +48,14 @@
 #ifndef KLAIM_BENCH_DEFAULT_KLAIMCTL
 #define KLAIM_BENCH_DEFAULT_KLAIMCTL ""
 #endif
+#ifndef KLAIM_BENCH_DEFAULT_KLAIM_WORKER
+#define KLAIM_BENCH_DEFAULT_KLAIM_WORKER ""
+#endif
 
 #define S_USAGE                                                                                             \
-    "usage: klaim-bench (--endpoint EP [--pid PID] [--data-dir DIR] | --spawn [--klaimd PATH] "              \
-    "[--klaimctl PATH] [--participants N])\n"                                                               \
+    "usage: klaim-bench (--endpoint EP [--pid PID] [--data-dir DIR] [--curve-key FILE --server-key KEY]\n"   \
+    "                    | --spawn [--klaimd PATH] [--klaimctl PATH] [--participants N] [--keep]\n"           \
+    "                      [--curve | --remote-workers N [--klaim-worker PATH]])\n"                           \
     "                   [--seconds S] [--phases closed,open] [--rates R1,R2,...] [--inflight N] "            \
     "[--sample-every K]\n"
 
@@ -65,12 +73,27 @@ static const char s_help[] =
     "  --klaimctl PATH    klaimctl for the import (default $KLAIMCTL, likewise)\n"
     "  --participants N   registry rows for --spawn (default 1000000); claims name kpj\n"
     "                     24000000001.. (1 %% unknown), so an external klaimd needs that registry\n"
+    "  --keep             with --spawn: leave the temp dir (data dir, klaimd.log) for inspection\n"
+    "  --curve            with --spawn: CURVE on klaimd's intake (generated server, bench and\n"
+    "                     worker keys, role admin for the bench), local ipc workers as usual\n"
+    "  --remote-workers N with --spawn: the same keys, workers = 0 and a remote worker endpoint on\n"
+    "                     a free loopback tcp port, and N klaim-worker processes in remote mode\n"
+    "                     (tcp + CURVE, role worker) on klaimd's registry folder; --curve and\n"
+    "                     --remote-workers 2 differ only in the worker transport (2 workers on a\n"
+    "                     2-CPU host). Worker RSS and CPU then count these processes\n"
+    "  --klaim-worker PATH the remote klaim-worker (default: beside klaimd, else $KLAIM_WORKER,\n"
+    "                     else beside klaim-bench, else the build's)\n"
+    "  --curve-key FILE   with --endpoint: the bench's key pair (klaimctl keygen) for a klaimd with\n"
+    "                     CURVE; its .client needs role admin (or hospital plus console for stats)\n"
+    "  --server-key KEY   with --curve-key: klaimd's server.pub, or its 40-character public key\n"
     "  --seconds S        length of each measured phase (default 10)\n"
     "  --phases LIST      closed and/or open (default closed,open)\n"
     "  --rates LIST       open-loop rates in claims/s (default 1000,10000)\n"
     "  --inflight N       closed-loop claims in flight (default 1024)\n"
     "  --sample-every K   ask for the decision of every K-th claim (default 10)\n"
     "Latency in the open loop counts from the scheduled send time (no coordinated omission).\n"
+    "Besides the figures it prints workers_transport=ipc|tcp+curve (external with --endpoint)\n"
+    "and intake_curve=0|1.\n"
     "exit: 0 ok (even if not all claims were decided: see all_decided), 64 usage, 69 klaimd\n"
     "unreachable or failed to start, 70 internal error.\n";
 
@@ -82,7 +105,10 @@ enum { S_EX_USAGE = 64, S_EX_UNAVAILABLE = 69, S_EX_SOFTWARE = 70 };
 
 struct s_opts {
     const char *endpoint, *klaimd, *klaimctl, *data_dir;
-    int spawn;
+    const char *klaim_worker, *curve_key, *server_key;
+    int spawn, keep;
+    int curve;            /* CURVE on the intake (--curve, --remote-workers, --curve-key) */
+    long remote_workers;  /* --remote-workers N: 0 = local ipc workers */
     long participants;
     double seconds;
     int closed, open;
@@ -117,6 +143,9 @@ static uint64_t xr(void)
 
 static void *s_ctx, *sock, *ssock; /* submit DEALER, status DEALER */
 static const char *s_endpoint;
+static struct bench_curve s_curve; /* the intake's CURVE client keys, when on */
+static pid_t s_remote_pids[BENCH_MAX_REMOTE];
+static int s_n_remote;
 static uint64_t runid;
 static double *sent_at;
 static long npart = 1000000;
@@ -444,7 +473,7 @@ static int s_get_stats(struct s_stats *st, int timeout_ms)
     void *s = zmq_socket(s_ctx, ZMQ_DEALER);
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
-    if (zmq_connect(s, s_endpoint) != 0) {
+    if (bench_curve_client(&s_curve, s) != 0 || zmq_connect(s, s_endpoint) != 0) {
         zmq_close(s);
         return -1;
     }
@@ -542,6 +571,13 @@ static void s_sample_procs(pid_t daemon, struct s_procs *p)
         p->worker_rss += s_proc_rss(pid);
     }
     if (d) closedir(d);
+    /* --remote-workers: ours, not klaimd's children */
+    for (int i = 0; i < s_n_remote; i++) {
+        long t = s_remote_pids[i] > 0 ? s_proc_ticks(s_remote_pids[i], NULL) : -1;
+        if (t < 0) continue;
+        p->worker_ticks += t;
+        p->worker_rss += s_proc_rss(s_remote_pids[i]);
+    }
 }
 
 /* --------------------------------------------------------------- phases */
@@ -806,6 +842,7 @@ static void s_report(struct s_phase *ph)
 
 static char s_tmp[PATH_MAX - 64];
 static pid_t s_spawned;
+static int s_keep; /* --keep: leave the temp dir for inspection */
 
 static int s_rm(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -837,6 +874,11 @@ static void s_cleanup_daemon(void)
 static void s_cleanup(void)
 {
     s_cleanup_daemon();
+    bench_remote_stop(s_remote_pids, s_n_remote); /* after klaimd: they would only READY again */
+    if (s_tmp[0] && s_keep) {
+        fprintf(stderr, "klaim-bench: kept %s (data/, klaimd.log)\n", s_tmp);
+        s_tmp[0] = '\0';
+    }
     if (s_tmp[0]) {
         nftw(s_tmp, s_rm, 16, FTW_DEPTH | FTW_PHYS);
         s_tmp[0] = '\0';
@@ -845,6 +887,8 @@ static void s_cleanup(void)
 static void s_on_signal(int sig)
 {
     if (s_spawned > 0) kill(s_spawned, SIGTERM); /* its workers follow (fd 3 EOF) */
+    for (int i = 0; i < s_n_remote; i++)         /* remote workers do not */
+        if (s_remote_pids[i] > 0) kill(s_remote_pids[i], SIGTERM);
     _exit(128 + sig);
 }
 
@@ -911,8 +955,44 @@ static int s_free_port(void)
     return ntohs(a.sin_port);
 }
 
-/* Temp dir, registry CSV, klaimd, registry import, wait for a ready
- * worker on the new generation. Returns 0 or an exit code. */
+/* The klaim-worker for --remote-workers: the one beside klaimd (the same
+ * build klaimd spawns for its local workers), else the usual search. */
+static const char *s_find_worker(const struct s_opts *o, const char *kd)
+{
+    if (o->klaim_worker) return o->klaim_worker;
+    static char beside[PATH_MAX];
+    const char *slash = strrchr(kd, '/');
+    if (slash && snprintf(beside, sizeof beside, "%.*s/klaim-worker", (int)(slash - kd), kd) < (int)sizeof beside &&
+        access(beside, X_OK) == 0)
+        return beside;
+    return s_find_bin(NULL, "KLAIM_WORKER", "klaim-worker", KLAIM_BENCH_DEFAULT_KLAIM_WORKER);
+}
+
+/* --curve / --remote-workers: keys, clients.d and klaimd.conf in the temp
+ * dir (workers = 0 and a loopback remote endpoint for remote workers).
+ * conf_path gets the file. 0 or an exit code. */
+static int s_spawn_conf(const struct s_opts *o, char *conf_path, size_t size, char *remote_ep, size_t ep_size)
+{
+    char conf[2 * PATH_MAX + 256] = "# klaim-bench --spawn\n";
+    if (bench_curve_setup(s_tmp, (int)o->remote_workers, &s_curve, conf, sizeof conf) != 0) return S_EX_SOFTWARE;
+    if (o->remote_workers > 0) {
+        snprintf(remote_ep, ep_size, "tcp://127.0.0.1:%d", s_free_port());
+        size_t used = strlen(conf);
+        snprintf(conf + used, sizeof conf - used, "workers = 0\nremote_worker_endpoint = %s\n", remote_ep);
+    }
+    snprintf(conf_path, size, "%s/klaimd.conf", s_tmp);
+    FILE *f = fopen(conf_path, "w");
+    if (!f || fputs(conf, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "klaim-bench: cannot write %s: %s\n", conf_path, strerror(errno));
+        if (f) fclose(f);
+        return S_EX_SOFTWARE;
+    }
+    return 0;
+}
+
+/* Temp dir, registry CSV, klaimd (with --curve / --remote-workers: its keys
+ * and the remote klaim-workers), registry import, wait for a ready worker
+ * (all N remote ones) on the new generation. Returns 0 or an exit code. */
 static int s_spawn(const struct s_opts *o, char *ep, size_t ep_size)
 {
     const char *kd = s_find_bin(o->klaimd, "KLAIMD", "klaimd", KLAIM_BENCH_DEFAULT_KLAIMD);
@@ -932,6 +1012,7 @@ static int s_spawn(const struct s_opts *o, char *ep, size_t ep_size)
         s_tmp[0] = '\0';
         return S_EX_SOFTWARE;
     }
+    s_keep = o->keep;
     atexit(s_cleanup);
     signal(SIGINT, s_on_signal);
     signal(SIGTERM, s_on_signal);
@@ -944,7 +1025,19 @@ static int s_spawn(const struct s_opts *o, char *ep, size_t ep_size)
     if (s_write_registry(csv, o->participants) != 0) return S_EX_SOFTWARE;
     fprintf(stderr, "klaim-bench: registry of %ld rows written in %.1f s\n", o->participants, (now_us() - t) / 1e6);
     snprintf(ep, ep_size, "tcp://127.0.0.1:%d", s_free_port());
-    const char *argv[] = {kd, "--data-dir", data, "--intake-endpoint", ep, "--log-level", "warn", NULL};
+    static char conf[PATH_MAX], remote_ep[64], feed_ep[64], wlog[PATH_MAX], bench_key[PATH_MAX],
+        server_pub[PATH_MAX];
+    /* The feed on a free port and no HTTP gateway: two benches, or a bench
+     * beside a klaimd on the default ports, never fight over 7711/7780. */
+    snprintf(feed_ep, sizeof feed_ep, "tcp://127.0.0.1:%d", s_free_port());
+    const char *argv[] = {kd, "--data-dir", data, "--intake-endpoint", ep, "--feed-endpoint", feed_ep,
+                          "--http-listen", "", "--log-level", "warn", NULL, NULL, NULL};
+    if (o->curve) {
+        int rc = s_spawn_conf(o, conf, sizeof conf, remote_ep, sizeof remote_ep);
+        if (rc != 0) return rc;
+        argv[11] = "--config";
+        argv[12] = conf;
+    }
     s_spawned = s_exec(argv, log);
     s_daemon_pid = s_spawned;
     s_db_dir = data;
@@ -963,8 +1056,29 @@ static int s_spawn(const struct s_opts *o, char *ep, size_t ep_size)
         s_tail(log);
         return S_EX_UNAVAILABLE;
     }
+    if (o->remote_workers > 0) {
+        const char *kw = s_find_worker(o, kd);
+        if (!kw) {
+            fprintf(stderr, "klaim-bench: no klaim-worker found for --remote-workers: give --klaim-worker PATH\n");
+            return S_EX_USAGE;
+        }
+        static char reg[PATH_MAX + 16];
+        snprintf(wlog, sizeof wlog, "%s/workers.log", s_tmp);
+        snprintf(reg, sizeof reg, "%s/registry", data); /* same host: klaimd's own folder, no copy */
+        s_n_remote = (int)o->remote_workers;
+        if (bench_remote_start(kw, remote_ep, s_tmp, reg, s_n_remote, s_remote_pids, wlog) != s_n_remote) {
+            s_tail(wlog);
+            return S_EX_SOFTWARE;
+        }
+    }
     t = now_us();
-    const char *iargv[] = {kc, "--endpoint", ep, "registry", "import", csv, NULL};
+    snprintf(bench_key, sizeof bench_key, "%s/keys/bench.key", s_tmp);
+    snprintf(server_pub, sizeof server_pub, "%s/keys/server.pub", s_tmp);
+    const char *iargv[] = {kc, "--endpoint", ep, "registry", "import", csv, NULL, NULL, NULL, NULL, NULL};
+    if (o->curve) {
+        iargv[1] = "--curve-key", iargv[2] = bench_key, iargv[3] = "--server-key", iargv[4] = server_pub;
+        iargv[5] = "--endpoint", iargv[6] = ep, iargv[7] = "registry", iargv[8] = "import", iargv[9] = csv;
+    }
     pid_t ip = s_exec(iargv, imp);
     int ws = 0;
     waitpid(ip, &ws, 0);
@@ -976,12 +1090,15 @@ static int s_spawn(const struct s_opts *o, char *ep, size_t ep_size)
         return S_EX_UNAVAILABLE;
     }
     fprintf(stderr, "klaim-bench: registry imported in %.1f s\n", (now_us() - t) / 1e6);
+    uint32_t want = o->remote_workers > 0 ? (uint32_t)o->remote_workers : 1;
     for (int i = 0; i < 600; i++) {
-        if (s_get_stats(&st, 1000) == 0 && st.registry_generation > 0 && st.workers_ready > 0) return 0;
+        if (s_get_stats(&st, 1000) == 0 && st.registry_generation > 0 && st.workers_ready >= want) return 0;
         usleep(100000);
     }
-    fprintf(stderr, "klaim-bench: no worker ready on the new registry after 60 s; klaimd log:\n");
+    fprintf(stderr, "klaim-bench: %u of %u workers ready on the new registry after 60 s; klaimd log:\n",
+            st.workers_ready, want);
     s_tail(log);
+    if (s_n_remote > 0) s_tail(wlog);
     return S_EX_UNAVAILABLE;
 }
 
@@ -1021,8 +1138,16 @@ static int s_parse(int argc, char **argv, struct s_opts *o)
             fputs(s_help, stdout);
             exit(0);
         }
+        if (!strcmp(a, "--keep")) {
+            o->keep = 1;
+            continue;
+        }
         if (!strcmp(a, "--spawn")) {
             o->spawn = 1;
+            continue;
+        }
+        if (!strcmp(a, "--curve")) {
+            o->curve = 1;
             continue;
         }
         if (i + 1 >= argc) return s_usage("%s needs a value", a);
@@ -1032,6 +1157,12 @@ static int s_parse(int argc, char **argv, struct s_opts *o)
         else if (!strcmp(a, "--klaimd")) o->klaimd = v;
         else if (!strcmp(a, "--klaimctl")) o->klaimctl = v;
         else if (!strcmp(a, "--data-dir")) o->data_dir = v;
+        else if (!strcmp(a, "--klaim-worker")) o->klaim_worker = v;
+        else if (!strcmp(a, "--curve-key")) o->curve_key = v;
+        else if (!strcmp(a, "--server-key")) o->server_key = v;
+        else if (!strcmp(a, "--remote-workers")) {
+            if (s_num(a, v, 1, BENCH_MAX_REMOTE, &o->remote_workers)) return S_EX_USAGE;
+        }
         else if (!strcmp(a, "--pid")) {
             if (s_num(a, v, 1, INT_MAX, &n)) return S_EX_USAGE;
             o->pid = (pid_t)n;
@@ -1069,6 +1200,16 @@ static int s_parse(int argc, char **argv, struct s_opts *o)
     if (!o->spawn && !o->endpoint) return s_usage("%s", "give --endpoint EP of a running klaimd, or --spawn");
     if (o->spawn && o->endpoint) return s_usage("%s", "--spawn starts its own klaimd: drop --endpoint");
     if (o->open && o->n_rates == 0) return s_usage("%s", "--phases open needs --rates");
+    if (!o->spawn && (o->curve || o->remote_workers || o->klaim_worker))
+        return s_usage("%s", "--curve, --remote-workers and --klaim-worker go with --spawn (for a running klaimd "
+                             "with CURVE give --curve-key FILE --server-key KEY)");
+    if (o->spawn && (o->curve_key || o->server_key))
+        return s_usage("%s", "--spawn makes its own keys (--curve, --remote-workers): drop --curve-key/--server-key");
+    if (!!o->curve_key != !!o->server_key)
+        return s_usage("%s", "CURVE needs both --curve-key (the bench's NAME.key) and --server-key (klaimd's server.pub)");
+    if (o->curve && o->remote_workers)
+        return s_usage("%s", "--remote-workers already puts CURVE on the intake: drop --curve");
+    if (o->remote_workers) o->curve = 1;
     return 0;
 }
 
@@ -1092,6 +1233,7 @@ int main(int argc, char **argv)
     char ep[64];
     s_daemon_pid = o.pid;
     s_db_dir = o.data_dir;
+    if (o.curve_key && bench_curve_load(&s_curve, o.curve_key, o.server_key) != 0) return S_EX_USAGE;
     if (o.spawn) {
         s_endpoint = ep;
         if ((rc = s_spawn(&o, ep, sizeof ep)) != 0) return rc;
@@ -1114,7 +1256,7 @@ int main(int argc, char **argv)
         zmq_setsockopt(s, ZMQ_SNDHWM, &h, sizeof h);
         zmq_setsockopt(s, ZMQ_RCVHWM, &h, sizeof h);
         zmq_setsockopt(s, ZMQ_LINGER, &h, sizeof h);
-        if (zmq_connect(s, s_endpoint)) {
+        if (bench_curve_client(&s_curve, s) != 0 || zmq_connect(s, s_endpoint)) {
             fprintf(stderr, "klaim-bench: cannot connect to %s: %s\n", s_endpoint, zmq_strerror(errno));
             return S_EX_USAGE;
         }
@@ -1140,6 +1282,8 @@ int main(int argc, char **argv)
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     printf("bench_date=%s\nbench_seconds=%.0f\nbench_participants=%ld\nbench_sample_every=%ld\nbench_spawn=%d\n", date,
            o.seconds, o.participants, o.sample_every, o.spawn);
+    printf("workers_transport=%s\nintake_curve=%d\n", !o.spawn ? "external" : o.remote_workers ? "tcp+curve" : "ipc",
+           s_curve.on);
     double tstart = now_us();
     int all = 1;
     for (int i = 0; i < n_ph; i++) {

@@ -15,6 +15,11 @@
 #   2. BENCH_KIT/reference/run.sh S 1000 10000   the Python batched reference
 #   3. klaim-bench --spawn --seconds S --rates 1000,10000  (closed 1024 in
 #      flight, then open loop at 1,000/s and 10,000/s, 1,000,000 participants)
+#   4. the scale-out path, closed loop only, S seconds each:
+#      klaim-bench --spawn --curve --phases closed          CURVE intake, local ipc workers (CPU count)
+#      klaim-bench --spawn --remote-workers 2 --phases closed  CURVE intake, 2 remote workers
+#                                                          over tcp + CURVE (workers = 0)
+#      the two differ only in the worker transport
 # and prints all their key=value lines, then the ratios with both raw numbers:
 #   ratio_vs_reference          klaimd closed acks/s / ref_closed_acks_per_s
 #   ratio_vs_reference_decided  klaimd closed decided/s / ref_closed_acks_per_s
@@ -24,6 +29,10 @@
 #   ratio_vs_sqlite_batch       klaimd closed acks/s x 2 rows per claim (the
 #                               claim insert, the decision update) /
 #                               sqlite_full_batch1000_timeordered_rows_per_s
+#   scaleout_ipc_decided_per_s, scaleout_tcp_decided_per_s (and _acks_per_s,
+#   _ack_p99_us) from step 4, and
+#   ratio_tcp_vs_ipc            tcp decided/s / ipc decided/s (the cost of
+#                               remote workers on one host: below 1 is slower)
 # Exit: 0 ok, 1 a step failed, 2 usage or missing prerequisite.
 set -euo pipefail
 
@@ -52,7 +61,9 @@ case "$SECS" in ''|*[!0-9]*|0) die "--seconds must be a positive whole number (g
 [ -x "$BENCH" ] || die "no klaim-bench at '$BENCH': build it (cmake --build build --target klaim-bench) or pass --bench PATH"
 
 OUT="$(mktemp "${TMPDIR:-/tmp}/klaim-run.XXXXXX")"
-trap 'rm -f "$OUT"' EXIT
+OUT_IPC="$(mktemp "${TMPDIR:-/tmp}/klaim-run-ipc.XXXXXX")"   # step 4 apart: same keys as step 3
+OUT_TCP="$(mktemp "${TMPDIR:-/tmp}/klaim-run-tcp.XXXXXX")"
+trap 'rm -f "$OUT" "$OUT_IPC" "$OUT_TCP"' EXIT
 
 step() { echo "run.sh: $1 ..." >&2; }
 # A failed step is reported and the next one still runs (its ratios print "na").
@@ -63,8 +74,14 @@ step "reference/run.sh $SECS 1000 10000"
 "$KIT/reference/run.sh" "$SECS" 1000 10000 | tee -a "$OUT" || { echo "run.sh: reference/run.sh failed" >&2; failed=1; }
 step "klaim-bench --spawn --seconds $SECS --rates 1000,10000"
 "$BENCH" --spawn --seconds "$SECS" --rates 1000,10000 | tee -a "$OUT" || { echo "run.sh: klaim-bench failed" >&2; failed=1; }
+step "klaim-bench --spawn --curve --phases closed --seconds $SECS (scale-out: ipc workers)"
+"$BENCH" --spawn --curve --phases closed --seconds "$SECS" | tee "$OUT_IPC" \
+    || { echo "run.sh: klaim-bench --curve failed" >&2; failed=1; }
+step "klaim-bench --spawn --remote-workers 2 --phases closed --seconds $SECS (scale-out: tcp + CURVE workers)"
+"$BENCH" --spawn --remote-workers 2 --phases closed --seconds "$SECS" | tee "$OUT_TCP" \
+    || { echo "run.sh: klaim-bench --remote-workers failed" >&2; failed=1; }
 
-val() { sed -n "s/^$1=//p" "$OUT" | tail -n 1; }
+val() { sed -n "s/^$1=//p" "${2:-$OUT}" | tail -n 1; }
 ratio() { # NAME NUM DEN [FACTOR]
     local num=$2 den=$3 f=${4:-1}
     if [ -n "$num" ] && [ -n "$den" ] && [ "$den" != 0 ]; then
@@ -91,4 +108,14 @@ echo "ratio_vs_sqlite_batch=$(ratio x "$acks" "$sq" 2)"
 for r in 1000 10000; do   # latency: klaimd p99 / reference p99 (below 1 is better)
     echo "ratio_open_${r}_p99_vs_reference=$(ratio x "$(val open_${r}_ack_p99_us)" "$(val ref_open_${r}_p99_us)")"
 done
+ipc_dec=$(val closed_decided_per_s "$OUT_IPC"); tcp_dec=$(val closed_decided_per_s "$OUT_TCP")
+echo "scaleout_ipc_decided_per_s=$ipc_dec"
+echo "scaleout_tcp_decided_per_s=$tcp_dec"
+echo "scaleout_ipc_acks_per_s=$(val closed_acks_per_s "$OUT_IPC")"
+echo "scaleout_tcp_acks_per_s=$(val closed_acks_per_s "$OUT_TCP")"
+echo "scaleout_ipc_ack_p99_us=$(val closed_ack_p99_us "$OUT_IPC")"
+echo "scaleout_tcp_ack_p99_us=$(val closed_ack_p99_us "$OUT_TCP")"
+echo "scaleout_ipc_all_decided=$(val all_decided "$OUT_IPC")"
+echo "scaleout_tcp_all_decided=$(val all_decided "$OUT_TCP")"
+echo "ratio_tcp_vs_ipc=$(ratio x "$tcp_dec" "$ipc_dec")"
 exit "$failed"

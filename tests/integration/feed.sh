@@ -101,4 +101,20 @@ PY
     || fail "one case per accident: $(db 'SELECT count(*) FROM cases')"
 [ "$(db 'SELECT count(*) FROM case_claims')" = "$(db 'SELECT count(*) FROM claims')" ] || fail "every claim in a case"
 pass "one accident reported twice merges into one case (CASE_MERGED)"
+
+# 5. The store keeps each event's own members; a replayed event with a
+# case_id carries the case as it stands now (the live line: as it left it).
+[ "$(db "SELECT count(*) FROM events WHERE payload LIKE '%\"case\":%'")" = 0 ] || fail "a stored event holds its case"
+ctl watch --since 0 --for 1500 >"$T_DIR/w6.jsonl" || fail "watch all"
+python3 - "$T_DIR/w6.jsonl" <<'PY' || fail "replayed cases: $(head -c 2000 "$T_DIR/w6.jsonl")"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+with_case = [e for e in ev if e.get("case_id")]
+assert with_case and all(e["case"]["case_id"] == e["case_id"] for e in with_case), with_case
+merged = [e for e in ev if e["type"] == "CASE_MERGED"][0]
+first = [e for e in with_case if e["case_id"] == merged["case_id"]][0]
+assert first["case"]["claims"] == 2, first   # replayed: the case now, after the merge
+assert all("case" not in e for e in ev if not e.get("case_id")), ev
+PY
+pass "replay: each event with a case_id carries the case as it stands now; the store holds none"
 stop_klaimd
