@@ -692,7 +692,7 @@ static int s_authorize(struct intake *in, zmq_msg_t *frame, int body, struct rep
         intake_send_error(in, to, KLAIM__ERROR_CODE__FORBIDDEN, "",
                           "role %s may not do this (hospital: submit and status of its own claims; console: "
                           "stats, reports and the feed; upstream: registry import, export, audit, reports, "
-                          "status, stats; admin: everything)",
+                          "status, stats; admin: everything; worker: nothing here, only remote_worker_endpoint)",
                           klaim_role_name(to->role));
         return 0;
     }

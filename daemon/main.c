@@ -365,7 +365,7 @@ int main(int argc, char **argv)
 
     k.store = store_open(k.cfg.db_path, err, sizeof err);
     if (!k.store) log_fatal(EX_UNAVAILABLE, "store %s: %s", k.cfg.db_path, err);
-    struct ckpt *ckpt = ckpt_start(k.cfg.db_path, 50, err, sizeof err);
+    struct ckpt *ckpt = ckpt_start(k.cfg.db_path, 10, err, sizeof err);
     if (!ckpt) log_fatal(EX_UNAVAILABLE, "%s", err);
     int64_t recovered = store_recover(k.store);
     if (recovered < 0) log_fatal(EX_UNAVAILABLE, "store recovery failed: %s", store_errmsg(k.store));

@@ -247,14 +247,18 @@ static int s_pragmas(sqlite3 *db, char *err, size_t errlen)
         return -1;
     }
     sqlite3_busy_timeout(db, 5000);
-    /* Checkpoints run in ckpt.c's thread, not inside a COMMIT. Under a
-     * sustained stream that thread is always one commit behind, and the WAL
-     * only restarts once fully copied: a far-off autocheckpoint in the
-     * writer (10,000 pages, ~40 MB) bounds it, and by then the thread has
-     * copied nearly everything, so it costs little. (A RESTART from that
-     * thread instead was tried: the writer's busy handler then sleeps in
-     * steps of up to 100 ms, and the 1,000/s p99 went to 160-230 ms.) */
-    if (s_exec(db, "PRAGMA wal_autocheckpoint=10000; PRAGMA journal_size_limit=67108864", err, errlen) != 0)
+    /* Checkpoints run in ckpt.c's thread (a PASSIVE pass every 10 ms), not
+     * inside a COMMIT. Under a steady stream that thread is always a commit
+     * behind, and the WAL only starts over once fully copied, so without
+     * help it grows without end; a growing WAL makes every fdatasync an
+     * ext4 journal commit that also waits for the checkpoint's writes to the
+     * main file (1,000/s p99: 17-270 ms with the bound at 10,000 pages).
+     * The writer's autocheckpoint at 1,000 pages (4 MB) copies the little
+     * the thread has not, then the WAL is overwritten from its start:
+     * 1,000/s p99 2-3 ms, 10,000/s 14-27 ms, closed loop unchanged
+     * (issue 7 notes). A RESTART from the thread instead was worse: the
+     * writer then waits on the checkpoint's locks at every wrap. */
+    if (s_exec(db, "PRAGMA wal_autocheckpoint=1000; PRAGMA journal_size_limit=67108864", err, errlen) != 0)
         return -1;
     return 0;
 fail:

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -56,8 +57,8 @@
     "usage: klaim-bench (--endpoint EP [--pid PID] [--data-dir DIR] [--curve-key FILE --server-key KEY]\n"   \
     "                    | --spawn [--klaimd PATH] [--klaimctl PATH] [--participants N] [--keep]\n"           \
     "                      [--curve | --remote-workers N [--klaim-worker PATH]])\n"                           \
-    "                   [--seconds S] [--phases closed,open] [--rates R1,R2,...] [--inflight N] "            \
-    "[--sample-every K]\n"
+    "                   [--seconds S] [--phases closed,open,cold] [--cold-idle S] [--rates R1,R2,...] "\
+    "[--inflight N] [--sample-every K]\n"
 
 static const char s_help[] =
     S_USAGE
@@ -87,7 +88,10 @@ static const char s_help[] =
     "                     CURVE; its .client needs role admin (or hospital plus console for stats)\n"
     "  --server-key KEY   with --curve-key: klaimd's server.pub, or its 40-character public key\n"
     "  --seconds S        length of each measured phase (default 10)\n"
-    "  --phases LIST      closed and/or open (default closed,open)\n"
+    "  --phases LIST      closed, open and/or cold (default closed,open). cold: at each rate,\n"
+    "                     first drop the page cache of the registry files (DATA/registry/*, as\n"
+    "                     dd iflag=nocache does; needs --spawn or --data-dir) after\n"
+    "                     --cold-idle S seconds without load (default 10), then run open\n"
     "  --rates LIST       open-loop rates in claims/s (default 1000,10000)\n"
     "  --inflight N       closed-loop claims in flight (default 1024)\n"
     "  --sample-every K   ask for the decision of every K-th claim (default 10)\n"
@@ -111,7 +115,8 @@ struct s_opts {
     long remote_workers;  /* --remote-workers N: 0 = local ipc workers */
     long participants;
     double seconds;
-    int closed, open;
+    int closed, open, cold;
+    double cold_idle;
     long rates[S_MAX_RATES];
     int n_rates;
     int inflight;
@@ -584,7 +589,8 @@ static void s_sample_procs(pid_t daemon, struct s_procs *p)
 
 struct s_phase {
     char name[32];
-    int open;
+    int open, cold;
+    long cold_files, cold_resident_kb; /* cold: files dropped, their pages still resident after */
     double rate;
     int saturated;
     double elapsed_s, drain_s;
@@ -794,6 +800,47 @@ static void s_pct(const double *v, long n, double *p50, double *p99, double *p99
 }
 
 /* key=value lines of one phase (prefix e.g. "closed_"). */
+/* "cold" phases: the page cache of every registry file is dropped first
+ * (posix_fadvise DONTNEED over the whole file, what `dd iflag=nocache
+ * count=0` does), as after a long idle. Pages a worker keeps mlock'ed stay:
+ * how many is reported (mincore), so a cold figure says what it measured. */
+static void s_drop_registry_cache(struct s_phase *ph)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.*s/registry", PATH_MAX - 16, s_db_dir);
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "klaim-bench: cold: cannot open %s: %s\n", dir, strerror(errno));
+        return;
+    }
+    long page = sysconf(_SC_PAGESIZE);
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        char path[PATH_MAX + 256];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        struct stat sb;
+        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+            posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+            ph->cold_files++;
+            void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
+            if (m != MAP_FAILED) {
+                size_t pages = ((size_t)sb.st_size + (size_t)page - 1) / (size_t)page;
+                unsigned char *vec = malloc(pages);
+                if (vec && mincore(m, (size_t)sb.st_size, vec) == 0)
+                    for (size_t i = 0; i < pages; i++) ph->cold_resident_kb += (vec[i] & 1) ? page / 1024 : 0;
+                free(vec);
+                munmap(m, (size_t)sb.st_size);
+            }
+        }
+        close(fd);
+    }
+    closedir(d);
+    fprintf(stderr, "klaim-bench: cold: page cache of %ld registry file(s) dropped; %ld KiB still resident (mlock'ed)\n",
+            ph->cold_files, ph->cold_resident_kb);
+}
+
 static void s_report(struct s_phase *ph)
 {
     const char *k = ph->name;
@@ -834,6 +881,7 @@ static void s_report(struct s_phase *ph)
     }
     printf("%sbench_cpu_pct=%.0f\n", k, ph->bench_cpu_pct);
     if (s_db_dir) printf("%sdb_bytes_per_claim=%ld\n", k, ph->db_bytes_per_claim);
+    if (ph->cold) printf("%scold_files=%ld\n%scold_resident_kb=%ld\n", k, ph->cold_files, k, ph->cold_resident_kb);
     printf("%sall_decided=%d\n", k, ph->all_decided);
     fflush(stdout);
 }
@@ -1131,7 +1179,7 @@ static int s_num(const char *flag, const char *s, long lo, long hi, long *out)
 static int s_parse(int argc, char **argv, struct s_opts *o)
 {
     *o = (struct s_opts){.participants = 1000000, .seconds = 10, .closed = 1, .open = 1, .inflight = 1024,
-                         .sample_every = 10, .rates = {1000, 10000}, .n_rates = 2};
+                         .sample_every = 10, .rates = {1000, 10000}, .n_rates = 2, .cold_idle = 10};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -1156,6 +1204,10 @@ static int s_parse(int argc, char **argv, struct s_opts *o)
         if (!strcmp(a, "--endpoint")) o->endpoint = v;
         else if (!strcmp(a, "--klaimd")) o->klaimd = v;
         else if (!strcmp(a, "--klaimctl")) o->klaimctl = v;
+        else if (!strcmp(a, "--cold-idle")) {
+            if (s_num(a, v, 0, 3600, &n)) return S_EX_USAGE;
+            o->cold_idle = (double)n;
+        }
         else if (!strcmp(a, "--data-dir")) o->data_dir = v;
         else if (!strcmp(a, "--klaim-worker")) o->klaim_worker = v;
         else if (!strcmp(a, "--curve-key")) o->curve_key = v;
@@ -1177,13 +1229,14 @@ static int s_parse(int argc, char **argv, struct s_opts *o)
         } else if (!strcmp(a, "--sample-every")) {
             if (s_num(a, v, 1, 1000000, &o->sample_every)) return S_EX_USAGE;
         } else if (!strcmp(a, "--phases")) {
-            o->closed = o->open = 0;
+            o->closed = o->open = o->cold = 0;
             char buf[64];
             snprintf(buf, sizeof buf, "%s", v);
             for (char *sv, *t = strtok_r(buf, ",", &sv); t; t = strtok_r(NULL, ",", &sv)) {
                 if (!strcmp(t, "closed")) o->closed = 1;
                 else if (!strcmp(t, "open")) o->open = 1;
-                else return s_usage("--phases may name only closed and open (got \"%s\")", t);
+                else if (!strcmp(t, "cold")) o->cold = 1;
+                else return s_usage("--phases may name only closed, open and cold (got \"%s\")", t);
             }
         } else if (!strcmp(a, "--rates")) {
             o->n_rates = 0;
@@ -1199,7 +1252,8 @@ static int s_parse(int argc, char **argv, struct s_opts *o)
     }
     if (!o->spawn && !o->endpoint) return s_usage("%s", "give --endpoint EP of a running klaimd, or --spawn");
     if (o->spawn && o->endpoint) return s_usage("%s", "--spawn starts its own klaimd: drop --endpoint");
-    if (o->open && o->n_rates == 0) return s_usage("%s", "--phases open needs --rates");
+    if ((o->open || o->cold) && o->n_rates == 0) return s_usage("%s", "--phases open/cold need --rates");
+    if (o->cold && !o->spawn && !o->data_dir) return s_usage("%s", "--phases cold needs --spawn or --data-dir");
     if (!o->spawn && (o->curve || o->remote_workers || o->klaim_worker))
         return s_usage("%s", "--curve, --remote-workers and --klaim-worker go with --spawn (for a running klaimd "
                              "with CURVE give --curve-key FILE --server-key KEY)");
@@ -1262,7 +1316,7 @@ int main(int argc, char **argv)
         }
     }
 
-    struct s_phase ph[1 + S_MAX_RATES];
+    struct s_phase ph[1 + 2 * S_MAX_RATES];
     int n_ph = 0;
     memset(ph, 0, sizeof ph);
     if (o.closed) {
@@ -1277,6 +1331,13 @@ int main(int argc, char **argv)
             ph[n_ph].rate = (double)o.rates[i];
             n_ph++;
         }
+    if (o.cold)
+        for (int i = 0; i < o.n_rates; i++) {
+            snprintf(ph[n_ph].name, sizeof ph[n_ph].name, "cold_%ld_", o.rates[i]);
+            ph[n_ph].open = ph[n_ph].cold = 1;
+            ph[n_ph].rate = (double)o.rates[i];
+            n_ph++;
+        }
     time_t now = time(NULL);
     char date[32];
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -1288,6 +1349,13 @@ int main(int argc, char **argv)
     int all = 1;
     for (int i = 0; i < n_ph; i++) {
         fprintf(stderr, "klaim-bench: phase %.*s ...\n", (int)strlen(ph[i].name) - 1, ph[i].name);
+        if (ph[i].cold) {
+            /* "after idle": the previous phase's checkpoints settle, as a
+             * quiet night would; then the cache goes. */
+            fprintf(stderr, "klaim-bench: cold: idle %.0f s first\n", o.cold_idle);
+            usleep((useconds_t)(o.cold_idle * 1e6));
+            s_drop_registry_cache(&ph[i]);
+        }
         s_run_phase(&ph[i], o.inflight, o.seconds);
         s_report(&ph[i]);
         all &= ph[i].all_decided;
