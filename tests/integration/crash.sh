@@ -16,35 +16,6 @@
 # decides APPROVED and a claim stored twice would show as DUPLICATE_CLAIM.
 source "$(dirname "$0")/lib.sh"
 
-# s_gen N PREFIX OFFSET > FILE: N claims with keys PREFIX-000000..; OFFSET
-# shifts the events so that two files never describe the same event.
-s_gen() {
-    python3 - "$@" <<'EOF'
-import json, sys, datetime
-n, prefix, offset = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-P = [("24128006011", "3516051406890001"), ("24748257545", "3516162412840009"),
-     ("24823051714", "3516051403920010")]
-start = datetime.date(2023, 1, 1)
-for i in range(n):
-    j = i + offset
-    kpj, nik = P[j % 3]
-    slot = j // 3
-    prog = "JKM" if slot % 2 == 0 else "JKK"
-    d = start + datetime.timedelta(days=slot // 2)
-    assert d <= datetime.date(2026, 10, 31), "too many claims for the date range"
-    c = {"idempotency_key": "%s-%06d" % (prefix, i), "program": prog,
-         "participant": {"kpj": kpj, "nik": nik},
-         "event": {"type": "DEATH" if prog == "JKM" else "ACCIDENT", "date": d.isoformat(),
-                   "reported_at": (d + datetime.timedelta(days=1)).isoformat() + "T09:00:00+07:00",
-                   "location": {"regency": "Kabupaten Mojokerto"}},
-         "heirs": [{"nik": "3516054101900901", "name": "Siti Aminah", "relation": "SPOUSE"}]}
-    if prog == "JKK":
-        c["event"]["circumstance"] = "WORKPLACE"
-        c["outcome"] = {"expenses": {"medical": 1000000 + j}}
-    print(json.dumps(c, separators=(",", ":")))
-EOF
-}
-
 # s_check_acks ACKS PREFIX: every line of ACKS names a stored claim with the
 # same key; prints the number of acks. Fails on a lost or mismatched claim.
 s_check_acks() {
@@ -92,7 +63,7 @@ s_stats_quiet() {
 
 # ---------------------------------------------------------------- part 1
 N1=3000
-s_gen $N1 KC 0 >"$T_DIR/c1.jsonl"
+gen_claims $N1 KC 0 >"$T_DIR/c1.jsonl"
 start_klaimd
 import_demo_registry
 "$KLAIMCTL" --endpoint "$T_EP" --timeout 3000 submit "$T_DIR/c1.jsonl" >"$T_DIR/acks1.jsonl" 2>"$T_DIR/submit1.err" &
@@ -147,7 +118,7 @@ stop_klaimd
 # ---------------------------------------------------------------- part 2
 T_DATA="$T_DIR/data2"
 N2=2100
-s_gen $N2 KW 3000 >"$T_DIR/c2.jsonl"
+gen_claims $N2 KW 3000 >"$T_DIR/c2.jsonl"
 start_klaimd --workers 2
 import_demo_registry
 "$KLAIMCTL" --endpoint "$T_EP" --timeout 10000 submit --inflight 32 "$T_DIR/c2.jsonl" >"$T_DIR/acks2.jsonl" 2>"$T_DIR/submit2.err" &
@@ -188,7 +159,7 @@ stop_klaimd
 T_DATA="$T_DIR/data3"
 POISON_KPJ=24887972376
 printf '# crash test\nmax_attempts = 3\n' >"$T_DIR/klaimd.conf"
-s_gen 20 KG 6000 >"$T_DIR/good.jsonl"
+gen_claims 20 KG 6000 >"$T_DIR/good.jsonl"
 # the poison claim in the middle of the good ones, so that they share workers
 {
     head -10 "$T_DIR/good.jsonl"
@@ -226,7 +197,7 @@ import_demo_registry
 total=0
 for it in $(seq 1 "$ITER"); do
     # events repeat after 24 iterations (long runs): repeats decide as DUPLICATE_CLAIM
-    s_gen $PER "KL$it" $(( (it - 1) % 24 * PER )) >"$T_DIR/l.jsonl"
+    gen_claims $PER "KL$it" $(( (it - 1) % 24 * PER )) >"$T_DIR/l.jsonl"
     s_snapshot "$T_DIR/before"
     "$KLAIMCTL" --endpoint "$T_EP" --timeout 2000 submit --inflight 8 "$T_DIR/l.jsonl" >"$T_DIR/l.acks" 2>/dev/null &
     SUB=$!

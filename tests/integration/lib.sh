@@ -98,3 +98,67 @@ wait_decided() {
     done
     fail "only $got of $n claims decided after ${secs}s"
 }
+
+# gen_claims N PREFIX OFFSET [START] > FILE: N claims with keys PREFIX-000000..;
+# OFFSET shifts the events so that two files never describe the same event;
+# events from START (default 2023-01-01).
+gen_claims() {
+    python3 - "$@" <<'EOF'
+import json, sys, datetime
+n, prefix, offset = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+start = datetime.date.fromisoformat(sys.argv[4]) if len(sys.argv) > 4 else datetime.date(2023, 1, 1)
+P = [("24128006011", "3516051406890001"), ("24748257545", "3516162412840009"),
+     ("24823051714", "3516051403920010")]
+for i in range(n):
+    j = i + offset
+    kpj, nik = P[j % 3]
+    slot = j // 3
+    prog = "JKM" if slot % 2 == 0 else "JKK"
+    d = start + datetime.timedelta(days=slot // 2)
+    assert d <= datetime.date(2026, 10, 31), "too many claims for the date range"
+    c = {"idempotency_key": "%s-%06d" % (prefix, i), "program": prog,
+         "participant": {"kpj": kpj, "nik": nik},
+         "event": {"type": "DEATH" if prog == "JKM" else "ACCIDENT", "date": d.isoformat(),
+                   "reported_at": (d + datetime.timedelta(days=1)).isoformat() + "T09:00:00+07:00",
+                   "location": {"regency": "Kabupaten Mojokerto"}},
+         "heirs": [{"nik": "3516054101900901", "name": "Siti Aminah", "relation": "SPOUSE"}]}
+    if prog == "JKK":
+        c["event"]["circumstance"] = "WORKPLACE"
+        c["outcome"] = {"expenses": {"medical": 1000000 + j}}
+    print(json.dumps(c, separators=(",", ":")))
+EOF
+}
+
+# check_cases CASES.jsonl DECISIONS.jsonl: each decision (in file order) as
+# its acceptance case expects: state, total, every item, first reason,
+# scholarship children. Prints a line a case; non-zero when one differs.
+check_cases() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+cases = [json.loads(l) for l in open(sys.argv[1])]
+got = [json.loads(l) for l in open(sys.argv[2])]
+assert len(got) == len(cases), f"{len(got)} decisions for {len(cases)} cases"
+bad = 0
+for c, d in zip(cases, got):
+    e = c["expect"]
+    items = {i["code"]: i["amount"] for i in d["items"]}
+    problems = []
+    if d["idempotency_key"] != c["claim"]["idempotency_key"]: problems.append("key")
+    if d["state"] != e["state"]: problems.append(f"state {d['state']} != {e['state']}")
+    if d["total"] != e["total"]: problems.append(f"total {d['total']} != {e['total']}")
+    if items != e["items"]: problems.append(f"items {items} != {e['items']}")
+    if e["reasons"] and (not d["reasons"] or d["reasons"][0]["code"] != e["reasons"][0]):
+        problems.append(f"reasons {d['reasons']} != {e['reasons']}")
+    if not e["reasons"] and d["reasons"]: problems.append(f"unexpected reasons {d['reasons']}")
+    if "scholarship_children" in e and d["scholarship_children"] != e["scholarship_children"]:
+        problems.append(f"scholarship {d['scholarship_children']} != {e['scholarship_children']}")
+    if d["total"] != sum(items.values()): problems.append("total is not the sum of items")
+    if problems:
+        bad += 1
+        print(f"FAIL {c['name']}: " + "; ".join(problems))
+    else:
+        print(f"ok   {c['name']}")
+print(f"{len(cases) - bad} passed, {bad} failed")
+sys.exit(1 if bad else 0)
+PY
+}
