@@ -23,7 +23,6 @@ add_executable(klaimd
   daemon/feed.c
   daemon/cases.c
   daemon/sla.c
-  daemon/sla_heap.c
   daemon/http.c
   daemon/http_tokens.c
   daemon/metrics.c

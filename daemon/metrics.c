@@ -93,7 +93,7 @@ void metrics_render(struct klaimd *k, struct evbuffer *out)
     COUNTER("klaimd_commit_failures_total", "Commits that failed (degraded mode).", "%" PRIu64, cs.failures);
     GAUGE("klaimd_degraded", "1 while the store cannot commit.", "%d", batch_degraded(k->batch));
     GAUGE("klaimd_feed_seq", "Newest published feed seq.", "%" PRIu64, feed_head(k->feed));
-    GAUGE("klaimd_sla_clocks_pending", "SLA clocks waiting in the timer heap.", "%" PRIu64, sla_pending(k->sla));
+    GAUGE("klaimd_sla_clocks_pending", "SLA clocks running (ACK or DECISION, not met, not breached).", "%" PRIu64, sla_pending(k->sla));
     GAUGE("klaimd_sse_clients", "HTTP Server-Sent-Events subscribers.", "%" PRIu64, k->metrics->sse_clients);
     GAUGE("klaimd_uptime_seconds", "Seconds since klaimd started.", "%" PRId64, (klaimd_now_ms() - k->started_ms) / 1000);
     evbuffer_add_printf(out, "# HELP klaimd_http_responses_total HTTP responses by status class.\n"

@@ -1,11 +1,13 @@
-/* sla.c - SLA clocks: load stored deadlines, wait for the earliest, breach.
+/* sla.c - SLA clocks: the next stored deadline, one timer, breaches.
  *
- * Owns: the heap of running clocks and its single timer.
+ * Owns: the one libevent timer, armed for the earliest running clock.
  * Runs in: klaimd main loop only.
- * Invariant: a breach is decided against the stored case (cases_breach),
- *   never against the heap alone, so a clock met meanwhile, a rolled-back
- *   case or a duplicate heap entry never emits an event.
- * See also: sla_heap.c (ordering), cases.c (what a breach writes).
+ * Invariant: the clocks live only in the cases table, in due order through
+ *   two partial indexes (store.c migration 5 -> 6); memory holds one
+ *   deadline, whatever the number of open cases. A breach is decided
+ *   against the stored case (cases_breach), so a clock met meanwhile or a
+ *   rolled-back case never emits an event.
+ * See also: cases.c (what a breach writes), store_dispatch.c (the SQL).
  */
 #include "sla.h"
 
@@ -18,14 +20,14 @@
 #include "feed.h"
 #include "klaimd.h"
 #include "log.h"
-#include "sla_heap.h"
 #include "store.h"
 #include "store_dispatch.h"
 #include "xalloc.h"
 
+#define S_DUE_BATCH 500         /* breaches written per transaction */
+
 struct sla {
     struct klaimd *k;
-    struct sla_heap heap;
     struct event *timer;
     int64_t armed_for;          /* due_ms the timer waits for, 0 = none */
 };
@@ -42,71 +44,68 @@ int64_t sla_duration_ms(const struct config *c, int clock)
     }
 }
 
-static void s_arm(struct sla *s)
+static void s_arm_at(struct sla *s, int64_t due_ms)
 {
-    const struct sla_entry *e = sla_heap_peek(&s->heap);
-    if (!e) {
-        event_del(s->timer);
-        s->armed_for = 0;
-        return;
-    }
-    if (s->armed_for == e->due_ms && event_pending(s->timer, EV_TIMEOUT, NULL)) return;
-    int64_t wait = e->due_ms - klaimd_now_ms();
+    int64_t wait = due_ms - klaimd_now_ms();
     if (wait < 0) wait = 0;
     struct timeval tv = {(time_t)(wait / 1000), (suseconds_t)(wait % 1000) * 1000};
     event_add(s->timer, &tv);
-    s->armed_for = e->due_ms;
+    s->armed_for = due_ms;
 }
 
-/* The earliest clocks are due: mark each in one transaction. A store that
- * cannot commit keeps them in the heap and tries again in a second. */
+/* Arms the timer for the store's earliest running clock. A read error
+ * retries in a second rather than losing the clocks. */
+static void s_arm(struct sla *s)
+{
+    int64_t next = 0;
+    if (store_clock_next(feed_store(s->k->feed), &next) != 0) {
+        s_arm_at(s, klaimd_now_ms() + 1000);
+        return;
+    }
+    if (next) s_arm_at(s, next);
+    else {
+        event_del(s->timer);
+        s->armed_for = 0;
+    }
+}
+
+/* Clocks are due: mark up to S_DUE_BATCH in one transaction, then arm for
+ * the next. A store that cannot commit tries again in a second. */
 static void s_on_timer(evutil_socket_t fd, short what, void *arg)
 {
+    (void)fd, (void)what;
     struct sla *s = arg;
     struct klaimd *k = s->k;
     s->armed_for = 0;
-    int64_t now = klaimd_now_ms();
-    const struct sla_entry *top = sla_heap_peek(&s->heap);
-    if (!top || top->due_ms > now) {
-        s_arm(s);
+    int64_t ids[S_DUE_BATCH];
+    int clocks[S_DUE_BATCH], n = 0;
+    if (store_clocks_due(feed_store(k->feed), klaimd_now_ms(), S_DUE_BATCH, ids, clocks, &n) != 0) {
+        s_arm_at(s, klaimd_now_ms() + 1000);
         return;
     }
-    if (batch_open(k->batch) != 0) {
-        struct timeval one = {1, 0};
-        event_add(s->timer, &one);
-        return;
-    }
-    int n = 0;
-    struct sla_entry e;
-    while ((top = sla_heap_peek(&s->heap)) && top->due_ms <= now && n < 500) {
-        sla_heap_pop(&s->heap, &e);
-        if (cases_breach(k->cases, e.case_id, e.clock) != 0) {
-            sla_heap_push(&s->heap, e);
-            batch_fail(k->batch);
-            struct timeval one = {1, 0};
-            event_add(s->timer, &one);
+    if (n > 0) {
+        if (batch_open(k->batch) != 0) {
+            s_arm_at(s, klaimd_now_ms() + 1000);
             return;
         }
-        n++;
+        for (int i = 0; i < n; i++) {
+            if (cases_breach(k->cases, ids[i], clocks[i]) != 0) {
+                batch_fail(k->batch);
+                s_arm_at(s, klaimd_now_ms() + 1000);
+                return;
+            }
+        }
+        batch_op_done(k->batch);
     }
-    batch_op_done(k->batch);
+    /* The breaches are not committed yet, but this connection reads its own
+     * open transaction: the next deadline already excludes them. */
     s_arm(s);
 }
 
 void sla_watch(struct sla *s, int64_t case_id, int clock, int64_t due_ms)
 {
-    sla_heap_push(&s->heap, (struct sla_entry){.due_ms = due_ms, .case_id = case_id, .clock = clock});
-    const struct sla_entry *top = sla_heap_peek(&s->heap);
-    if (top->due_ms == due_ms && top->case_id == case_id) s_arm(s);
-}
-
-static void s_load(void *arg, const struct store_case *c)
-{
-    struct sla *s = arg;
-    if (!c->decided_at_ms && !(c->breached & SLA_DECISION))
-        sla_heap_push(&s->heap, (struct sla_entry){c->decision_due_ms, c->id, SLA_DECISION});
-    if (!c->acked_at_ms && !(c->breached & SLA_ACK))
-        sla_heap_push(&s->heap, (struct sla_entry){c->ack_due_ms, c->id, SLA_ACK});
+    (void)case_id, (void)clock;
+    if (!s->armed_for || due_ms < s->armed_for) s_arm_at(s, due_ms);
 }
 
 struct sla *sla_new(struct klaimd *k, char *err, size_t errlen)
@@ -115,13 +114,15 @@ struct sla *sla_new(struct klaimd *k, char *err, size_t errlen)
     s->k = k;
     s->timer = evtimer_new(k->base, s_on_timer, s);
     event_priority_set(s->timer, PRIO_IO);
-    if (store_cases_clocks(feed_store(k->feed), s_load, s) != 0) {
+    uint64_t n = 0;
+    int64_t next = 0;
+    if (store_clock_count(feed_store(k->feed), &n) != 0 || store_clock_next(feed_store(k->feed), &next) != 0) {
         snprintf(err, errlen, "cannot read the SLA clocks: %s", store_errmsg(k->store));
         sla_free(&s);
         return NULL;
     }
-    if (s->heap.n) log_info("sla: %zu clocks running", s->heap.n);
-    s_arm(s);
+    if (n) log_info("sla: %llu clocks running", (unsigned long long)n);
+    if (next) s_arm_at(s, next);
     return s;
 }
 
@@ -130,9 +131,12 @@ void sla_free(struct sla **sp)
     struct sla *s = *sp;
     if (!s) return;
     event_free(s->timer);
-    sla_heap_clear(&s->heap);
     free(s);
     *sp = NULL;
 }
 
-uint64_t sla_pending(const struct sla *s) { return s->heap.n; }
+uint64_t sla_pending(const struct sla *s)
+{
+    uint64_t n = 0;
+    return store_clock_count(feed_store(s->k->feed), &n) == 0 ? n : 0;
+}

@@ -1,11 +1,12 @@
 /* sla.h - SLA clocks of dispatch cases: stored deadlines, one timer.
  *
- * Owns: the in-memory min-heap of running clocks and the one libevent
- *   timer that waits for the earliest; the clock durations from config.
+ * Owns: the one libevent timer that waits for the earliest running clock
+ *   (read from the store: no clock is kept in memory); the clock durations
+ *   from config.
  * Runs in: klaimd main loop only.
- * The deadlines live in the cases table (store_dispatch.c); at start every
- * running clock is loaded, and overdue ones fire at once, so clocks survive
- * a restart. A breach commits with its SLA_BREACHED event (cases_breach).
+ * The deadlines live in the cases table (store_dispatch.c), in due order;
+ * at start the timer is armed for the earliest, and overdue ones fire at
+ * once, so clocks survive a restart. A breach commits with its SLA_BREACHED event (cases_breach).
  * Clocks: REPORT (end of the accident day + sla_report_hours -> the first
  * report; judged when the case opens), DECISION (first report +
  * sla_decision_days -> a final decision), ACK (case opened +
@@ -25,12 +26,13 @@ struct sla;
  * err on a store error. */
 struct sla *sla_new(struct klaimd *k, char *err, size_t errlen);
 void sla_free(struct sla **s);
-/* A clock started (or may have): due_ms in unix ms. Safe inside an open
- * transaction: if it rolls back the entry finds no case and is dropped. */
+/* A clock started (or may have): due_ms in unix ms. Only re-arms the timer
+ * when due_ms is earlier than what it waits for. Safe inside an open
+ * transaction: a rolled-back case is not found when the timer fires. */
 void sla_watch(struct sla *s, int64_t case_id, int clock, int64_t due_ms);
 /* The duration of clock (SLA_REPORT, SLA_DECISION, SLA_ACK) in ms. */
 int64_t sla_duration_ms(const struct config *c, int clock);
-/* Clocks waiting in the heap (stale ones included); for /metrics. */
+/* Running clocks, counted in the store; for /metrics. */
 uint64_t sla_pending(const struct sla *s);
 
 #endif

@@ -203,6 +203,15 @@ static const char *const s_migrations[] = {
      * claims_event's kpj prefix (a participant has few claims). */
     "DROP INDEX claims_death;"
     "DROP INDEX cases_event;",
+
+    /* 5 -> 6: running SLA clocks in due order, so sla.c asks the store for
+     * the next deadline instead of keeping every clock in memory (a 10-minute
+     * run at 5,000 claims/s grew klaimd by 170 KB/s with a heap of 30-day
+     * DECISION clocks, met ones included). A due time is "now + a constant"
+     * when set, so these inserts land at the end of their index. */
+    "DROP INDEX cases_clocks;"
+    "CREATE INDEX cases_ack_due ON cases(ack_due_ms) WHERE acked_at_ms = 0 AND breached & 4 = 0;"
+    "CREATE INDEX cases_decision_due ON cases(decision_due_ms) WHERE decided_at_ms = 0 AND breached & 2 = 0;",
 };
 
 struct store {

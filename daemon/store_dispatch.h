@@ -75,7 +75,13 @@ int store_case_of_claim(struct store_dispatch *sd, int64_t claim_id, struct stor
 int store_case_decided(struct store_dispatch *sd, const struct store_case *c);
 /* Open cases (state < 4), by id. fn gets a row valid during the call. */
 int store_cases_open(struct store_dispatch *sd, void (*fn)(void *arg, const struct store_case *c), void *arg);
-/* Cases with a clock still running (decision or ack). */
-int store_cases_clocks(struct store_dispatch *sd, void (*fn)(void *arg, const struct store_case *c), void *arg);
+/* The earliest deadline of a running SLA clock (ACK not acknowledged,
+ * DECISION not decided, neither breached), 0 when none runs. 0 or -1. */
+int store_clock_next(struct store_dispatch *sd, int64_t *due_ms);
+/* Up to max running clocks due at now_ms: case ids and clocks (SLA_ACK,
+ * SLA_DECISION) into the arrays, the count into *n. 0 or -1. */
+int store_clocks_due(struct store_dispatch *sd, int64_t now_ms, int max, int64_t *case_ids, int *clocks, int *n);
+/* How many clocks run (for /metrics). 0 or -1. */
+int store_clock_count(struct store_dispatch *sd, uint64_t *n);
 
 #endif

@@ -1,5 +1,5 @@
-/* test_dispatch.c - the pure parts of issue 5: the SLA deadline heap and the
- * HTTP bearer tokens file. */
+/* test_dispatch.c - the pure parts of issue 5: the HTTP bearer tokens file.
+ * (SLA clocks are in the store now: it_sla tests them end to end.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,31 +11,6 @@
 
 #include "clients.h"
 #include "http.h"
-#include "sla_heap.h"
-
-/* Pops come out in due order whatever the push order (10,000 random). */
-static void test_heap_order(void **state)
-{
-    (void)state;
-    struct sla_heap h = {0};
-    srand(7);
-    for (int i = 0; i < 10000; i++)
-        sla_heap_push(&h, (struct sla_entry){.due_ms = rand() % 5000, .case_id = i, .clock = 2});
-    int64_t last = -1;
-    struct sla_entry e;
-    int n = 0;
-    while (sla_heap_pop(&h, &e) == 0) {
-        assert_true(e.due_ms >= last);
-        last = e.due_ms;
-        n++;
-    }
-    assert_int_equal(n, 10000);
-    assert_null(sla_heap_peek(&h));
-    assert_int_equal(sla_heap_pop(&h, &e), -1);
-    sla_heap_push(&h, (struct sla_entry){.due_ms = 5, .case_id = 9, .clock = 4});
-    assert_int_equal(sla_heap_peek(&h)->case_id, 9);
-    sla_heap_clear(&h);
-}
 
 static void test_tokens(void **state)
 {
@@ -65,6 +40,6 @@ static void test_tokens(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_heap_order), cmocka_unit_test(test_tokens)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_tokens)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
