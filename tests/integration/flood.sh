@@ -21,8 +21,14 @@ for i in range(6000):
 PY
 sed -n 1p "$T_DIR/flood.jsonl" | sed 's/FLOOD-00000/QUIET-1/' >"$T_DIR/quiet.json"
 
+# klaimd is stopped while the flood queues up, so it meets a burst far past
+# client_max_pending whatever the speed of either side (a slow client, as
+# under ASan, could otherwise be read and committed 50 at a time).
+kill -STOP "$T_PID"
 ctl --timeout 20000 submit --inflight 2000 "$T_DIR/flood.jsonl" >"$T_DIR/flood.acks" 2>"$T_DIR/flood.err" &
 FLOOD=$!
+sleep 1
+kill -CONT "$T_PID"
 rc_quiet=0; ctl submit "$T_DIR/quiet.json" >"$T_DIR/quiet.ack" 2>"$T_DIR/quiet.err" || rc_quiet=$?
 rc_flood=0; wait $FLOOD || rc_flood=$?
 
