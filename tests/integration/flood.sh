@@ -4,7 +4,11 @@
 # while another client sending at the same time is served normally.
 source "$(dirname "$0")/lib.sh"
 
-printf 'client_max_pending = 50\n' >"$T_DIR/klaimd.conf"
+# 2: a claim waits for its commit, so a client with 2000 in flight meets BUSY
+# whenever 3 of its claims are read before one commit; klaimd is also stopped
+# while the flood queues up, so that happens whatever the speed of either
+# side (with 50, a slow client under ASan was read and committed in time).
+printf 'client_max_pending = 2\n' >"$T_DIR/klaimd.conf"
 start_klaimd --config "$T_DIR/klaimd.conf" --workers 2
 import_demo_registry
 python3 - >"$T_DIR/flood.jsonl" <<'PY'
@@ -21,9 +25,6 @@ for i in range(6000):
 PY
 sed -n 1p "$T_DIR/flood.jsonl" | sed 's/FLOOD-00000/QUIET-1/' >"$T_DIR/quiet.json"
 
-# klaimd is stopped while the flood queues up, so it meets a burst far past
-# client_max_pending whatever the speed of either side (a slow client, as
-# under ASan, could otherwise be read and committed 50 at a time).
 kill -STOP "$T_PID"
 ctl --timeout 20000 submit --inflight 2000 "$T_DIR/flood.jsonl" >"$T_DIR/flood.acks" 2>"$T_DIR/flood.err" &
 FLOOD=$!
