@@ -93,6 +93,22 @@ static void s_clock(struct jw *w, const char *key, int64_t due, int64_t met, int
     jw_close(w, '}');
 }
 
+/* A dispatch action of the case: {"to"?, "by", "note"?, "at_ms"} (to and
+ * note only where given), or null while at_ms is 0 (not done yet). */
+static void s_action(struct jw *w, const char *key, int64_t at_ms, const char *to, const char *by, const char *note)
+{
+    if (!at_ms) {
+        jw_null(w, key);
+        return;
+    }
+    jw_open(w, key, '{');
+    if (to) jw_str(w, "to", to);
+    jw_str(w, "by", by);
+    if (note) jw_str(w, "note", note);
+    jw_int(w, "at_ms", at_ms);
+    jw_close(w, '}');
+}
+
 /* The case object, written into w (under key, or as an array element /
  * the top value when key is NULL): the stored info's members first, then
  * the case's own fields, in the order jansson used to give them, so the
@@ -116,32 +132,9 @@ static void s_case_write(struct jw *w, const char *key, const struct store_case 
     jw_str(w, "coverage", s_coverage_name(c->coverage));
     jw_int(w, "claims", c->n_claims);
     jw_int(w, "opened_at_ms", c->opened_at_ms);
-    if (c->acked_at_ms) {
-        jw_open(w, "acked", '{');
-        jw_str(w, "by", c->acked_by);
-        jw_int(w, "at_ms", c->acked_at_ms);
-        jw_close(w, '}');
-    } else {
-        jw_null(w, "acked");
-    }
-    if (c->assigned_at_ms) {
-        jw_open(w, "assigned", '{');
-        jw_str(w, "to", c->assigned_to);
-        jw_str(w, "by", c->assigned_by);
-        jw_int(w, "at_ms", c->assigned_at_ms);
-        jw_close(w, '}');
-    } else {
-        jw_null(w, "assigned");
-    }
-    if (c->closed_at_ms) {
-        jw_open(w, "closed", '{');
-        jw_str(w, "by", c->closed_by);
-        jw_str(w, "note", c->close_note);
-        jw_int(w, "at_ms", c->closed_at_ms);
-        jw_close(w, '}');
-    } else {
-        jw_null(w, "closed");
-    }
+    s_action(w, "acked", c->acked_at_ms, NULL, c->acked_by, NULL);
+    s_action(w, "assigned", c->assigned_at_ms, c->assigned_to, c->assigned_by, NULL);
+    s_action(w, "closed", c->closed_at_ms, NULL, c->closed_by, c->close_note);
     jw_open(w, "clocks", '{');
     s_clock(w, "report", c->report_due_ms, c->reported_at_ms <= c->report_due_ms ? c->reported_at_ms : 0,
             (c->breached & SLA_REPORT) != 0, now_ms);
@@ -368,8 +361,8 @@ int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64
             jw_close(&ev, '}');
             if (feed_emit_text(k->feed, 7 /* SLA_BREACHED */, claim_id, kc.id, ev.buf, ctext) != 0) goto fail_ev;
         }
-        sla_watch(k->sla, kc.id, SLA_DECISION, kc.decision_due_ms);
-        sla_watch(k->sla, kc.id, SLA_ACK, kc.ack_due_ms);
+        sla_watch(k->sla, kc.decision_due_ms);
+        sla_watch(k->sla, kc.ack_due_ms);
     }
     free(ctext);
     jw_free(&ev);

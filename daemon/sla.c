@@ -102,9 +102,8 @@ static void s_on_timer(evutil_socket_t fd, short what, void *arg)
     s_arm(s);
 }
 
-void sla_watch(struct sla *s, int64_t case_id, int clock, int64_t due_ms)
+void sla_watch(struct sla *s, int64_t due_ms)
 {
-    (void)case_id, (void)clock;
     if (!s->armed_for || due_ms < s->armed_for) s_arm_at(s, due_ms);
 }
 

@@ -26,10 +26,10 @@ struct sla;
  * err on a store error. */
 struct sla *sla_new(struct klaimd *k, char *err, size_t errlen);
 void sla_free(struct sla **s);
-/* A clock started (or may have): due_ms in unix ms. Only re-arms the timer
- * when due_ms is earlier than what it waits for. Safe inside an open
- * transaction: a rolled-back case is not found when the timer fires. */
-void sla_watch(struct sla *s, int64_t case_id, int clock, int64_t due_ms);
+/* A clock started (its case row holds it): due_ms in unix ms. Only re-arms
+ * the timer when due_ms is earlier than what it waits for. Safe inside an
+ * open transaction: a rolled-back case is not found when the timer fires. */
+void sla_watch(struct sla *s, int64_t due_ms);
 /* The duration of clock (SLA_REPORT, SLA_DECISION, SLA_ACK) in ms. */
 int64_t sla_duration_ms(const struct config *c, int clock);
 /* Running clocks, counted in the store; for /metrics. */

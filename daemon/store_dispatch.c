@@ -32,6 +32,12 @@ enum {
     " acked_by, assigned_to, assigned_by, assigned_at_ms, closed_at_ms, closed_by, close_note, report_due_ms,"   \
     " reported_at_ms, decision_due_ms, decided_at_ms, ack_due_ms, breached"
 
+/* The predicates of the partial indexes cases_ack_due and
+ * cases_decision_due (store.c, migration 5 -> 6), word for word: SQLite
+ * uses a partial index only for a WHERE that implies its own. */
+#define ACK_RUNNING "acked_at_ms = 0 AND breached & 4 = 0"
+#define DECISION_RUNNING "decided_at_ms = 0 AND breached & 2 = 0"
+
 static const char *const s_sql[SD__N] = {
     /* No RETURNING on the per-claim inserts: it builds a temporary b-tree
      * per statement; sqlite3_last_insert_rowid() gives the id for free. */
@@ -60,14 +66,12 @@ static const char *const s_sql[SD__N] = {
     [SD_CASES_OPEN] = "SELECT " CASE_COLS " FROM cases WHERE state < 4 ORDER BY id",
     /* Running clocks through their partial indexes (migration 5 -> 6): the
      * WHERE terms are the indexes' own, so each min() is one index probe. */
-    [SD_CLOCK_NEXT] = "SELECT min(d) FROM (SELECT min(ack_due_ms) AS d FROM cases WHERE acked_at_ms = 0"
-                      " AND breached & 4 = 0 UNION ALL SELECT min(decision_due_ms) FROM cases"
-                      " WHERE decided_at_ms = 0 AND breached & 2 = 0)",
-    [SD_CLOCK_DUE] = "SELECT id, 4 FROM cases WHERE acked_at_ms = 0 AND breached & 4 = 0 AND ack_due_ms <= ?1"
-                     " UNION ALL SELECT id, 2 FROM cases WHERE decided_at_ms = 0 AND breached & 2 = 0"
-                     " AND decision_due_ms <= ?1 LIMIT ?2",
-    [SD_CLOCK_COUNT] = "SELECT (SELECT count(*) FROM cases WHERE acked_at_ms = 0 AND breached & 4 = 0)"
-                       " + (SELECT count(*) FROM cases WHERE decided_at_ms = 0 AND breached & 2 = 0)",
+    [SD_CLOCK_NEXT] = "SELECT min(d) FROM (SELECT min(ack_due_ms) AS d FROM cases WHERE " ACK_RUNNING
+                      " UNION ALL SELECT min(decision_due_ms) FROM cases WHERE " DECISION_RUNNING ")",
+    [SD_CLOCK_DUE] = "SELECT id, 4 FROM cases WHERE " ACK_RUNNING " AND ack_due_ms <= ?1 UNION ALL SELECT id, 2"
+                     " FROM cases WHERE " DECISION_RUNNING " AND decision_due_ms <= ?1 LIMIT ?2",
+    [SD_CLOCK_COUNT] = "SELECT (SELECT count(*) FROM cases WHERE " ACK_RUNNING ") + (SELECT count(*) FROM cases"
+                       " WHERE " DECISION_RUNNING ")",
 };
 
 struct store_dispatch {
