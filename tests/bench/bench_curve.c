@@ -107,6 +107,24 @@ int bench_curve_setup(const char *dir, int n_workers, struct bench_curve *c, cha
     return 0;
 }
 
+pid_t bench_exec(const char *const argv[], const char *log_path)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv(argv[0], (char *const *)argv);
+        fprintf(stderr, "klaim-bench: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    if (pid < 0) fprintf(stderr, "klaim-bench: fork for %s: %s\n", argv[0], strerror(errno));
+    return pid;
+}
+
 int bench_remote_start(const char *worker_bin, const char *endpoint, const char *dir, const char *registry_dir,
                        int n, pid_t *pids, const char *log_path)
 {
@@ -119,19 +137,7 @@ int bench_remote_start(const char *worker_bin, const char *endpoint, const char 
         snprintf(name, sizeof name, "bench%d", i + 1);
         const char *argv[] = {worker_bin, "--endpoint", endpoint, "--curve-key", key, "--server-key", server,
                               "--registry-dir", registry_dir, "--name", name, "--log-level", "warn", NULL};
-        pid_t pid = fork();
-        if (pid == 0) {
-            int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-            if (fd >= 0) {
-                dup2(fd, 1);
-                dup2(fd, 2);
-                close(fd);
-            }
-            execv(argv[0], (char *const *)argv);
-            fprintf(stderr, "klaim-bench: cannot run %s: %s\n", argv[0], strerror(errno));
-            _exit(127);
-        }
-        if (pid < 0) fprintf(stderr, "klaim-bench: fork for a remote worker: %s\n", strerror(errno));
+        pid_t pid = bench_exec(argv, log_path);
         pids[i] = pid > 0 ? pid : 0;
         started += pid > 0;
     }

@@ -35,6 +35,12 @@ int bench_curve_client(const struct bench_curve *c, void *sock);
  * (curve_secret_key_file, clients_dir) to conf. 0, or -1 (stderr). */
 int bench_curve_setup(const char *dir, int n_workers, struct bench_curve *c, char *conf, size_t conf_size);
 
+/* Starts argv[0] (argv NULL-terminated) with stdout and stderr appended to
+ * log_path. Returns its pid, or -1 when fork failed (said on stderr); a
+ * failed exec shows as exit 127 of the child, with the reason in log_path.
+ * Also klaim-bench's own launcher (klaimd, klaimctl). */
+pid_t bench_exec(const char *const argv[], const char *log_path);
+
 /* Starts n remote klaim-workers (worker_bin) against endpoint with the keys
  * of bench_curve_setup(dir, ...) and registry_dir, their output appended to
  * log_path; pids[] gets their pids (0 for one that could not start).

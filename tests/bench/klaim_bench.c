@@ -962,24 +962,11 @@ static const char *s_find_bin(const char *flag, const char *env, const char *nam
     return NULL;
 }
 
+/* bench_exec(), or the end of the run when even fork fails. */
 static pid_t s_exec(const char *const argv[], const char *out_path)
 {
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("klaim-bench: fork");
-        exit(S_EX_SOFTWARE);
-    }
-    if (pid == 0) {
-        int fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        execv(argv[0], (char *const *)argv);
-        fprintf(stderr, "klaim-bench: cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
+    pid_t pid = bench_exec(argv, out_path);
+    if (pid < 0) exit(S_EX_SOFTWARE);
     return pid;
 }
 
