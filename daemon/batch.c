@@ -1,20 +1,29 @@
 /* batch.c - group commit for everything klaimd writes.
  *
- * Owns: the open transaction, the pending callbacks, the commit event,
+ * Owns: the open transaction, the callbacks waiting for it, the committed
+ *   transactions waiting for their fdatasync (walsync.c), the commit event,
  *   degraded mode (commit failures) and the probe that ends it.
  * Runs in: klaimd main loop only.
- * Invariant: no reply, JOB or decision for an op leaves before COMMIT
- *   returned SQLITE_OK. Callers hand over callbacks and get the verdict.
+ * Invariant: no reply, JOB or decision for an op leaves before its COMMIT
+ *   returned SQLITE_OK and an fdatasync of the WAL that began after it
+ *   succeeded. Callers hand over callbacks and get the verdict.
+ * The loop keeps working while the WAL is synced: the next transaction
+ *   fills meanwhile and commits when that sync is reported (or inline when
+ *   full or old), so one fsync still covers everything that queued while the
+ *   previous one ran, and the main loop no longer stands still for it.
  * See also: store.c (statements), intake.c, broker.c (the callers).
  */
 #include "batch.h"
 
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
 #include "store.h"
+#include "walsync.h"
 #include "xalloc.h"
 
 struct then {
@@ -22,8 +31,19 @@ struct then {
     void *arg;
 };
 
+/* A committed transaction whose callbacks wait for its fdatasync. */
+struct durable_wait {
+    uint64_t seq;
+    struct then *thens;
+    size_t n_thens, cap_thens;
+};
+
 struct batch {
     struct store *store;
+    struct walsync *sync;
+    uint64_t seq;               /* transactions committed */
+    struct durable_wait *waits; /* committed, not yet durable, oldest first */
+    size_t n_waits, cap_waits;
     struct event *commit_ev;
     struct event *probe_ev;
     int batch_max;
@@ -37,18 +57,73 @@ struct batch {
     struct batch_stats stats;
 };
 
-/* Runs and clears the callbacks. They may open the next batch (a decision
- * leads to the next lease), so the list is detached first. */
+static void s_run_thens(struct then *list, size_t n, int committed)
+{
+    for (size_t i = 0; i < n; i++) list[i].fn(list[i].arg, committed);
+    free(list);
+}
+
+static void s_add_then(struct then **list, size_t *n, size_t *cap, batch_done_fn fn, void *arg)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        *list = xrealloc(*list, *cap * sizeof **list);
+    }
+    (*list)[(*n)++] = (struct then){fn, arg};
+}
+
+static struct durable_wait *s_push_wait(struct batch *b, uint64_t seq)
+{
+    if (b->n_waits == b->cap_waits) {
+        b->cap_waits = b->cap_waits ? 2 * b->cap_waits : 8;
+        b->waits = xrealloc(b->waits, b->cap_waits * sizeof *b->waits);
+    }
+    struct durable_wait *w = &b->waits[b->n_waits++];
+    *w = (struct durable_wait){seq, NULL, 0, 0};
+    return w;
+}
+
+/* Closes the open transaction's books. Rolled back: its callbacks run now
+ * with committed=0. Committed: they wait for the fdatasync of this commit.
+ * They may open the next batch (a decision leads to the next lease), so
+ * the list is detached first. */
 static void s_finish(struct batch *b, int committed)
 {
     struct then *list = b->thens;
-    size_t n = b->n_thens;
+    size_t n = b->n_thens, cap = b->cap_thens;
     b->thens = NULL;
     b->n_thens = b->cap_thens = 0;
     b->open = 0;
     b->ops = 0;
-    for (size_t i = 0; i < n; i++) list[i].fn(list[i].arg, committed);
-    free(list);
+    if (!committed) {
+        s_run_thens(list, n, 0);
+        return;
+    }
+    b->seq++;
+    if (n > 0) {
+        *s_push_wait(b, b->seq) = (struct durable_wait){b->seq, list, n, cap};
+    } else {
+        free(list);
+    }
+    walsync_request(b->sync, b->seq);
+}
+
+/* walsync: every transaction up to `durable` is on disk. Runs their
+ * callbacks in commit order, then commits what filled meanwhile. */
+static void s_on_durable(void *arg, uint64_t durable)
+{
+    struct batch *b = arg;
+    size_t done = 0;
+    while (done < b->n_waits && b->waits[done].seq <= durable) done++;
+    if (done == 0 && !b->open) return;
+    /* Callbacks may commit (batch_flush) and so add waits: detach first. */
+    struct durable_wait *ready = xmalloc((done ? done : 1) * sizeof *ready);
+    memcpy(ready, b->waits, done * sizeof *ready);
+    memmove(b->waits, b->waits + done, (b->n_waits - done) * sizeof *b->waits);
+    b->n_waits -= done;
+    for (size_t i = 0; i < done; i++) s_run_thens(ready[i].thens, ready[i].n_thens, 1);
+    free(ready);
+    if (b->open) event_active(b->commit_ev, 0, 0);
 }
 
 static void s_enter_degraded(struct batch *b)
@@ -79,7 +154,14 @@ static void s_commit(struct batch *b)
     s_finish(b, 1);
 }
 
-static void s_on_commit(evutil_socket_t fd, short what, void *arg) { s_commit(arg); }
+/* The loop is drained. While the previous commit is being synced, keep
+ * filling this transaction: s_on_durable commits it when that sync is
+ * done, and one fsync covers all of it. */
+static void s_on_commit(evutil_socket_t fd, short what, void *arg)
+{
+    struct batch *b = arg;
+    if (!walsync_busy(b->sync)) s_commit(b);
+}
 
 /* Once a second while degraded: a small real write. The first one that
  * commits ends degraded mode; the watchdog keeps being fed meanwhile
@@ -108,9 +190,17 @@ static int64_t s_now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-struct batch *batch_new(struct event_base *base, struct store *store, int priority, int batch_max, int max_age_ms)
+struct batch *batch_new(struct event_base *base, struct store *store, int sync_priority, int priority, int batch_max,
+                        int max_age_ms, char *err, size_t errlen)
 {
+    char wal[600];
+    if (store_async_commit(store, wal, sizeof wal, err, errlen) != 0) return NULL;
     struct batch *b = xcalloc(1, sizeof *b);
+    b->sync = walsync_start(base, sync_priority, wal, s_on_durable, b, err, errlen);
+    if (!b->sync) {
+        free(b);
+        return NULL;
+    }
     b->store = store;
     b->batch_max = batch_max > 0 ? batch_max : 1000;
     b->max_age_us = (int64_t)(max_age_ms > 0 ? max_age_ms : 5) * 1000;
@@ -126,9 +216,13 @@ void batch_free(struct batch **bp)
     struct batch *b = *bp;
     if (!b) return;
     batch_flush(b);
+    log_info("store: %llu commits, %llu checkpoints by the writer", (unsigned long long)b->stats.commits,
+             (unsigned long long)store_writer_checkpoints(b->store));
+    walsync_stop(&b->sync);
     event_free(b->commit_ev);
     event_free(b->probe_ev);
     free(b->thens);
+    free(b->waits);
     free(b);
     *bp = NULL;
 }
@@ -150,12 +244,16 @@ int batch_open(struct batch *b)
 
 void batch_then(struct batch *b, batch_done_fn fn, void *arg)
 {
-    ASSERT(b->open);
-    if (b->n_thens == b->cap_thens) {
-        b->cap_thens = b->cap_thens ? 2 * b->cap_thens : 64;
-        b->thens = xrealloc(b->thens, b->cap_thens * sizeof *b->thens);
+    if (b->open) {
+        s_add_then(&b->thens, &b->n_thens, &b->cap_thens, fn, arg);
+    } else {
+        /* Nothing open: wait for the newest commit's sync. */
+        ASSERT(walsync_busy(b->sync));
+        struct durable_wait *w = b->n_waits > 0 && b->waits[b->n_waits - 1].seq == b->seq
+                                     ? &b->waits[b->n_waits - 1]
+                                     : s_push_wait(b, b->seq);
+        s_add_then(&w->thens, &w->n_thens, &w->cap_thens, fn, arg);
     }
-    b->thens[b->n_thens++] = (struct then){fn, arg};
 }
 
 void batch_op_done(struct batch *b)
@@ -165,7 +263,7 @@ void batch_op_done(struct batch *b)
      * inline when the batch is full or old. The age bound matters as much as
      * the size: JOBs and decisions wait for the commit too, so a transaction
      * kept open by a stream of inserts would starve the workers. */
-    if (++b->ops >= b->batch_max || s_now_us() - b->opened_us >= b->max_age_us) s_commit(b);
+    if ((++b->ops >= b->batch_max || s_now_us() - b->opened_us >= b->max_age_us) ) s_commit(b);
 }
 
 void batch_fail(struct batch *b)
@@ -176,7 +274,13 @@ void batch_fail(struct batch *b)
     s_finish(b, 0);
 }
 
-void batch_flush(struct batch *b) { s_commit(b); }
+void batch_flush(struct batch *b)
+{
+    s_commit(b);
+    if (walsync_busy(b->sync) || b->n_waits > 0) walsync_now(b->sync);
+}
+
 int batch_degraded(const struct batch *b) { return b->degraded; }
 int batch_is_open(const struct batch *b) { return b->open; }
+int batch_is_pending(const struct batch *b) { return b->open || walsync_busy(b->sync); }
 void batch_get_stats(const struct batch *b, struct batch_stats *out) { *out = b->stats; }

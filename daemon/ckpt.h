@@ -4,10 +4,14 @@
  * Runs in: its own thread (architecture.md §2, "ckpt"); it never touches
  *   the event base, and never writes a row: it only runs PASSIVE
  *   checkpoints, which copy committed WAL frames into the database file
- *   without blocking the writer, every 10 ms. The writer keeps a small
- *   autocheckpoint (1,000 pages, store.c) that copies only what this thread
- *   has not, so the WAL starts over every 4 MB instead of growing (why:
- *   store.c, s_pragmas).
+ *   without blocking the writer, every 10 ms. Its connection
+ *   is synchronous=FULL: the WAL is synced before frames are copied, and
+ *   the database file before a checkpoint counts as whole.
+ * The WAL starts over (is overwritten from its start) only at a commit whose
+ *   transaction began with the WAL copied whole. Under a steady stream of
+ *   commits that moment rarely comes, so the writer checkpoints itself once
+ *   the WAL is long (store.c, WAL_FRAMES_MAX); this thread has copied and
+ *   synced nearly all of it by then, which keeps that pass short.
  */
 #ifndef KLAIM_CKPT_H
 #define KLAIM_CKPT_H

@@ -7,6 +7,7 @@ target_link_libraries(klaim_clients PUBLIC klaim_common PkgConfig::ZMQ PkgConfig
 add_executable(klaimd
   daemon/main.c
   daemon/ckpt.c
+  daemon/walsync.c
   daemon/config.c
   daemon/zmq_ev.c
   daemon/store.c

@@ -240,7 +240,7 @@ static void s_after_commit(struct http *h, struct evhttp_request *req,
                            void (*fn)(struct http *, struct evhttp_request *, void *, int64_t), void *arg,
                            int64_t started_us)
 {
-    if (!batch_is_open(h->k->batch)) {
+    if (!batch_is_pending(h->k->batch)) {
         fn(h, req, arg, started_us);
         return;
     }

@@ -552,7 +552,7 @@ static void s_status(struct intake *in, const struct reply_to *to, const Klaim__
     op.wait_ms = req->has_wait_ms ? req->wait_ms : 0;
     /* An open transaction may hold uncommitted rows: answer after it, so a
      * status never reports what a crash could still take back. */
-    if (batch_is_open(in->k->batch)) {
+    if (batch_is_pending(in->k->batch)) {
         struct status_op *copy = xmalloc(sizeof *copy);
         *copy = op;
         batch_then(in->k->batch, s_on_status_after_commit, copy);

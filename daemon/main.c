@@ -383,7 +383,8 @@ int main(int argc, char **argv)
     if (!k.zctx) log_fatal(EX_SOFTWARE, "zmq_ctx_new failed: %s", zmq_strerror(errno));
     k.started_ms = klaimd_now_ms();
 
-    k.batch = batch_new(k.base, k.store, PRIO_COMMIT, k.cfg.batch_max, k.cfg.batch_max_ms);
+    k.batch = batch_new(k.base, k.store, PRIO_IO, PRIO_COMMIT, k.cfg.batch_max, k.cfg.batch_max_ms, err, sizeof err);
+    if (!k.batch) log_fatal(EX_UNAVAILABLE, "store %s: %s", k.cfg.db_path, err);
     k.reg = registry_gen_new(&k);
     if (k.cfg.curve_secret[0]) {
         /* Before any CURVE socket binds: without a ZAP handler libzmq

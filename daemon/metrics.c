@@ -91,6 +91,9 @@ void metrics_render(struct klaimd *k, struct evbuffer *out)
     COUNTER("klaimd_committed_ops_total", "Operations committed (ops/commits = mean batch size).", "%" PRIu64, cs.ops);
     GAUGE("klaimd_commit_batch_max", "Largest commit batch since start (operations).", "%" PRIu64, cs.max_batch);
     COUNTER("klaimd_commit_failures_total", "Commits that failed (degraded mode).", "%" PRIu64, cs.failures);
+    COUNTER("klaimd_writer_checkpoints_total",
+            "Checkpoints the writer ran itself, at 16 MiB of WAL, so that the WAL starts over.",
+            "%" PRIu64, store_writer_checkpoints(k->store));
     GAUGE("klaimd_degraded", "1 while the store cannot commit.", "%d", batch_degraded(k->batch));
     GAUGE("klaimd_feed_seq", "Newest published feed seq.", "%" PRIu64, feed_head(k->feed));
     GAUGE("klaimd_sla_clocks_pending", "SLA clocks running (ACK or DECISION, not met, not breached).", "%" PRIu64, sla_pending(k->sla));

@@ -90,7 +90,7 @@ void review_list(struct klaimd *k, const struct reply_to *to, const Klaim__Revie
         return;
     }
     /* Only committed state is shown: answer after an open transaction. */
-    if (batch_is_open(k->batch)) {
+    if (batch_is_pending(k->batch)) {
         struct list_op *copy = xmalloc(sizeof *copy);
         *copy = op;
         batch_then(k->batch, s_on_list_after_commit, copy);

@@ -221,7 +221,14 @@ struct store {
      * it (rolled back with it). */
     int64_t audit_seq, audit_seq_pending;
     uint8_t audit_hash[32], audit_hash_pending[32];
+    int async_commit;           /* store_async_commit: synchronous=OFF, walsync.c syncs */
+    int wal_frames;             /* the WAL's length after the last commit */
+    uint64_t wal_checkpoints;   /* checkpoints the writer had to run itself */
 };
+
+/* The WAL length (4 KiB frames: 16 MiB) past which the writer checkpoints
+ * itself after a commit, in the main loop (store_async_commit). */
+#define WAL_FRAMES_MAX 4096
 
 static int s_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
@@ -256,19 +263,7 @@ static int s_pragmas(sqlite3 *db, char *err, size_t errlen)
         return -1;
     }
     sqlite3_busy_timeout(db, 5000);
-    /* Checkpoints run in ckpt.c's thread (a PASSIVE pass every 10 ms), not
-     * inside a COMMIT. Under a steady stream that thread is always a commit
-     * behind, and the WAL only starts over once fully copied, so without
-     * help it grows without end; a growing WAL makes every fdatasync an
-     * ext4 journal commit that also waits for the checkpoint's writes to the
-     * main file (1,000/s p99: 17-270 ms with the bound at 10,000 pages).
-     * The writer's autocheckpoint at 1,000 pages (4 MB) copies the little
-     * the thread has not, then the WAL is overwritten from its start:
-     * 1,000/s p99 2-3 ms, 10,000/s 14-27 ms, closed loop unchanged
-     * (issue 7 notes). A RESTART from the thread instead was worse: the
-     * writer then waits on the checkpoint's locks at every wrap. */
-    if (s_exec(db, "PRAGMA wal_autocheckpoint=1000; PRAGMA journal_size_limit=67108864", err, errlen) != 0)
-        return -1;
+    if (s_exec(db, "PRAGMA journal_size_limit=67108864", err, errlen) != 0) return -1;
     return 0;
 fail:
     snprintf(err, errlen, "%s", sqlite3_errmsg(db));
@@ -370,6 +365,8 @@ void store_close(struct store **sp)
     struct store *s = *sp;
     if (!s) return;
     for (int i = 0; i < ST__N; i++) sqlite3_finalize(s->st[i]);
+    /* Closing checkpoints and removes the WAL: only ever at FULL. */
+    if (s->async_commit) sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
     sqlite3_close(s->db);
     free(s);
     *sp = NULL;
@@ -377,12 +374,55 @@ void store_close(struct store **sp)
 
 const char *store_errmsg(struct store *s) { return sqlite3_errmsg(s->db); }
 
+uint64_t store_writer_checkpoints(const struct store *s) { return s->wal_checkpoints; }
+
 struct sqlite3 *store_db(struct store *s) { return s->db; }
+
+/* SQLite calls this after each commit with the WAL's length in frames. */
+static int s_on_wal(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    ((struct store *)arg)->wal_frames = frames;
+    return SQLITE_OK;
+}
+
+/* Why synchronous=OFF is safe here: walsync.h. What else it takes:
+ * - No checkpoint may run at OFF: a checkpoint runs with the checkpointing
+ *   connection's sync flags, and one without fsync could copy frames into
+ *   an unsynced main file and let the WAL start over on top of them. So the
+ *   writer's autocheckpoint is off; checkpoints run in ckpt.c's thread,
+ *   whose connection is FULL (it syncs the WAL before it copies and the
+ *   file before the WAL may start over), and in s_checkpoint_full(). The WAL starts over only at a
+ *   commit whose transaction began with the WAL copied whole (ckpt.h), so
+ *   store_commit() checkpoints at FULL itself once the WAL passes
+ *   WAL_FRAMES_MAX: the thread has copied nearly all of it by then.
+ * - At close the writer goes back to FULL (store_close), because the last
+ *   connection to close checkpoints and deletes the WAL. */
+int store_async_commit(struct store *s, char *wal, size_t wal_len, char *err, size_t errlen)
+{
+    const char *path = sqlite3_db_filename(s->db, "main");
+    if (!path || !path[0] || (size_t)snprintf(wal, wal_len, "%s-wal", path) >= wal_len) {
+        snprintf(err, errlen, "the store's path is too long for its WAL's name");
+        return -1;
+    }
+    if (s_exec(s->db, "PRAGMA wal_autocheckpoint=0; PRAGMA synchronous=OFF", err, errlen) != 0) return -1;
+    sqlite3_wal_hook(s->db, s_on_wal, s);
+    s->async_commit = 1;
+    return 0;
+}
+
+/* A checkpoint by the writer, at FULL whatever its commits run at. */
+static int s_checkpoint_full(struct store *s, int mode)
+{
+    int log = 0, ckpt = 0;
+    if (s->async_commit) sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, mode, &log, &ckpt);
+    if (s->async_commit) sqlite3_exec(s->db, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
+    return rc;
+}
 
 void store_checkpoint(struct store *s)
 {
-    int log = 0, ckpt = 0;
-    if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt) != SQLITE_OK)
+    if (s_checkpoint_full(s, SQLITE_CHECKPOINT_TRUNCATE) != SQLITE_OK)
         log_warn("store: checkpoint at shutdown failed: %s", sqlite3_errmsg(s->db));
 }
 
@@ -410,6 +450,10 @@ int store_commit(struct store *s)
     if (s->audit_seq_pending != s->audit_seq && store_meta_set(s, "audit_head", s->audit_seq_pending) != 0)
         return -1;
     int rc = s_run(s, s->st[ST_COMMIT]);
+    if (rc == 0 && s->wal_frames > WAL_FRAMES_MAX) {
+        s->wal_frames = 0;
+        if (s_checkpoint_full(s, SQLITE_CHECKPOINT_PASSIVE) == SQLITE_OK) s->wal_checkpoints++;
+    }
     if (rc == 0) {
         s->audit_seq = s->audit_seq_pending;
         memcpy(s->audit_hash, s->audit_hash_pending, 32);

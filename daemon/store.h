@@ -32,8 +32,14 @@ struct sqlite3;
 struct sqlite3 *store_db(struct store *s);
 /* The last SQLite error text, for logs. */
 const char *store_errmsg(struct store *s);
-/* Truncating checkpoint at clean shutdown. */
+/* Truncating checkpoint at clean shutdown (at FULL). */
 void store_checkpoint(struct store *s);
+/* klaimd's writer: COMMIT without fsync (synchronous=OFF), no
+ * autocheckpoint; the caller syncs the WAL, whose path it gets in wal,
+ * before anything depends on a commit (batch.c, walsync.c). 0, or -1. */
+int store_async_commit(struct store *s, char *wal, size_t wal_len, char *err, size_t errlen);
+/* Checkpoints the writer ran itself because the WAL outgrew its bound. */
+uint64_t store_writer_checkpoints(const struct store *s);
 
 int store_begin(struct store *s);
 int store_commit(struct store *s);

@@ -61,7 +61,7 @@ static void s_on_deferred(void *arg, int committed)
 
 static void s_after_commit(struct klaimd *k, const struct reply_to *to, const ProtobufCMessage *req, deferred_fn fn)
 {
-    if (!batch_is_open(k->batch)) {
+    if (!batch_is_pending(k->batch)) {
         fn(k, to, req);
         return;
     }

@@ -9,12 +9,13 @@ set(KLAIM_IT_ENV
   KLAIMCTL=$<TARGET_FILE:klaimctl>
   KLAIM_WORKER=$<TARGET_FILE:klaim-worker>
   RAWSEND=$<TARGET_FILE:rawsend>
+  SYNC_GATE_SO=$<TARGET_FILE:sync_gate>
   KLAIM_SHARED_DIR=${KLAIM_SHARED_DIR})
 function(klaim_integration_test name)
   add_test(NAME it_${name} COMMAND bash ${KLAIM_IT_DIR}/${name}.sh)
   set_tests_properties(it_${name} PROPERTIES ENVIRONMENT "${KLAIM_IT_ENV}" TIMEOUT 300 LABELS integration)
 endfunction()
-foreach(t IN ITEMS spine cases registry review auth systemd diskfull flood sandbox upstream bad_input crash feed http sla console remote)
+foreach(t IN ITEMS spine cases registry review auth systemd diskfull flood sandbox upstream bad_input crash feed http sla console remote durable)
   if(EXISTS ${KLAIM_IT_DIR}/${t}.sh)
     klaim_integration_test(${t})
   endif()

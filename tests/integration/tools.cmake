@@ -6,3 +6,10 @@ if(TARGET klaim_codec)
   target_link_libraries(rawsend PRIVATE klaim_codec klaim_common
     PkgConfig::ZMQ PkgConfig::JANSSON PkgConfig::SODIUM)
 endif()
+# sync_gate: an LD_PRELOAD shim that holds or fails fdatasync of WAL files;
+# used by durable.sh (via SYNC_GATE_SO=...). Never sanitized: it is
+# preloaded ahead of the sanitizer runtime.
+add_library(sync_gate MODULE tests/integration/sync_gate.c)
+target_compile_options(sync_gate PRIVATE -fno-sanitize=all)
+target_link_options(sync_gate PRIVATE -fno-sanitize=all)
+target_link_libraries(sync_gate PRIVATE ${CMAKE_DL_LIBS})
