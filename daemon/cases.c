@@ -294,6 +294,31 @@ static char *s_info_merge(const char *info, const struct klaim_claim *c, int64_t
  * same reading as rules.md REPORT_LATE: R > event date + 2 days). */
 static int64_t s_end_of_day_ms(kdate d) { return ((int64_t)(d + 1) * 86400 - 7 * 3600) * 1000; }
 
+struct accident {
+    struct store_dispatch *sd;
+    kdate date;
+    struct store_case *out;
+    int rc;
+};
+
+static int s_accident_claim(void *arg, const struct store_kpj_claim *k)
+{
+    struct accident *a = arg;
+    if (k->program != PROGRAM_JKK || k->event_date != a->date) return 0;
+    a->rc = store_case_of_claim(a->sd, k->id, a->out);
+    return a->rc != 1;
+}
+
+/* The case of an accident: the case of an earlier JKK claim of the same kpj
+ * and date (every claim of a case is one). 0 with *out, 1 when none, -1. */
+static int s_case_of_accident(struct store *s, struct store_dispatch *sd, const char *kpj, kdate date,
+                              struct store_case *out)
+{
+    struct accident a = {sd, date, out, 1};
+    if (store_kpj_claims(s, kpj, s_accident_claim, &a) < 0) return -1;
+    return a.rc;
+}
+
 int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64_t claim_id, int64_t received_at_ms,
                             int64_t same_event)
 {
@@ -314,7 +339,7 @@ int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64
 
     int64_t reported = c->reported_at_s ? c->reported_at_s * 1000 : received_at_ms;
     struct store_case kc;
-    int rc = same_event ? store_case_by_event(sd, c->kpj, c->event_date, &kc) : 1;
+    int rc = same_event ? s_case_of_accident(k->store, sd, c->kpj, c->event_date, &kc) : 1;
     if (rc < 0) goto fail;
     int merged = rc == 0;
     int64_t now = klaimd_now_ms();

@@ -11,6 +11,7 @@ add_executable(klaimd
   daemon/config.c
   daemon/zmq_ev.c
   daemon/store.c
+  daemon/kpjmap.c
   daemon/batch.c
   daemon/intake.c
   daemon/broker.c

@@ -17,12 +17,13 @@
 #include <string.h>
 
 #include "audit.h"
+#include "kpjmap.h"
 #include "log.h"
 #include "xalloc.h"
 
 enum {
     ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-    ST_INSERT, ST_BY_KEY, ST_BY_ID, ST_SAME_EVENT,
+    ST_INSERT, ST_BY_KEY, ST_BY_ID, ST_CHAIN, ST_KPJ_SCAN,
     ST_LEASE, ST_LEASED, ST_DECIDE, ST_REQUEUE, ST_REQUEUE_FREE,
     ST_RECOVER, ST_RECEIVED, ST_COUNT, ST_META_GET, ST_META_SET,
     ST_REVIEW_LIST, ST_REVIEW_APPROVE, ST_REVIEW_REJECT, ST_REVIEW_INSERT, ST_REVIEWS_OF,
@@ -36,16 +37,15 @@ static const char *const s_sql[ST__N] = {
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_INSERT] =
         "INSERT INTO claims(idem_key, digest, owner, program, kpj, event_date, death_date, claim, state,"
-        " attempt, duplicate_of, received_at_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+        " attempt, duplicate_of, received_at_ms, kpj_prev) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
         " ON CONFLICT(idem_key) DO NOTHING",
     [ST_BY_KEY] = "SELECT id, digest, owner, state, attempt, program, idem_key, received_at_ms,"
                   " decided_at_ms, decision, provisional FROM claims WHERE idem_key = ?1",
     [ST_BY_ID] = "SELECT id, digest, owner, state, attempt, program, idem_key, received_at_ms,"
                  " decided_at_ms, decision, provisional FROM claims WHERE id = ?1",
-    /* One probe of claims_event by kpj: a participant has few claims, so
-     * the death-date match is a filter on those rows, not an index. */
-    [ST_SAME_EVENT] = "SELECT min(id) FROM claims WHERE kpj = ?1 AND ((program = ?2 AND event_date = ?3)"
-                      " OR (?4 IS NOT NULL AND death_date = ?4))",
+    /* A participant's claims, newest first: kpjmap.h gives the newest. */
+    [ST_CHAIN] = "SELECT program, event_date, death_date, kpj_prev FROM claims WHERE id = ?1",
+    [ST_KPJ_SCAN] = "SELECT id, kpj FROM claims INDEXED BY claims_kpj_scan ORDER BY id",
     [ST_LEASE] = "UPDATE claims SET state = 2, attempt = attempt + 1 WHERE id = ?1 AND state IN (1, 2)",
     [ST_LEASED] = "SELECT attempt, claim, duplicate_of, received_at_ms, waive FROM claims WHERE id = ?1",
     [ST_DECIDE] = "UPDATE claims SET state = ?3, total = ?4, decision = ?5, decided_at_ms = ?6, member_name = ?7,"
@@ -212,6 +212,18 @@ static const char *const s_migrations[] = {
     "DROP INDEX cases_clocks;"
     "CREATE INDEX cases_ack_due ON cases(ack_due_ms) WHERE acked_at_ms = 0 AND breached & 4 = 0;"
     "CREATE INDEX cases_decision_due ON cases(decision_due_ms) WHERE decided_at_ms = 0 AND breached & 2 = 0;",
+
+    /* 6 -> 7: no index keyed by kpj at all. claims_event put a random leaf
+     * into every commit for every claim (the WAL's largest share, and page
+     * reads once the store outgrew the cache). Each claim now links to the
+     * participant's previous claim, kpjmap.c holds each participant's
+     * newest, and claims_kpj_scan (claim-id order: appends at its end) lets
+     * the start-up rebuild that map without reading the wide rows. */
+    "ALTER TABLE claims ADD COLUMN kpj_prev INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE claims SET kpj_prev = coalesce((SELECT max(p.id) FROM claims p"
+    "  WHERE p.kpj = claims.kpj AND p.id < claims.id), 0);"
+    "DROP INDEX claims_event;"
+    "CREATE INDEX claims_kpj_scan ON claims(id, kpj);",
 };
 
 struct store {
@@ -221,6 +233,12 @@ struct store {
      * it (rolled back with it). */
     int64_t audit_seq, audit_seq_pending;
     uint8_t audit_hash[32], audit_hash_pending[32];
+    struct kpjmap *kpj;         /* participant -> newest claim (kpjmap.h) */
+    struct kpj_undo {           /* the open transaction's changes to it */
+        uint64_t key;
+        int64_t prev;
+    } *undo;
+    size_t n_undo, cap_undo;
     int async_commit;           /* store_async_commit: synchronous=OFF, walsync.c syncs */
     int wal_frames;             /* the WAL's length after the last commit */
     uint64_t wal_checkpoints;   /* checkpoints the writer had to run itself */
@@ -317,6 +335,23 @@ static void s_global_config(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* Rebuilds the participant -> newest claim map: one pass over a narrow
+ * index in id order (a later claim of a kpj overwrites an earlier one). */
+static int s_kpj_load(struct store *s, char *err, size_t errlen)
+{
+    s->kpj = kpjmap_new();
+    sqlite3_stmt *st = s->st[ST_KPJ_SCAN];
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        kpjmap_put(s->kpj, kpjmap_key((const char *)sqlite3_column_text(st, 1)), sqlite3_column_int64(st, 0));
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "reading the participants' claims: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}
+
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
     s_global_config();
@@ -357,6 +392,10 @@ struct store *store_open(const char *path, char *err, size_t errlen)
     }
     s->audit_seq_pending = s->audit_seq;
     memcpy(s->audit_hash_pending, s->audit_hash, 32);
+    if (s_kpj_load(s, err, errlen) != 0) {
+        store_close(&s);
+        return NULL;
+    }
     return s;
 }
 
@@ -368,6 +407,8 @@ void store_close(struct store **sp)
     /* Closing checkpoints and removes the WAL: only ever at FULL. */
     if (s->async_commit) sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
     sqlite3_close(s->db);
+    kpjmap_free(&s->kpj);
+    free(s->undo);
     free(s);
     *sp = NULL;
 }
@@ -439,7 +480,11 @@ static int s_run(struct store *s, sqlite3_stmt *st)
     return 0;
 }
 
-int store_begin(struct store *s) { return s_run(s, s->st[ST_BEGIN]); }
+int store_begin(struct store *s)
+{
+    s->n_undo = 0;
+    return s_run(s, s->st[ST_BEGIN]);
+}
 
 /* An I/O error at COMMIT may already have rolled the transaction back
  * (pitfalls.md); the caller rolls back in any case after a -1. */
@@ -450,6 +495,7 @@ int store_commit(struct store *s)
     if (s->audit_seq_pending != s->audit_seq && store_meta_set(s, "audit_head", s->audit_seq_pending) != 0)
         return -1;
     int rc = s_run(s, s->st[ST_COMMIT]);
+    if (rc == 0) s->n_undo = 0;
     if (rc == 0 && s->wal_frames > WAL_FRAMES_MAX) {
         s->wal_frames = 0;
         if (s_checkpoint_full(s, SQLITE_CHECKPOINT_PASSIVE) == SQLITE_OK) s->wal_checkpoints++;
@@ -465,6 +511,10 @@ void store_rollback(struct store *s)
 {
     s->audit_seq_pending = s->audit_seq;
     memcpy(s->audit_hash_pending, s->audit_hash, 32);
+    while (s->n_undo > 0) {
+        s->n_undo--;
+        kpjmap_put(s->kpj, s->undo[s->n_undo].key, s->undo[s->n_undo].prev);
+    }
     if (!sqlite3_get_autocommit(s->db)) {
         int rc = sqlite3_step(s->st[ST_ROLLBACK]);
         sqlite3_reset(s->st[ST_ROLLBACK]);
@@ -496,22 +546,54 @@ int store_each_received(struct store *s, void (*fn)(void *arg, int64_t id, int64
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int store_kpj_claims(struct store *s, const char *kpj, store_kpj_fn fn, void *arg)
+{
+    sqlite3_stmt *st = s->st[ST_CHAIN];
+    int64_t id = kpjmap_get(s->kpj, kpjmap_key(kpj));
+    while (id > 0) {
+        sqlite3_bind_int64(st, 1, id);
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            log_error("store: claim %lld of kpj %s: %s", (long long)id, kpj,
+                      sqlite3_errmsg(s->db)[0] ? sqlite3_errmsg(s->db) : "missing");
+            sqlite3_reset(st);
+            return -1;
+        }
+        struct store_kpj_claim c = {
+            .id = id,
+            .program = sqlite3_column_int(st, 0),
+            .event_date = sqlite3_column_int(st, 1),
+            .has_death_date = sqlite3_column_type(st, 2) != SQLITE_NULL,
+            .death_date = sqlite3_column_int(st, 2),
+        };
+        int64_t prev = sqlite3_column_int64(st, 3);
+        sqlite3_reset(st);
+        if (fn(arg, &c)) return 1;
+        id = prev < id ? prev : 0;      /* the chain only goes back in time */
+    }
+    return 0;
+}
+
+struct same_event {
+    const struct store_new_claim *c;
+    int64_t first;
+};
+
+/* Same event (rules.md §5): same program and event date, or the same death
+ * date. The walk goes newest first, so the last match is the first claim. */
+static int s_same_event(void *arg, const struct store_kpj_claim *k)
+{
+    struct same_event *se = arg;
+    if ((k->program == se->c->program && k->event_date == se->c->event_date) ||
+        (se->c->has_death_date && k->has_death_date && k->death_date == se->c->death_date))
+        se->first = k->id;
+    return 0;
+}
+
 int store_find_same_event(struct store *s, const struct store_new_claim *c, int64_t *id)
 {
-    sqlite3_stmt *st = s->st[ST_SAME_EVENT];
-    sqlite3_bind_text(st, 1, c->kpj, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, c->program);
-    sqlite3_bind_int(st, 3, c->event_date);
-    if (c->has_death_date) sqlite3_bind_int(st, 4, c->death_date);
-    else sqlite3_bind_null(st, 4);
-    int rc = sqlite3_step(st);
-    *id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_ROW) {
-        log_error("store: same-event lookup: %s", sqlite3_errmsg(s->db));
-        return -1;
-    }
+    struct same_event se = {c, 0};
+    if (store_kpj_claims(s, c->kpj, s_same_event, &se) < 0) return -1;
+    *id = se.first;
     return 0;
 }
 
@@ -531,11 +613,22 @@ int store_insert_claim(struct store *s, const struct store_new_claim *c, int64_t
     sqlite3_bind_int(st, 10, c->state == STATE_PROCESSING ? 1 : 0);
     sqlite3_bind_int64(st, 11, duplicate_of);
     sqlite3_bind_int64(st, 12, c->received_at_ms);
+    uint64_t key = kpjmap_key(c->kpj);
+    int64_t prev = kpjmap_get(s->kpj, key);
+    sqlite3_bind_int64(st, 13, prev);
     /* No RETURNING (a temporary b-tree per statement): a row was added
      * exactly when the statement changed one. */
     int rc = sqlite3_step(st);
     int out = rc != SQLITE_DONE ? -1 : sqlite3_changes(s->db) == 1 ? 0 : 1;
-    if (out == 0) *id = sqlite3_last_insert_rowid(s->db);
+    if (out == 0) {
+        *id = sqlite3_last_insert_rowid(s->db);
+        if (s->n_undo == s->cap_undo) {
+            s->cap_undo = s->cap_undo ? 2 * s->cap_undo : 256;
+            s->undo = xrealloc(s->undo, s->cap_undo * sizeof *s->undo);
+        }
+        s->undo[s->n_undo++] = (struct kpj_undo){key, prev};
+        kpjmap_put(s->kpj, key, *id);
+    }
     if (out < 0) log_error("store: insert claim: %s", sqlite3_errmsg(s->db));
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);

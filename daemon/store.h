@@ -89,6 +89,21 @@ void store_claim_row_clear(struct store_claim_row *r);
  * death date. Returns 0 with *id set (0 when none), or -1. */
 int store_find_same_event(struct store *s, const struct store_new_claim *c, int64_t *id);
 
+/* One claim of a participant, as store_kpj_claims() walks them. */
+struct store_kpj_claim {
+    int64_t id;
+    int program;
+    kdate event_date;
+    int has_death_date;
+    kdate death_date;
+};
+/* Returns nonzero to stop the walk. */
+typedef int (*store_kpj_fn)(void *arg, const struct store_kpj_claim *c);
+/* Calls fn for each claim stored with kpj, newest first (uncommitted ones
+ * of the open transaction included). 0 when the walk ended, 1 when fn
+ * stopped it, -1 on a store error. */
+int store_kpj_claims(struct store *s, const char *kpj, store_kpj_fn fn, void *arg);
+
 /* Insert unless the key exists. Returns 0 with *id (new row, attempt 1 if
  * state is PROCESSING), 1 when the key is already taken (nothing written;
  * read it with store_get_by_key), or -1. */

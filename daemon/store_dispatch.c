@@ -22,7 +22,7 @@
 
 enum {
     SD_EV_APPEND, SD_EV_BOUNDS, SD_EV_PAGE,
-    SD_CASE_BY_EVENT, SD_CASE_GET, SD_CASE_INSERT, SD_CASE_UPDATE, SD_CASE_LINK, SD_CASE_OF_CLAIM, SD_CASE_DECIDED,
+    SD_CASE_GET, SD_CASE_INSERT, SD_CASE_UPDATE, SD_CASE_LINK, SD_CASE_OF_CLAIM, SD_CASE_DECIDED,
     SD_CASES_OPEN, SD_CLOCK_NEXT, SD_CLOCK_DUE, SD_CLOCK_COUNT,
     SD__N
 };
@@ -45,11 +45,6 @@ static const char *const s_sql[SD__N] = {
     [SD_EV_BOUNDS] = "SELECT coalesce(min(seq), 0), coalesce(max(seq), 0) FROM events",
     [SD_EV_PAGE] = "SELECT seq, type, claim_id, case_id, payload, at_ms FROM events WHERE seq > ?1 AND seq <= ?2"
                    " ORDER BY seq LIMIT ?3",
-    /* The case of an accident: through a claim of it (claims_event), as
-     * every claim of a case is a JKK accident of that kpj and date. */
-    [SD_CASE_BY_EVENT] = "SELECT " CASE_COLS " FROM cases WHERE id = (SELECT cc.case_id FROM claims c"
-                         " JOIN case_claims cc ON cc.claim_id = c.id WHERE c.kpj = ?1 AND c.program = ?3"
-                         " AND c.event_date = ?2 LIMIT 1)",
     [SD_CASE_GET] = "SELECT " CASE_COLS " FROM cases WHERE id = ?1",
     [SD_CASE_INSERT] =
         "INSERT INTO cases(" CASE_COLS ") VALUES(NULL,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
@@ -214,15 +209,6 @@ static int s_case_one(struct store_dispatch *sd, sqlite3_stmt *st, struct store_
     else memset(out, 0, sizeof *out);
     int bad = s_done(sd, st, rc, "case lookup");
     return bad ? -1 : rc == SQLITE_ROW ? 0 : 1;
-}
-
-int store_case_by_event(struct store_dispatch *sd, const char *kpj, int event_date, struct store_case *out)
-{
-    sqlite3_stmt *st = sd->st[SD_CASE_BY_EVENT];
-    sqlite3_bind_text(st, 1, kpj, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, event_date);
-    sqlite3_bind_int(st, 3, PROGRAM_JKK);
-    return s_case_one(sd, st, out);
 }
 
 int store_case_get(struct store_dispatch *sd, int64_t id, struct store_case *out)

@@ -60,7 +60,6 @@ struct store_case {
 void store_case_clear(struct store_case *c);
 
 /* 0 and fills out, 1 when absent, -1. */
-int store_case_by_event(struct store_dispatch *sd, const char *kpj, int event_date, struct store_case *out);
 int store_case_get(struct store_dispatch *sd, int64_t id, struct store_case *out);
 /* Inserts c (c->id ignored) and sets c->id. */
 int store_case_insert(struct store_dispatch *sd, struct store_case *c);

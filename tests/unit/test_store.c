@@ -1,7 +1,9 @@
 /* test_store.c - store.c against a real SQLite file in a temp dir:
  * idempotent insert, same-event lookup, lease/decide with stale attempts,
- * requeue, the recovery query, and durability across close/reopen. */
+ * requeue, the recovery query, and durability across close/reopen; the
+ * participant chains (kpjmap.c) across rollback and reopen. */
 #include <setjmp.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kpjmap.h"
 #include "store.h"
 
 static char s_dir[] = "/tmp/klaim-store-test.XXXXXX";
@@ -102,6 +105,130 @@ static void test_same_event(void **st)
     store_close(&s);
 }
 
+static void test_kpjmap(void **st)
+{
+    assert_int_equal(kpjmap_key("24000000001"), 24000000001ULL + 1);
+    assert_int_equal(kpjmap_key("00000000000"), 1);
+    assert_int_equal(kpjmap_key("2400000000"), 0);
+    assert_int_equal(kpjmap_key("240000000012"), 0);
+    assert_int_equal(kpjmap_key("2400000000a"), 0);
+    assert_int_equal(kpjmap_key(""), 0);
+    struct kpjmap *m = kpjmap_new();
+    /* far past the first table size: growth keeps every entry */
+    for (uint64_t i = 1; i <= 100000; i++) assert_int_equal(kpjmap_put(m, i * 7919, (int64_t)i), 0);
+    assert_int_equal(kpjmap_count(m), 100000);
+    for (uint64_t i = 1; i <= 100000; i++) assert_int_equal(kpjmap_get(m, i * 7919), (int64_t)i);
+    assert_int_equal(kpjmap_get(m, 5), 0);
+    assert_int_equal(kpjmap_put(m, 7919, 42), 1);
+    assert_int_equal(kpjmap_get(m, 7919), 42);
+    assert_int_equal(kpjmap_put(m, 7919, 0), 42); /* forgotten */
+    assert_int_equal(kpjmap_get(m, 7919), 0);
+    assert_int_equal(kpjmap_count(m), 99999);
+    assert_int_equal(kpjmap_put(m, 0, 9), 0); /* no key, nothing stored */
+    assert_int_equal(kpjmap_get(m, 0), 0);
+    kpjmap_free(&m);
+    assert_null(m);
+}
+
+/* The participant chains: the same-event lookup follows them; a rollback
+ * takes back what the transaction added; a reopen rebuilds the heads. */
+static void test_participant_chain(void **st)
+{
+    struct store *s = s_open();
+    int64_t a1, b1, a2, a3, dup;
+    struct store_new_claim c_a1 = s_claim("P-1", "24000000101", 21000, STATE_RECEIVED);
+    struct store_new_claim c_b1 = s_claim("P-2", "24000000102", 21000, STATE_RECEIVED);
+    struct store_new_claim c_a2 = s_claim("P-3", "24000000101", 21005, STATE_RECEIVED);
+    struct store_new_claim c_a3 = s_claim("P-4", "24000000101", 21000, STATE_RECEIVED); /* a1's event again */
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_insert_claim(s, &c_a1, 0, &a1), 0);
+    assert_int_equal(store_insert_claim(s, &c_b1, 0, &b1), 0);
+    assert_int_equal(store_insert_claim(s, &c_a2, 0, &a2), 0);
+    assert_int_equal(store_find_same_event(s, &c_a3, &dup), 0);
+    assert_int_equal(dup, a1);
+    assert_int_equal(store_insert_claim(s, &c_a3, a1, &a3), 0);
+    assert_int_equal(store_commit(s), 0);
+    /* the first claim of the event, not the newest */
+    struct store_new_claim again = s_claim("P-5", "24000000101", 21000, STATE_RECEIVED);
+    assert_int_equal(store_find_same_event(s, &again, &dup), 0);
+    assert_int_equal(dup, a1);
+
+    /* rolled back: the claim and its place in the chain are gone */
+    struct store_new_claim c_a4 = s_claim("P-6", "24000000101", 21010, STATE_RECEIVED);
+    struct store_new_claim c_c1 = s_claim("P-7", "24000000103", 21010, STATE_RECEIVED);
+    int64_t a4, c1;
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_insert_claim(s, &c_a4, 0, &a4), 0);
+    assert_int_equal(store_insert_claim(s, &c_c1, 0, &c1), 0);
+    assert_int_equal(store_find_same_event(s, &c_a4, &dup), 0);
+    assert_int_equal(dup, a4);
+    store_rollback(s);
+    assert_int_equal(store_find_same_event(s, &c_a4, &dup), 0);
+    assert_int_equal(dup, 0);
+    assert_int_equal(store_find_same_event(s, &c_c1, &dup), 0);
+    assert_int_equal(dup, 0);
+    assert_int_equal(store_find_same_event(s, &c_a2, &dup), 0);
+    assert_int_equal(dup, a2);
+    store_close(&s);
+
+    /* reopened: the heads come back from the store */
+    s = s_open();
+    assert_int_equal(store_find_same_event(s, &again, &dup), 0);
+    assert_int_equal(dup, a1);
+    assert_int_equal(store_find_same_event(s, &c_a2, &dup), 0);
+    assert_int_equal(dup, a2);
+    assert_int_equal(store_find_same_event(s, &c_b1, &dup), 0);
+    assert_int_equal(dup, b1);
+    assert_int_equal(store_find_same_event(s, &c_c1, &dup), 0);
+    assert_int_equal(dup, 0);
+    store_close(&s);
+}
+
+/* A store of schema 6 (claims_event, no chains) opened by this version:
+ * migration 6 -> 7 links each claim to its participant's previous one. */
+static void test_migration_to_chains(void **st)
+{
+    struct store *s = s_open();
+    int64_t x1, x2, x3, dup;
+    struct store_new_claim c1 = s_claim("M-1", "24000000201", 22000, STATE_RECEIVED);
+    struct store_new_claim c2 = s_claim("M-2", "24000000201", 22001, STATE_RECEIVED);
+    struct store_new_claim c3 = s_claim("M-3", "24000000201", 22000, STATE_RECEIVED);
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_insert_claim(s, &c1, 0, &x1), 0);
+    assert_int_equal(store_insert_claim(s, &c2, 0, &x2), 0);
+    assert_int_equal(store_insert_claim(s, &c3, x1, &x3), 0);
+    assert_int_equal(store_commit(s), 0);
+    store_close(&s);
+    /* back to schema 6 as it was shipped */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(s_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP INDEX claims_kpj_scan; ALTER TABLE claims DROP COLUMN kpj_prev;"
+                                  "CREATE INDEX claims_event ON claims(kpj, program, event_date);"
+                                  "PRAGMA user_version=6;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    s = s_open();
+    struct store_new_claim again = s_claim("M-4", "24000000201", 22000, STATE_RECEIVED);
+    assert_int_equal(store_find_same_event(s, &again, &dup), 0);
+    assert_int_equal(dup, x1);
+    assert_int_equal(store_find_same_event(s, &c2, &dup), 0);
+    assert_int_equal(dup, x2);
+    store_close(&s);
+    assert_int_equal(sqlite3_open(s_path, &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT group_concat(kpj_prev) FROM (SELECT kpj_prev FROM claims"
+                                            " WHERE kpj = '24000000201' ORDER BY id)", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    char want[64];
+    snprintf(want, sizeof want, "0,%lld,%lld", (long long)x1, (long long)x2);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), want);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+
 static void test_lease_decide_recover(void **st)
 {
     struct store *s = s_open();
@@ -188,6 +315,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_idempotent_insert),
         cmocka_unit_test(test_same_event),
+        cmocka_unit_test(test_kpjmap),
+        cmocka_unit_test(test_participant_chain),
+        cmocka_unit_test(test_migration_to_chains),
         cmocka_unit_test(test_lease_decide_recover),
         cmocka_unit_test(test_rollback_and_meta),
     };
