@@ -16,6 +16,7 @@
 
 #include "batch.h"
 #include "feed.h"
+#include "fmt.h"
 #include "intake.h"
 #include "klaimd.h"
 #include "log.h"
@@ -41,7 +42,15 @@ void cases_free(struct cases **csp)
     *csp = NULL;
 }
 
-void case_id_format(int64_t id, char *buf, size_t size) { snprintf(buf, size, "c-%012lld", (long long)id); }
+void case_id_format(int64_t id, char *buf, size_t size)
+{
+    if (size < 24) {
+        snprintf(buf, size, "c-%012lld", (long long)id);
+        return;
+    }
+    buf[0] = 'c', buf[1] = '-';
+    buf[2 + fmt_int(buf + 2, id, 12)] = '\0';
+}
 
 int case_id_parse(const char *s, int64_t *id)
 {
@@ -612,7 +621,7 @@ void cases_act(struct cases *cs, const char *case_id, int action, const char *by
     if (!bad) {
         /* the audit chain records every dispatch action with its claim */
         char cid[24];
-        snprintf(cid, sizeof cid, "c-%012lld", (long long)kc.id);
+        case_id_format(kc.id, cid, sizeof cid);
         json_t *ad = json_pack("{s:s, s:s, s:s?, s:s?}", "case_id", cid, "by", by, "team", type == 5 ? team : NULL,
                                "note", type == 6 ? note : NULL);
         char *detail = ad ? json_dumps(ad, JSON_COMPACT) : NULL;

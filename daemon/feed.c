@@ -28,6 +28,7 @@
 #include "batch.h"
 #include "cases.h"
 #include "codec.h"
+#include "fmt.h"
 #include "intake.h"
 #include "klaimd.h"
 #include "log.h"
@@ -149,7 +150,7 @@ static void s_publish_pub(struct feed *f, const struct pending_event *e)
 {
     char claim[32] = "", kase[32] = "";
     if (e->claim_id) klaim_id_format(e->claim_id, claim, sizeof claim);
-    if (e->case_id) snprintf(kase, sizeof kase, "c-%012lld", (long long)e->case_id);
+    if (e->case_id) case_id_format(e->case_id, kase, sizeof kase);
     Klaim__FeedEvent ev = KLAIM__FEED_EVENT__INIT;
     ev.has_seq = 1, ev.seq = e->seq;
     ev.has_type = 1, ev.type = (Klaim__FeedEventType)e->type;
@@ -294,9 +295,9 @@ void jw_str(struct jw *w, const char *key, const char *s)
 void jw_int(struct jw *w, const char *key, int64_t v)
 {
     char num[24];
-    int n = snprintf(num, sizeof num, "%" PRId64, v);
+    size_t n = fmt_int(num, v, 0);
     s_jw_key(w, key);
-    jw_raw(w, num, (size_t)n);
+    jw_raw(w, num, n);
 }
 
 void jw_bool(struct jw *w, const char *key, int v)
@@ -350,7 +351,7 @@ static void s_header(struct jw *w, int type, int64_t at, int64_t claim_id, int64
     }
     if (case_id) {
         char id[32];
-        snprintf(id, sizeof id, "c-%012lld", (long long)case_id);
+        case_id_format(case_id, id, sizeof id);
         jw_str(w, "case_id", id);
     }
 }
@@ -407,7 +408,7 @@ static void s_collect(void *arg, const struct store_event *e)
     ev->has_at_ms = 1, ev->at_ms = e->at_ms;
     p->ids[p->n][0][0] = p->ids[p->n][1][0] = '\0';
     if (e->claim_id) klaim_id_format(e->claim_id, p->ids[p->n][0], 32);
-    if (e->case_id) snprintf(p->ids[p->n][1], 32, "c-%012lld", (long long)e->case_id);
+    if (e->case_id) case_id_format(e->case_id, p->ids[p->n][1], 32);
     ev->claim_id = p->ids[p->n][0];
     ev->case_id = p->ids[p->n][1];
     p->lines[p->n] = s_stored_line(p->f, e);

@@ -2,6 +2,8 @@
  * days_from_civil / civil_from_days, valid for every year we accept. */
 #include "dates.h"
 
+#include "fmt.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -66,7 +68,12 @@ void kdate_format(kdate day, char buf[11])
 {
     int y, m, d;
     kdate_to_ymd(day, &y, &m, &d);
-    snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u, (unsigned)d % 100u);
+    size_t n = fmt_int(buf, (int64_t)((unsigned)y % 10000u), 4);
+    buf[n++] = '-';
+    n += fmt_int(buf + n, (int64_t)((unsigned)m % 100u), 2);
+    buf[n++] = '-';
+    n += fmt_int(buf + n, (int64_t)((unsigned)d % 100u), 2);
+    buf[n] = '\0';
 }
 
 kdate kdate_add_years(kdate day, int n)
@@ -139,15 +146,28 @@ void ktime_format_rfc3339(int64_t unix_s, int32_t offset_min, char *buf, size_t 
     int64_t local = unix_s + (int64_t)offset_min * 60;
     int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
     int64_t secs = local - days * 86400;
-    char date[11];
-    kdate_format((kdate)days, date);
+    char t[48];
+    kdate_format((kdate)days, t);
+    size_t n = 10;
+    t[n++] = 'T';
+    n += fmt_int(t + n, secs / 3600, 2);
+    t[n++] = ':';
+    n += fmt_int(t + n, secs / 60 % 60, 2);
+    t[n++] = ':';
+    n += fmt_int(t + n, secs % 60, 2);
     if (offset_min == 0) {
-        snprintf(buf, size, "%sT%02d:%02d:%02dZ", date, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+        t[n++] = 'Z';
     } else {
         int a = offset_min < 0 ? -offset_min : offset_min;
-        snprintf(buf, size, "%sT%02d:%02d:%02d%c%02d:%02d", date, (int)(secs / 3600), (int)(secs / 60 % 60),
-                 (int)(secs % 60), offset_min < 0 ? '-' : '+', a / 60, a % 60);
+        t[n++] = offset_min < 0 ? '-' : '+';
+        n += fmt_int(t + n, a / 60 % 100, 2);
+        t[n++] = ':';
+        n += fmt_int(t + n, a % 60, 2);
     }
+    if (size == 0) return;
+    if (n > size - 1) n = size - 1;
+    memcpy(buf, t, n);
+    buf[n] = '\0';
 }
 
 kdate kdate_wib(int64_t unix_s)

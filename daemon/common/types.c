@@ -1,6 +1,8 @@
 /* types.c - names of the enums in types.h, both ways. */
 #include "types.h"
 
+#include "fmt.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +37,12 @@ NAME_TABLE(klaim_category_name, klaim_category_parse, enum klaim_category, "", "
 
 void klaim_id_format(int64_t id, char *buf, size_t size)
 {
-    snprintf(buf, size, "k-%012lld", (long long)id);
+    if (size < 24) {
+        snprintf(buf, size, "k-%012lld", (long long)id);
+        return;
+    }
+    buf[0] = 'k', buf[1] = '-';
+    buf[2 + fmt_int(buf + 2, id, 12)] = '\0';
 }
 
 int klaim_id_parse(const char *s, int64_t *id)

@@ -17,6 +17,8 @@
 #include <cmocka.h>
 
 #include "codec.h"
+#include "dates.h"
+#include "fmt.h"
 #include "log.h"
 
 #define INVALID KLAIM__ERROR_CODE__INVALID_CLAIM
@@ -941,11 +943,47 @@ static void test_latlon(void **state)
     assert_string_equal(out.regency, "Kota Mojokerto");
 }
 
+/* The printf-free formatters (fmt.c) and what is built on them. */
+static void test_formatting(void **state)
+{
+    char b[48];
+    b[fmt_int(b, 0, 0)] = '\0';
+    assert_string_equal(b, "0");
+    b[fmt_int(b, 42, 12)] = '\0';
+    assert_string_equal(b, "000000000042");
+    b[fmt_int(b, -5, 3)] = '\0';
+    assert_string_equal(b, "-005");
+    b[fmt_int(b, INT64_MAX, 0)] = '\0';
+    assert_string_equal(b, "9223372036854775807");
+    b[fmt_int(b, INT64_MIN, 0)] = '\0';
+    assert_string_equal(b, "-9223372036854775808");
+    b[fmt_int(b, 1234567, 2)] = '\0';
+    assert_string_equal(b, "1234567");
+    klaim_id_format(42, b, sizeof b);
+    assert_string_equal(b, "k-000000000042");
+    klaim_id_format(1234567890123LL, b, sizeof b);
+    assert_string_equal(b, "k-1234567890123");
+    klaim_id_format(42, b, 6); /* short buffer: truncated, terminated */
+    assert_string_equal(b, "k-000");
+    kdate_format(kdate_from_ymd(2026, 3, 7), b);
+    assert_string_equal(b, "2026-03-07");
+    /* 2026-03-07T01:02:03Z = 1772845323 */
+    ktime_format_rfc3339(1772845323, 0, b, sizeof b);
+    assert_string_equal(b, "2026-03-07T01:02:03Z");
+    ktime_format_rfc3339(1772845323, 420, b, sizeof b);
+    assert_string_equal(b, "2026-03-07T08:02:03+07:00");
+    ktime_format_rfc3339(1772845323, -90, b, sizeof b);
+    assert_string_equal(b, "2026-03-06T23:32:03-01:30");
+    ktime_format_rfc3339(1772845323, 0, b, 11);
+    assert_string_equal(b, "2026-03-07");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_formatting),
         T(test_canonical_roundtrip_jkk),
         T(test_canonical_roundtrip_jkm),
         T(test_canonical_reported_at_offset_kept),

@@ -1,0 +1,18 @@
+/* fmt.c - see fmt.h. */
+#include "fmt.h"
+
+size_t fmt_int(char *buf, int64_t v, int width)
+{
+    char tmp[24];
+    size_t n = 0, len = 0;
+    /* negative magnitudes through uint64_t, so INT64_MIN works too */
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) buf[len++] = '-';
+    for (int pad = width - (int)n; pad > 0; pad--) buf[len++] = '0';
+    while (n) buf[len++] = tmp[--n];
+    return len;
+}
