@@ -45,7 +45,8 @@ static const char *const s_sql[ST__N] = {
                  " decided_at_ms, decision, provisional FROM claims WHERE id = ?1",
     /* A participant's claims, newest first: kpjmap.h gives the newest. */
     [ST_CHAIN] = "SELECT program, event_date, death_date, kpj_prev FROM claims WHERE id = ?1",
-    [ST_KPJ_SCAN] = "SELECT id, kpj FROM claims INDEXED BY claims_kpj_scan ORDER BY id",
+    [ST_KPJ_SCAN] = "SELECT id, kpj, program, event_date, death_date FROM claims INDEXED BY claims_kpj_scan"
+                    " ORDER BY id",
     [ST_LEASE] = "UPDATE claims SET state = 2, attempt = attempt + 1 WHERE id = ?1 AND state IN (1, 2)",
     [ST_LEASED] = "SELECT attempt, claim, duplicate_of, received_at_ms, waive FROM claims WHERE id = ?1",
     [ST_DECIDE] = "UPDATE claims SET state = ?3, total = ?4, decision = ?5, decided_at_ms = ?6, member_name = ?7,"
@@ -217,13 +218,14 @@ static const char *const s_migrations[] = {
      * into every commit for every claim (the WAL's largest share, and page
      * reads once the store outgrew the cache). Each claim now links to the
      * participant's previous claim, kpjmap.c holds each participant's
-     * newest, and claims_kpj_scan (claim-id order: appends at its end) lets
-     * the start-up rebuild that map without reading the wide rows. */
+     * newest and a signature of their events, and claims_kpj_scan (claim-id
+     * order: appends at its end) lets the start-up rebuild that map without
+     * reading the wide rows. */
     "ALTER TABLE claims ADD COLUMN kpj_prev INTEGER NOT NULL DEFAULT 0;"
     "UPDATE claims SET kpj_prev = coalesce((SELECT max(p.id) FROM claims p"
     "  WHERE p.kpj = claims.kpj AND p.id < claims.id), 0);"
     "DROP INDEX claims_event;"
-    "CREATE INDEX claims_kpj_scan ON claims(id, kpj);",
+    "CREATE INDEX claims_kpj_scan ON claims(id, kpj, program, event_date, death_date);",
 };
 
 struct store {
@@ -236,7 +238,7 @@ struct store {
     struct kpjmap *kpj;         /* participant -> newest claim (kpjmap.h) */
     struct kpj_undo {           /* the open transaction's changes to it */
         uint64_t key;
-        int64_t prev;
+        struct kpj_head prev;
     } *undo;
     size_t n_undo, cap_undo;
     int async_commit;           /* store_async_commit: synchronous=OFF, walsync.c syncs */
@@ -335,15 +337,43 @@ static void s_global_config(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* A claim's bits in its participant's signature (kpjmap.h): one for its
+ * program and event date, one more for its death date. Two claims of the
+ * same event (rules.md §5) always share a bit, so a query whose bits are
+ * all clear in the signature has no same-event claim, without a read. */
+static uint64_t s_bit(uint64_t v)
+{
+    v *= 0x9e3779b97f4a7c15ULL;
+    return 1ULL << (v >> 58);
+}
+
+static uint64_t s_event_bit(int program, kdate event_date)
+{
+    return s_bit(((uint64_t)(uint32_t)program << 32) | (uint32_t)event_date);
+}
+
+static uint64_t s_death_bit(kdate death_date) { return s_bit((1ULL << 40) | (uint32_t)death_date); }
+
+static uint64_t s_event_sig(int program, kdate event_date, int has_death_date, kdate death_date)
+{
+    return s_event_bit(program, event_date) | (has_death_date ? s_death_bit(death_date) : 0);
+}
+
 /* Rebuilds the participant -> newest claim map: one pass over a narrow
- * index in id order (a later claim of a kpj overwrites an earlier one). */
+ * index in id order (a later claim becomes the head, signatures add up). */
 static int s_kpj_load(struct store *s, char *err, size_t errlen)
 {
     s->kpj = kpjmap_new();
     sqlite3_stmt *st = s->st[ST_KPJ_SCAN];
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        kpjmap_put(s->kpj, kpjmap_key((const char *)sqlite3_column_text(st, 1)), sqlite3_column_int64(st, 0));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t key = kpjmap_key((const char *)sqlite3_column_text(st, 1));
+        struct kpj_head h = kpjmap_get(s->kpj, key);
+        h.id = sqlite3_column_int64(st, 0);
+        h.sig |= s_event_sig(sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
+                             sqlite3_column_type(st, 4) != SQLITE_NULL, sqlite3_column_int(st, 4));
+        kpjmap_put(s->kpj, key, h);
+    }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
         snprintf(err, errlen, "reading the participants' claims: %s", sqlite3_errmsg(s->db));
@@ -549,7 +579,7 @@ int store_each_received(struct store *s, void (*fn)(void *arg, int64_t id, int64
 int store_kpj_claims(struct store *s, const char *kpj, store_kpj_fn fn, void *arg)
 {
     sqlite3_stmt *st = s->st[ST_CHAIN];
-    int64_t id = kpjmap_get(s->kpj, kpjmap_key(kpj));
+    int64_t id = kpjmap_get(s->kpj, kpjmap_key(kpj)).id;
     while (id > 0) {
         sqlite3_bind_int64(st, 1, id);
         if (sqlite3_step(st) != SQLITE_ROW) {
@@ -591,6 +621,10 @@ static int s_same_event(void *arg, const struct store_kpj_claim *k)
 
 int store_find_same_event(struct store *s, const struct store_new_claim *c, int64_t *id)
 {
+    *id = 0;
+    uint64_t sig = kpjmap_get(s->kpj, kpjmap_key(c->kpj)).sig;
+    if (!(sig & s_event_bit(c->program, c->event_date)) && !(c->has_death_date && (sig & s_death_bit(c->death_date))))
+        return 0;
     struct same_event se = {c, 0};
     if (store_kpj_claims(s, c->kpj, s_same_event, &se) < 0) return -1;
     *id = se.first;
@@ -614,8 +648,8 @@ int store_insert_claim(struct store *s, const struct store_new_claim *c, int64_t
     sqlite3_bind_int64(st, 11, duplicate_of);
     sqlite3_bind_int64(st, 12, c->received_at_ms);
     uint64_t key = kpjmap_key(c->kpj);
-    int64_t prev = kpjmap_get(s->kpj, key);
-    sqlite3_bind_int64(st, 13, prev);
+    struct kpj_head prev = kpjmap_get(s->kpj, key);
+    sqlite3_bind_int64(st, 13, prev.id);
     /* No RETURNING (a temporary b-tree per statement): a row was added
      * exactly when the statement changed one. */
     int rc = sqlite3_step(st);
@@ -627,7 +661,9 @@ int store_insert_claim(struct store *s, const struct store_new_claim *c, int64_t
             s->undo = xrealloc(s->undo, s->cap_undo * sizeof *s->undo);
         }
         s->undo[s->n_undo++] = (struct kpj_undo){key, prev};
-        kpjmap_put(s->kpj, key, *id);
+        kpjmap_put(s->kpj, key,
+                   (struct kpj_head){*id, prev.sig | s_event_sig(c->program, c->event_date, c->has_death_date,
+                                                                 c->death_date)});
     }
     if (out < 0) log_error("store: insert claim: %s", sqlite3_errmsg(s->db));
     sqlite3_reset(st);

@@ -115,17 +115,22 @@ static void test_kpjmap(void **st)
     assert_int_equal(kpjmap_key(""), 0);
     struct kpjmap *m = kpjmap_new();
     /* far past the first table size: growth keeps every entry */
-    for (uint64_t i = 1; i <= 100000; i++) assert_int_equal(kpjmap_put(m, i * 7919, (int64_t)i), 0);
+    for (uint64_t i = 1; i <= 100000; i++)
+        assert_int_equal(kpjmap_put(m, i * 7919, (struct kpj_head){(int64_t)i, i << 3}).id, 0);
     assert_int_equal(kpjmap_count(m), 100000);
-    for (uint64_t i = 1; i <= 100000; i++) assert_int_equal(kpjmap_get(m, i * 7919), (int64_t)i);
-    assert_int_equal(kpjmap_get(m, 5), 0);
-    assert_int_equal(kpjmap_put(m, 7919, 42), 1);
-    assert_int_equal(kpjmap_get(m, 7919), 42);
-    assert_int_equal(kpjmap_put(m, 7919, 0), 42); /* forgotten */
-    assert_int_equal(kpjmap_get(m, 7919), 0);
+    for (uint64_t i = 1; i <= 100000; i++) {
+        struct kpj_head h = kpjmap_get(m, i * 7919);
+        assert_int_equal(h.id, (int64_t)i);
+        assert_int_equal(h.sig, i << 3);
+    }
+    assert_int_equal(kpjmap_get(m, 5).id, 0);
+    assert_int_equal(kpjmap_put(m, 7919, (struct kpj_head){42, 1}).id, 1);
+    assert_int_equal(kpjmap_get(m, 7919).id, 42);
+    assert_int_equal(kpjmap_put(m, 7919, (struct kpj_head){0, 0}).id, 42); /* forgotten */
+    assert_int_equal(kpjmap_get(m, 7919).id, 0);
     assert_int_equal(kpjmap_count(m), 99999);
-    assert_int_equal(kpjmap_put(m, 0, 9), 0); /* no key, nothing stored */
-    assert_int_equal(kpjmap_get(m, 0), 0);
+    assert_int_equal(kpjmap_put(m, 0, (struct kpj_head){9, 9}).id, 0); /* no key, nothing stored */
+    assert_int_equal(kpjmap_get(m, 0).id, 0);
     kpjmap_free(&m);
     assert_null(m);
 }
@@ -180,6 +185,14 @@ static void test_participant_chain(void **st)
     assert_int_equal(store_find_same_event(s, &c_b1, &dup), 0);
     assert_int_equal(dup, b1);
     assert_int_equal(store_find_same_event(s, &c_c1, &dup), 0);
+    assert_int_equal(dup, 0);
+    /* a death date stored by test_same_event (K-5) matches after the rebuild */
+    struct store_new_claim jkm = s_claim("P-8", "24000000003", 20210, STATE_RECEIVED);
+    jkm.program = PROGRAM_JKM, jkm.has_death_date = 1, jkm.death_date = 20205;
+    assert_int_equal(store_find_same_event(s, &jkm, &dup), 0);
+    assert_true(dup > 0);
+    jkm.death_date = 20206;
+    assert_int_equal(store_find_same_event(s, &jkm, &dup), 0);
     assert_int_equal(dup, 0);
     store_close(&s);
 }
