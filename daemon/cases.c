@@ -42,15 +42,7 @@ void cases_free(struct cases **csp)
     *csp = NULL;
 }
 
-void case_id_format(int64_t id, char *buf, size_t size)
-{
-    if (size < 24) {
-        snprintf(buf, size, "c-%012lld", (long long)id);
-        return;
-    }
-    buf[0] = 'c', buf[1] = '-';
-    buf[2 + fmt_int(buf + 2, id, 12)] = '\0';
-}
+void case_id_format(int64_t id, char *buf, size_t size) { fmt_id('c', id, buf, size); }
 
 int case_id_parse(const char *s, int64_t *id)
 {

@@ -1,6 +1,8 @@
 /* fmt.c - see fmt.h. */
 #include "fmt.h"
 
+#include <string.h>
+
 size_t fmt_int(char *buf, int64_t v, int width)
 {
     char tmp[24];
@@ -15,4 +17,15 @@ size_t fmt_int(char *buf, int64_t v, int width)
     for (int pad = width - (int)n; pad > 0; pad--) buf[len++] = '0';
     while (n) buf[len++] = tmp[--n];
     return len;
+}
+
+void fmt_id(char prefix, int64_t id, char *buf, size_t size)
+{
+    char t[32];
+    t[0] = prefix, t[1] = '-';
+    size_t n = 2 + fmt_int(t + 2, id, 12);
+    if (size == 0) return;
+    if (n > size - 1) n = size - 1;
+    memcpy(buf, t, n);
+    buf[n] = '\0';
 }

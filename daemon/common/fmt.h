@@ -13,5 +13,8 @@
  * minus sign comes first, outside the width), without a NUL. Returns the
  * length; buf needs max(width, 19) + 2 bytes. */
 size_t fmt_int(char *buf, int64_t v, int width);
+/* "k-000000000042" for prefix 'k' and id 42 (ids of claims, cases): at
+ * least 12 digits; cut short, still terminated, if size < 24. */
+void fmt_id(char prefix, int64_t id, char *buf, size_t size);
 
 #endif

@@ -35,15 +35,7 @@ NAME_TABLE(klaim_state_name, klaim_state_parse, enum klaim_state, "", "RECEIVED"
            "REJECTED", "PENDING_REVIEW")
 NAME_TABLE(klaim_category_name, klaim_category_parse, enum klaim_category, "", "PU", "PU_GOV", "BPU", "JAKON", "ASN")
 
-void klaim_id_format(int64_t id, char *buf, size_t size)
-{
-    if (size < 24) {
-        snprintf(buf, size, "k-%012lld", (long long)id);
-        return;
-    }
-    buf[0] = 'k', buf[1] = '-';
-    buf[2 + fmt_int(buf + 2, id, 12)] = '\0';
-}
+void klaim_id_format(int64_t id, char *buf, size_t size) { fmt_id('k', id, buf, size); }
 
 int klaim_id_parse(const char *s, int64_t *id)
 {
