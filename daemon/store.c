@@ -25,7 +25,7 @@ enum {
     ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
     ST_INSERT, ST_BY_KEY, ST_BY_ID, ST_CHAIN, ST_KPJ_SCAN,
     ST_LEASE, ST_LEASED, ST_DECIDE, ST_REQUEUE, ST_REQUEUE_FREE,
-    ST_RECOVER, ST_RECEIVED, ST_COUNT, ST_META_GET, ST_META_SET,
+    ST_LEASE_AGAIN, ST_RECOVER, ST_RECEIVED, ST_META_GET, ST_META_SET, ST_STATE_COUNTS,
     ST_REVIEW_LIST, ST_REVIEW_APPROVE, ST_REVIEW_REJECT, ST_REVIEW_INSERT, ST_REVIEWS_OF,
     ST_AUDIT_HEAD, ST_AUDIT_INSERT, ST_AUDIT_PAGE, ST_AUDIT_OF, ST_EXPORT, ST_REPORT_CLAIMS,
     ST__N
@@ -47,7 +47,10 @@ static const char *const s_sql[ST__N] = {
     [ST_CHAIN] = "SELECT program, event_date, death_date, kpj_prev FROM claims WHERE id = ?1",
     [ST_KPJ_SCAN] = "SELECT id, kpj, program, event_date, death_date FROM claims INDEXED BY claims_kpj_scan"
                     " ORDER BY id",
-    [ST_LEASE] = "UPDATE claims SET state = 2, attempt = attempt + 1 WHERE id = ?1 AND state IN (1, 2)",
+    /* Each state-changing statement matches one old state, so that the
+     * per-state counts (store_count_states) follow without a read. */
+    [ST_LEASE] = "UPDATE claims SET state = 2, attempt = attempt + 1 WHERE id = ?1 AND state = 1",
+    [ST_LEASE_AGAIN] = "UPDATE claims SET attempt = attempt + 1 WHERE id = ?1 AND state = 2",
     [ST_LEASED] = "SELECT attempt, claim, duplicate_of, received_at_ms, waive FROM claims WHERE id = ?1",
     [ST_DECIDE] = "UPDATE claims SET state = ?3, total = ?4, decision = ?5, decided_at_ms = ?6, member_name = ?7,"
                   " category = ?8, sponsor = ?9, regency = ?10, provisional = ?11, reason = ?12"
@@ -58,15 +61,15 @@ static const char *const s_sql[ST__N] = {
                         " WHERE id = ?1 AND state = 2 AND attempt = ?2",
     [ST_RECOVER] = "UPDATE claims SET state = 1, attempt = max(attempt - 1, 0) WHERE state = 2",
     [ST_RECEIVED] = "SELECT id, not_before_ms FROM claims WHERE state = 1 ORDER BY id",
-    [ST_COUNT] = "SELECT state, count(*) FROM claims GROUP BY state",
+    [ST_STATE_COUNTS] = "SELECT substr(key, 14), value FROM meta WHERE key GLOB 'claims_state_[0-9]'",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [ST_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     [ST_REVIEW_LIST] = "SELECT id FROM claims WHERE state IN (5, 6) AND id > ?1 ORDER BY id LIMIT ?2",
     [ST_REVIEW_APPROVE] = "UPDATE claims SET state = 1, waive = waive | ?2, attempt = 0, not_before_ms = 0,"
-                          " decision = NULL, decided_at_ms = NULL, total = NULL WHERE id = ?1 AND state IN (5, 6)",
+                          " decision = NULL, decided_at_ms = NULL, total = NULL WHERE id = ?1 AND state = ?3",
     [ST_REVIEW_REJECT] = "UPDATE claims SET state = 4, total = 0, decision = ?2, decided_at_ms = ?3"
-                         " WHERE id = ?1 AND state IN (5, 6)",
+                         " WHERE id = ?1 AND state = ?4",
     [ST_REVIEW_INSERT] = "INSERT INTO reviews(claim_id, action, reason_code, by, client, note, at_ms)"
                          " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_REVIEWS_OF] = "SELECT action, reason_code, by, client, note, at_ms FROM reviews WHERE claim_id = ?1"
@@ -225,7 +228,12 @@ static const char *const s_migrations[] = {
     "UPDATE claims SET kpj_prev = coalesce((SELECT max(p.id) FROM claims p"
     "  WHERE p.kpj = claims.kpj AND p.id < claims.id), 0);"
     "DROP INDEX claims_event;"
-    "CREATE INDEX claims_kpj_scan ON claims(id, kpj, program, event_date, death_date);",
+    "CREATE INDEX claims_kpj_scan ON claims(id, kpj, program, event_date, death_date);"
+    /* Claims per state, kept by store.c with each commit: `stats` and
+     * /metrics counted them with a scan of the whole table in the main loop
+     * (seconds at a million claims). */
+    "INSERT INTO meta(key, value) SELECT 'claims_state_' || state, count(*) FROM claims WHERE true GROUP BY state"
+    "  ON CONFLICT(key) DO UPDATE SET value = excluded.value;",
 };
 
 struct store {
@@ -241,6 +249,8 @@ struct store {
         struct kpj_head prev;
     } *undo;
     size_t n_undo, cap_undo;
+    int64_t n_state[7];         /* claims per state, the open transaction included */
+    int64_t n_state_committed[7];
     int async_commit;           /* store_async_commit: synchronous=OFF, walsync.c syncs */
     int wal_frames;             /* the WAL's length after the last commit */
     uint64_t wal_checkpoints;   /* checkpoints the writer had to run itself */
@@ -382,6 +392,34 @@ static int s_kpj_load(struct store *s, char *err, size_t errlen)
     return 0;
 }
 
+static const char *const s_state_keys[7] = {"claims_state_0", "claims_state_1", "claims_state_2", "claims_state_3",
+                                             "claims_state_4", "claims_state_5", "claims_state_6"};
+
+/* The per-state counts as the last commit left them in meta. */
+static int s_counts_load(struct store *s, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = s->st[ST_STATE_COUNTS];
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int k = atoi((const char *)sqlite3_column_text(st, 0));
+        if (k >= 0 && k < 7) s->n_state[k] = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "reading the claim counts: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    memcpy(s->n_state_committed, s->n_state, sizeof s->n_state);
+    return 0;
+}
+
+/* A claim moved from state `from` (0: new) to `to` in the open transaction. */
+static void s_moved(struct store *s, int from, int to)
+{
+    if (from > 0 && from < 7) s->n_state[from]--;
+    if (to > 0 && to < 7) s->n_state[to]++;
+}
+
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
     s_global_config();
@@ -422,7 +460,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
     }
     s->audit_seq_pending = s->audit_seq;
     memcpy(s->audit_hash_pending, s->audit_hash, 32);
-    if (s_kpj_load(s, err, errlen) != 0) {
+    if (s_kpj_load(s, err, errlen) != 0 || s_counts_load(s, err, errlen) != 0) {
         store_close(&s);
         return NULL;
     }
@@ -524,8 +562,14 @@ int store_commit(struct store *s)
      * entry cut off the end of the table is then still missed by verify. */
     if (s->audit_seq_pending != s->audit_seq && store_meta_set(s, "audit_head", s->audit_seq_pending) != 0)
         return -1;
+    for (int i = 1; i < 7; i++)
+        if (s->n_state[i] != s->n_state_committed[i] && store_meta_set(s, s_state_keys[i], s->n_state[i]) != 0)
+            return -1;
     int rc = s_run(s, s->st[ST_COMMIT]);
-    if (rc == 0) s->n_undo = 0;
+    if (rc == 0) {
+        s->n_undo = 0;
+        memcpy(s->n_state_committed, s->n_state, sizeof s->n_state);
+    }
     if (rc == 0 && s->wal_frames > WAL_FRAMES_MAX) {
         s->wal_frames = 0;
         if (s_checkpoint_full(s, SQLITE_CHECKPOINT_PASSIVE) == SQLITE_OK) s->wal_checkpoints++;
@@ -539,6 +583,7 @@ int store_commit(struct store *s)
 
 void store_rollback(struct store *s)
 {
+    memcpy(s->n_state, s->n_state_committed, sizeof s->n_state);
     s->audit_seq_pending = s->audit_seq;
     memcpy(s->audit_hash_pending, s->audit_hash, 32);
     while (s->n_undo > 0) {
@@ -560,6 +605,8 @@ int64_t store_recover(struct store *s)
         return -1;
     }
     int64_t n = sqlite3_changes64(s->db);
+    s->n_state[STATE_PROCESSING] -= n;
+    s->n_state[STATE_RECEIVED] += n;
     if (store_commit(s) != 0) {
         store_rollback(s);
         return -1;
@@ -656,6 +703,7 @@ int store_insert_claim(struct store *s, const struct store_new_claim *c, int64_t
     int out = rc != SQLITE_DONE ? -1 : sqlite3_changes(s->db) == 1 ? 0 : 1;
     if (out == 0) {
         *id = sqlite3_last_insert_rowid(s->db);
+        s_moved(s, 0, c->state);
         if (s->n_undo == s->cap_undo) {
             s->cap_undo = s->cap_undo ? 2 * s->cap_undo : 256;
             s->undo = xrealloc(s->undo, s->cap_undo * sizeof *s->undo);
@@ -734,6 +782,13 @@ int store_lease(struct store *s, int64_t id, int *attempt, uint8_t **claim, size
     sqlite3_stmt *st = s->st[ST_LEASE];
     sqlite3_bind_int64(st, 1, id);
     int rc = s_update(s, st);
+    if (rc == 0) {
+        s_moved(s, STATE_RECEIVED, STATE_PROCESSING);
+    } else if (rc == 1) {       /* leased at insert already */
+        st = s->st[ST_LEASE_AGAIN];
+        sqlite3_bind_int64(st, 1, id);
+        rc = s_update(s, st);
+    }
     if (rc != 0) return rc;
     st = s->st[ST_LEASED];
     sqlite3_bind_int64(st, 1, id);
@@ -774,7 +829,9 @@ int store_decide(struct store *s, int64_t id, int attempt, int state, int64_t to
     }
     sqlite3_bind_int(st, 11, f ? f->provisional : 0);
     if (f && f->reason && f->reason[0]) sqlite3_bind_text(st, 12, f->reason, -1, SQLITE_STATIC);
-    return s_update(s, st);
+    int rc = s_update(s, st);
+    if (rc == 0) s_moved(s, STATE_PROCESSING, state);
+    return rc;
 }
 
 int store_requeue(struct store *s, int64_t id, int attempt, int charge, int64_t not_before_ms)
@@ -783,20 +840,15 @@ int store_requeue(struct store *s, int64_t id, int attempt, int charge, int64_t 
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, attempt);
     sqlite3_bind_int64(st, 3, not_before_ms);
-    return s_update(s, st);
+    int rc = s_update(s, st);
+    if (rc == 0) s_moved(s, STATE_PROCESSING, STATE_RECEIVED);
+    return rc;
 }
 
 int store_count_states(struct store *s, uint64_t counts[7])
 {
-    memset(counts, 0, 7 * sizeof counts[0]);
-    sqlite3_stmt *st = s->st[ST_COUNT];
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int state = sqlite3_column_int(st, 0);
-        if (state >= 0 && state < 7) counts[state] = (uint64_t)sqlite3_column_int64(st, 1);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    for (int i = 0; i < 7; i++) counts[i] = s->n_state[i] > 0 ? (uint64_t)s->n_state[i] : 0;
+    return 0;
 }
 
 int store_meta_get(struct store *s, const char *key, int64_t *value)
@@ -831,21 +883,37 @@ int store_review_list(struct store *s, int64_t after_id, int limit, int64_t *ids
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* A review applies to PENDING_REVIEW and DEAD claims: one statement per old
+ * state, so that the counts know which one the claim left. */
+static const int s_reviewable[] = {STATE_PENDING_REVIEW, STORE_STATE_DEAD};
+
 int store_review_approve(struct store *s, int64_t id, uint32_t waive)
 {
     sqlite3_stmt *st = s->st[ST_REVIEW_APPROVE];
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, waive);
-    return s_update(s, st);
+    for (size_t i = 0; i < sizeof s_reviewable / sizeof s_reviewable[0]; i++) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, waive);
+        sqlite3_bind_int(st, 3, s_reviewable[i]);
+        int rc = s_update(s, st);
+        if (rc == 0) s_moved(s, s_reviewable[i], STATE_RECEIVED);
+        if (rc != 1) return rc;
+    }
+    return 1;
 }
 
 int store_review_reject(struct store *s, int64_t id, const uint8_t *decision, size_t decision_len, int64_t at_ms)
 {
     sqlite3_stmt *st = s->st[ST_REVIEW_REJECT];
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_blob(st, 2, decision, (int)decision_len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, at_ms);
-    return s_update(s, st);
+    for (size_t i = 0; i < sizeof s_reviewable / sizeof s_reviewable[0]; i++) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_blob(st, 2, decision, (int)decision_len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, at_ms);
+        sqlite3_bind_int(st, 4, s_reviewable[i]);
+        int rc = s_update(s, st);
+        if (rc == 0) s_moved(s, s_reviewable[i], STATE_REJECTED);
+        if (rc != 1) return rc;
+    }
+    return 1;
 }
 
 int store_review_record(struct store *s, const struct store_review *r)

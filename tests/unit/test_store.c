@@ -51,6 +51,26 @@ static int teardown(void **st)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* The counts the store keeps (store_count_states) against a count of the
+ * committed rows by a second connection. */
+static void s_check_counts(struct store *s)
+{
+    uint64_t kept[7], real[7] = {0};
+    assert_int_equal(store_count_states(s, kept), 0);
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open_v2(s_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT state, count(*) FROM claims GROUP BY state", -1, &q, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(q) == SQLITE_ROW) real[sqlite3_column_int(q, 0)] = (uint64_t)sqlite3_column_int64(q, 1);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    for (int i = 1; i < 7; i++) {
+        if (kept[i] != real[i]) fail_msg("state %d: store keeps %llu, the table has %llu", i,
+                                         (unsigned long long)kept[i], (unsigned long long)real[i]);
+    }
+}
+
 static void test_idempotent_insert(void **st)
 {
     struct store *s = s_open();
@@ -218,7 +238,7 @@ static void test_migration_to_chains(void **st)
     assert_int_equal(sqlite3_exec(db,
                                   "DROP INDEX claims_kpj_scan; ALTER TABLE claims DROP COLUMN kpj_prev;"
                                   "CREATE INDEX claims_event ON claims(kpj, program, event_date);"
-                                  "PRAGMA user_version=6;",
+                                  "DELETE FROM meta WHERE key GLOB 'claims_state_*'; PRAGMA user_version=6;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
@@ -228,6 +248,7 @@ static void test_migration_to_chains(void **st)
     assert_int_equal(dup, x1);
     assert_int_equal(store_find_same_event(s, &c2, &dup), 0);
     assert_int_equal(dup, x2);
+    s_check_counts(s); /* counted by the migration */
     store_close(&s);
     assert_int_equal(sqlite3_open(s_path, &db), SQLITE_OK);
     sqlite3_stmt *q;
@@ -271,6 +292,7 @@ static void test_lease_decide_recover(void **st)
     store_close(&s);
     s = s_open();
     assert_int_equal(store_recover(s), 1);
+    s_check_counts(s);
     struct store_claim_row row;
     assert_int_equal(store_get_by_id(s, id, &row), 0);
     assert_int_equal(row.state, STATE_RECEIVED);
@@ -291,6 +313,7 @@ static void test_lease_decide_recover(void **st)
     assert_int_equal(store_lease(s, id, &attempt, &blob, &len, &dup, &recv, &waive), 1);
     assert_int_equal(store_decide(s, id, attempt, STATE_REJECTED, 0, d, sizeof d, 1235, NULL), 1);
     assert_int_equal(store_commit(s), 0);
+    s_check_counts(s);
     store_close(&s);
 
     s = s_open();
@@ -320,6 +343,41 @@ static void test_rollback_and_meta(void **st)
     assert_int_equal(store_commit(s), 0);
     assert_int_equal(store_meta_get(s, "registry_gen", &v), 0);
     assert_int_equal(v, 7);
+    s_check_counts(s);
+    store_close(&s);
+}
+
+/* Reviews move PENDING_REVIEW and DEAD claims; the counts follow. */
+static void test_review_counts(void **st)
+{
+    struct store *s = s_open();
+    struct store_new_claim a = s_claim("R-1", "24000000301", 20500, STATE_PROCESSING);
+    struct store_new_claim b = s_claim("R-2", "24000000302", 20500, STATE_PROCESSING);
+    int64_t ida, idb;
+    const uint8_t d[] = {0x18, 0x05};
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_insert_claim(s, &a, 0, &ida), 0);
+    assert_int_equal(store_insert_claim(s, &b, 0, &idb), 0);
+    assert_int_equal(store_decide(s, ida, 1, STATE_PENDING_REVIEW, 0, d, sizeof d, 1, NULL), 0);
+    assert_int_equal(store_decide(s, idb, 1, STORE_STATE_DEAD, 0, d, sizeof d, 1, NULL), 0);
+    assert_int_equal(store_commit(s), 0);
+    s_check_counts(s);
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_review_approve(s, ida, 0), 0);
+    assert_int_equal(store_review_reject(s, idb, d, sizeof d, 2), 0);
+    assert_int_equal(store_review_approve(s, idb, 0), 1); /* no longer reviewable */
+    assert_int_equal(store_commit(s), 0);
+    s_check_counts(s);
+    /* a rolled-back transaction leaves the counts as they were */
+    struct store_new_claim c = s_claim("R-3", "24000000303", 20500, STATE_RECEIVED);
+    int64_t idc;
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_insert_claim(s, &c, 0, &idc), 0);
+    store_rollback(s);
+    s_check_counts(s);
+    store_close(&s);
+    s = s_open(); /* and a reopen reads them back */
+    s_check_counts(s);
     store_close(&s);
 }
 
@@ -333,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_migration_to_chains),
         cmocka_unit_test(test_lease_decide_recover),
         cmocka_unit_test(test_rollback_and_meta),
+        cmocka_unit_test(test_review_counts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
