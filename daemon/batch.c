@@ -115,14 +115,15 @@ static void s_on_durable(void *arg, uint64_t durable)
     struct batch *b = arg;
     size_t done = 0;
     while (done < b->n_waits && b->waits[done].seq <= durable) done++;
-    if (done == 0 && !b->open) return;
-    /* Callbacks may commit (batch_flush) and so add waits: detach first. */
-    struct durable_wait *ready = xmalloc((done ? done : 1) * sizeof *ready);
-    memcpy(ready, b->waits, done * sizeof *ready);
-    memmove(b->waits, b->waits + done, (b->n_waits - done) * sizeof *b->waits);
-    b->n_waits -= done;
-    for (size_t i = 0; i < done; i++) s_run_thens(ready[i].thens, ready[i].n_thens, 1);
-    free(ready);
+    if (done > 0) {
+        /* Callbacks may commit (batch_flush) and so add waits: detach first. */
+        struct durable_wait *ready = xmalloc(done * sizeof *ready);
+        memcpy(ready, b->waits, done * sizeof *ready);
+        memmove(b->waits, b->waits + done, (b->n_waits - done) * sizeof *b->waits);
+        b->n_waits -= done;
+        for (size_t i = 0; i < done; i++) s_run_thens(ready[i].thens, ready[i].n_thens, 1);
+        free(ready);
+    }
     if (b->open) event_active(b->commit_ev, 0, 0);
 }
 
