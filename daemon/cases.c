@@ -295,6 +295,13 @@ static char *s_info_merge(const char *info, const struct klaim_claim *c, int64_t
  * same reading as rules.md REPORT_LATE: R > event date + 2 days). */
 static int64_t s_end_of_day_ms(kdate d) { return ((int64_t)(d + 1) * 86400 - 7 * 3600) * 1000; }
 
+/* The SLA clocks a case has running: ACK and DECISION, each until met or
+ * breached (the partial indexes of store_dispatch.c, counted in memory). */
+static int s_running(const struct store_case *c)
+{
+    return (c->acked_at_ms == 0 && !(c->breached & SLA_ACK)) + (c->decided_at_ms == 0 && !(c->breached & SLA_DECISION));
+}
+
 struct accident {
     struct store_dispatch *sd;
     kdate date;
@@ -344,6 +351,7 @@ int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64
     if (rc < 0) goto fail;
     int merged = rc == 0;
     int64_t now = klaimd_now_ms();
+    int running = merged ? s_running(&kc) : 0;
     if (merged) {
         kc.n_claims++;
         int p = s_priority_of(c);
@@ -369,6 +377,7 @@ int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64
         if (reported > kc.report_due_ms) kc.breached |= SLA_REPORT;
         if (store_case_insert(sd, &kc) != 0) goto fail_case;
     }
+    store_clocks_moved(k->store, s_running(&kc) - running);
     if (store_case_link(sd, claim_id, kc.id) != 0) goto fail_case;
     /* The case text is written once and goes with each event. */
     char *ctext = case_to_text(&kc, now);
@@ -427,9 +436,11 @@ int cases_on_decided(struct cases *cs, int64_t claim_id, const struct klaim_deci
     if (rc == 0) {
         int64_t now = klaimd_now_ms();
         case_id = kc.id;
+        int running = s_running(&kc);
         kc.coverage = case_coverage_of(d);
         if ((d->state == STATE_APPROVED || d->state == STATE_REJECTED) && !kc.decided_at_ms) kc.decided_at_ms = now;
         int bad = store_case_decided(sd, &kc) != 0;
+        if (!bad) store_clocks_moved(k->store, s_running(&kc) - running);
         if (!bad) ctext = case_to_text(&kc, now);
         store_case_clear(&kc);
         if (bad) {
@@ -457,11 +468,13 @@ int cases_breach(struct cases *cs, int64_t case_id, int clock)
         store_case_clear(&kc);
         return 0;
     }
+    int running = s_running(&kc);
     kc.breached |= clock;
     if (store_case_update(sd, &kc) != 0) {
         store_case_clear(&kc);
         return -1;
     }
+    store_clocks_moved(k->store, s_running(&kc) - running);
     log_info("sla: case c-%012lld: %s clock ran out", (long long)case_id, clock == SLA_DECISION ? "DECISION" : "ACK");
     json_t *b = json_pack("{s:s,s:I}", "clock", clock == SLA_DECISION ? "DECISION" : "ACK", "due_ms", (json_int_t)due);
     char *ctext = case_to_text(&kc, now);
@@ -560,7 +573,7 @@ void cases_act(struct cases *cs, const char *case_id, int action, const char *by
         return;
     }
     int64_t now = klaimd_now_ms();
-    int changed = 0, type = 0;
+    int changed = 0, type = 0, running = s_running(&kc);
     if (action == KLAIM__DISPATCH_ACTION_TYPE__ACK) {
         if (!kc.acked_at_ms && kc.state != CASE_CLOSED) {
             kc.acked_at_ms = now;
@@ -611,6 +624,7 @@ void cases_act(struct cases *cs, const char *case_id, int action, const char *by
     if (type == 6) json_object_set_new(ev, "note", json_string(note));
     int bad = store_case_update(sd, &kc) != 0;
     if (!bad) {
+        store_clocks_moved(k->store, s_running(&kc) - running);
         /* the audit chain records every dispatch action with its claim */
         char cid[24];
         case_id_format(kc.id, cid, sizeof cid);

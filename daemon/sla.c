@@ -120,6 +120,7 @@ struct sla *sla_new(struct klaimd *k, char *err, size_t errlen)
         sla_free(&s);
         return NULL;
     }
+    store_clocks_init(k->store, n);
     if (n) log_info("sla: %llu clocks running", (unsigned long long)n);
     if (next) s_arm_at(s, next);
     return s;
@@ -134,8 +135,4 @@ void sla_free(struct sla **sp)
     *sp = NULL;
 }
 
-uint64_t sla_pending(const struct sla *s)
-{
-    uint64_t n = 0;
-    return store_clock_count(feed_store(s->k->feed), &n) == 0 ? n : 0;
-}
+uint64_t sla_pending(const struct sla *s) { return store_clocks_running(s->k->store); }

@@ -251,6 +251,7 @@ struct store {
     size_t n_undo, cap_undo;
     int64_t n_state[7];         /* claims per state, the open transaction included */
     int64_t n_state_committed[7];
+    int64_t n_clocks, n_clocks_committed; /* running SLA clocks (store_clocks_moved) */
     int async_commit;           /* store_async_commit: synchronous=OFF, walsync.c syncs */
     int wal_frames;             /* the WAL's length after the last commit */
     uint64_t wal_checkpoints;   /* checkpoints the writer had to run itself */
@@ -569,6 +570,7 @@ int store_commit(struct store *s)
     if (rc == 0) {
         s->n_undo = 0;
         memcpy(s->n_state_committed, s->n_state, sizeof s->n_state);
+        s->n_clocks_committed = s->n_clocks;
     }
     if (rc == 0 && s->wal_frames > WAL_FRAMES_MAX) {
         s->wal_frames = 0;
@@ -584,6 +586,7 @@ int store_commit(struct store *s)
 void store_rollback(struct store *s)
 {
     memcpy(s->n_state, s->n_state_committed, sizeof s->n_state);
+    s->n_clocks = s->n_clocks_committed;
     s->audit_seq_pending = s->audit_seq;
     memcpy(s->audit_hash_pending, s->audit_hash, 32);
     while (s->n_undo > 0) {
@@ -844,6 +847,12 @@ int store_requeue(struct store *s, int64_t id, int attempt, int charge, int64_t 
     if (rc == 0) s_moved(s, STATE_PROCESSING, STATE_RECEIVED);
     return rc;
 }
+
+void store_clocks_init(struct store *s, uint64_t n) { s->n_clocks = s->n_clocks_committed = (int64_t)n; }
+
+void store_clocks_moved(struct store *s, int delta) { s->n_clocks += delta; }
+
+uint64_t store_clocks_running(const struct store *s) { return s->n_clocks > 0 ? (uint64_t)s->n_clocks : 0; }
 
 int store_count_states(struct store *s, uint64_t counts[7])
 {

@@ -134,6 +134,14 @@ int store_decide(struct store *s, int64_t id, int attempt, int state, int64_t to
  * Returns 0, 1 if stale, -1. */
 int store_requeue(struct store *s, int64_t id, int attempt, int charge, int64_t not_before_ms);
 
+/* Running SLA clocks (ACK or DECISION, neither met nor breached), kept in
+ * memory so that /metrics does not count them in the main loop: set once
+ * at start from the store (sla.c), moved by cases.c with each case write
+ * of the open transaction, taken back by a rollback. */
+void store_clocks_init(struct store *s, uint64_t n);
+void store_clocks_moved(struct store *s, int delta);
+uint64_t store_clocks_running(const struct store *s);
+
 /* Counts by state (index 0..6); for stats. */
 int store_count_states(struct store *s, uint64_t counts[7]);
 
