@@ -16,7 +16,6 @@
 #include "batch.h"
 
 #include <event2/event.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -264,7 +263,7 @@ void batch_op_done(struct batch *b)
      * inline when the batch is full or old. The age bound matters as much as
      * the size: JOBs and decisions wait for the commit too, so a transaction
      * kept open by a stream of inserts would starve the workers. */
-    if ((++b->ops >= b->batch_max || s_now_us() - b->opened_us >= b->max_age_us) ) s_commit(b);
+    if (++b->ops >= b->batch_max || s_now_us() - b->opened_us >= b->max_age_us) s_commit(b);
 }
 
 void batch_fail(struct batch *b)

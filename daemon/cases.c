@@ -440,8 +440,10 @@ int cases_on_decided(struct cases *cs, int64_t claim_id, const struct klaim_deci
         kc.coverage = case_coverage_of(d);
         if ((d->state == STATE_APPROVED || d->state == STATE_REJECTED) && !kc.decided_at_ms) kc.decided_at_ms = now;
         int bad = store_case_decided(sd, &kc) != 0;
-        if (!bad) store_clocks_moved(k->store, s_running(&kc) - running);
-        if (!bad) ctext = case_to_text(&kc, now);
+        if (!bad) {
+            store_clocks_moved(k->store, s_running(&kc) - running);
+            ctext = case_to_text(&kc, now);
+        }
         store_case_clear(&kc);
         if (bad) {
             jw_free(&ev);

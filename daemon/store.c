@@ -25,7 +25,7 @@ enum {
     ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
     ST_INSERT, ST_BY_KEY, ST_BY_ID, ST_CHAIN, ST_KPJ_SCAN,
     ST_LEASE, ST_LEASED, ST_DECIDE, ST_REQUEUE, ST_REQUEUE_FREE,
-    ST_LEASE_AGAIN, ST_RECOVER, ST_RECEIVED, ST_META_GET, ST_META_SET, ST_STATE_COUNTS,
+    ST_LEASE_AGAIN, ST_RECOVER, ST_RECEIVED, ST_META_GET, ST_META_SET,
     ST_REVIEW_LIST, ST_REVIEW_APPROVE, ST_REVIEW_REJECT, ST_REVIEW_INSERT, ST_REVIEWS_OF,
     ST_AUDIT_HEAD, ST_AUDIT_INSERT, ST_AUDIT_PAGE, ST_AUDIT_OF, ST_EXPORT, ST_REPORT_CLAIMS,
     ST__N
@@ -61,7 +61,6 @@ static const char *const s_sql[ST__N] = {
                         " WHERE id = ?1 AND state = 2 AND attempt = ?2",
     [ST_RECOVER] = "UPDATE claims SET state = 1, attempt = max(attempt - 1, 0) WHERE state = 2",
     [ST_RECEIVED] = "SELECT id, not_before_ms FROM claims WHERE state = 1 ORDER BY id",
-    [ST_STATE_COUNTS] = "SELECT substr(key, 14), value FROM meta WHERE key GLOB 'claims_state_[0-9]'",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [ST_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -399,16 +398,11 @@ static const char *const s_state_keys[7] = {"claims_state_0", "claims_state_1", 
 /* The per-state counts as the last commit left them in meta. */
 static int s_counts_load(struct store *s, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = s->st[ST_STATE_COUNTS];
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int k = atoi((const char *)sqlite3_column_text(st, 0));
-        if (k >= 0 && k < 7) s->n_state[k] = sqlite3_column_int64(st, 1);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        snprintf(err, errlen, "reading the claim counts: %s", sqlite3_errmsg(s->db));
-        return -1;
+    for (int i = 1; i < 7; i++) {
+        if (store_meta_get(s, s_state_keys[i], &s->n_state[i]) != 0) {
+            snprintf(err, errlen, "reading the claim counts: %s", sqlite3_errmsg(s->db));
+            return -1;
+        }
     }
     memcpy(s->n_state_committed, s->n_state, sizeof s->n_state);
     return 0;
@@ -501,10 +495,11 @@ static int s_on_wal(void *arg, sqlite3 *db, const char *name, int frames)
  *   an unsynced main file and let the WAL start over on top of them. So the
  *   writer's autocheckpoint is off; checkpoints run in ckpt.c's thread,
  *   whose connection is FULL (it syncs the WAL before it copies and the
- *   file before the WAL may start over), and in s_checkpoint_full(). The WAL starts over only at a
- *   commit whose transaction began with the WAL copied whole (ckpt.h), so
- *   store_commit() checkpoints at FULL itself once the WAL passes
- *   WAL_FRAMES_MAX: the thread has copied nearly all of it by then.
+ *   file before the WAL may start over), and in s_checkpoint_full(). The
+ *   WAL starts over only at a commit whose transaction began with the WAL
+ *   copied whole (ckpt.h), so store_commit() checkpoints at FULL itself
+ *   once the WAL passes WAL_FRAMES_MAX: the thread has copied nearly all
+ *   of it by then.
  * - At close the writer goes back to FULL (store_close), because the last
  *   connection to close checkpoints and deletes the WAL. */
 int store_async_commit(struct store *s, char *wal, size_t wal_len, char *err, size_t errlen)
@@ -567,20 +562,17 @@ int store_commit(struct store *s)
         if (s->n_state[i] != s->n_state_committed[i] && store_meta_set(s, s_state_keys[i], s->n_state[i]) != 0)
             return -1;
     int rc = s_run(s, s->st[ST_COMMIT]);
-    if (rc == 0) {
-        s->n_undo = 0;
-        memcpy(s->n_state_committed, s->n_state, sizeof s->n_state);
-        s->n_clocks_committed = s->n_clocks;
-    }
-    if (rc == 0 && s->wal_frames > WAL_FRAMES_MAX) {
+    if (rc != 0) return rc;
+    s->audit_seq = s->audit_seq_pending;
+    memcpy(s->audit_hash, s->audit_hash_pending, 32);
+    s->n_undo = 0;
+    memcpy(s->n_state_committed, s->n_state, sizeof s->n_state);
+    s->n_clocks_committed = s->n_clocks;
+    if (s->wal_frames > WAL_FRAMES_MAX) {
         s->wal_frames = 0;
         if (s_checkpoint_full(s, SQLITE_CHECKPOINT_PASSIVE) == SQLITE_OK) s->wal_checkpoints++;
     }
-    if (rc == 0) {
-        s->audit_seq = s->audit_seq_pending;
-        memcpy(s->audit_hash, s->audit_hash_pending, 32);
-    }
-    return rc;
+    return 0;
 }
 
 void store_rollback(struct store *s)
@@ -854,10 +846,9 @@ void store_clocks_moved(struct store *s, int delta) { s->n_clocks += delta; }
 
 uint64_t store_clocks_running(const struct store *s) { return s->n_clocks > 0 ? (uint64_t)s->n_clocks : 0; }
 
-int store_count_states(struct store *s, uint64_t counts[7])
+void store_count_states(const struct store *s, uint64_t counts[7])
 {
     for (int i = 0; i < 7; i++) counts[i] = s->n_state[i] > 0 ? (uint64_t)s->n_state[i] : 0;
-    return 0;
 }
 
 int store_meta_get(struct store *s, const char *key, int64_t *value)
@@ -892,37 +883,45 @@ int store_review_list(struct store *s, int64_t after_id, int limit, int64_t *ids
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
-/* A review applies to PENDING_REVIEW and DEAD claims: one statement per old
- * state, so that the counts know which one the claim left. */
-static const int s_reviewable[] = {STATE_PENDING_REVIEW, STORE_STATE_DEAD};
+/* A review applies to PENDING_REVIEW and DEAD claims. st has every value
+ * bound but the old state (parameter `param`): it runs once per reviewable
+ * state, so that the counts know which one the claim left for `to`. 0, 1
+ * (not reviewable), or -1. */
+static int s_review_move(struct store *s, sqlite3_stmt *st, int param, int to)
+{
+    static const int from[] = {STATE_PENDING_REVIEW, STORE_STATE_DEAD};
+    int rc = 1;
+    for (size_t i = 0; i < sizeof from / sizeof from[0] && rc == 1; i++) {
+        sqlite3_bind_int(st, param, from[i]);
+        int step = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (step != SQLITE_DONE) {
+            log_error("store: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
+            rc = -1;
+        } else if (sqlite3_changes(s->db) > 0) {
+            s_moved(s, from[i], to);
+            rc = 0;
+        }
+    }
+    sqlite3_clear_bindings(st);
+    return rc;
+}
 
 int store_review_approve(struct store *s, int64_t id, uint32_t waive)
 {
     sqlite3_stmt *st = s->st[ST_REVIEW_APPROVE];
-    for (size_t i = 0; i < sizeof s_reviewable / sizeof s_reviewable[0]; i++) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, waive);
-        sqlite3_bind_int(st, 3, s_reviewable[i]);
-        int rc = s_update(s, st);
-        if (rc == 0) s_moved(s, s_reviewable[i], STATE_RECEIVED);
-        if (rc != 1) return rc;
-    }
-    return 1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, waive);
+    return s_review_move(s, st, 3, STATE_RECEIVED);
 }
 
 int store_review_reject(struct store *s, int64_t id, const uint8_t *decision, size_t decision_len, int64_t at_ms)
 {
     sqlite3_stmt *st = s->st[ST_REVIEW_REJECT];
-    for (size_t i = 0; i < sizeof s_reviewable / sizeof s_reviewable[0]; i++) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_blob(st, 2, decision, (int)decision_len, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, at_ms);
-        sqlite3_bind_int(st, 4, s_reviewable[i]);
-        int rc = s_update(s, st);
-        if (rc == 0) s_moved(s, s_reviewable[i], STATE_REJECTED);
-        if (rc != 1) return rc;
-    }
-    return 1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_blob(st, 2, decision, (int)decision_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at_ms);
+    return s_review_move(s, st, 4, STATE_REJECTED);
 }
 
 int store_review_record(struct store *s, const struct store_review *r)

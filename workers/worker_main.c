@@ -295,6 +295,17 @@ static int s_server_key(const char *arg, char out[41], char *why, size_t whylen)
     return clients_read_keyfile(arg, out, NULL, why, whylen);
 }
 
+/* 0 if --registry-dir names a directory, else logs why with `fix` and
+ * returns -1 (a configuration error for both kinds of worker). */
+static int s_check_registry_dir(const char *dir, const char *fix)
+{
+    struct stat st;
+    errno = 0;
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
+    log_error("--registry-dir %s: %s: %s", dir, errno ? strerror(errno) : "not a directory", fix);
+    return -1;
+}
+
 /* The remote decider: no parent, no fd 3, tcp with CURVE. The key files
  * are read here, before the sandbox; a bad one is a configuration error
  * (78) naming the file and the fix. */
@@ -313,13 +324,8 @@ static int s_remote_main(const char *endpoint, const char *dir, const char *curv
         s_usage_fail("a remote worker needs both --curve-key (its NAME.key) and --server-key (klaimd's server.pub)");
     static char name[33], pub[41], sec[41], spub[41];
     s_worker_name(name_arg, name, sizeof name);
-    struct stat st;
-    errno = 0;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        log_error("--registry-dir %s: %s: create it and copy klaimd's DATA/registry/gen-N.db files into it", dir,
-                  errno ? strerror(errno) : "not a directory");
+    if (s_check_registry_dir(dir, "create it and copy klaimd's DATA/registry/gen-N.db files into it") != 0)
         return EX_CONFIG_;
-    }
     char why[512];
     if (clients_read_keyfile(curve_key, pub, sec, why, sizeof why) != 0) {
         log_error("--curve-key: %s", why);
@@ -425,13 +431,7 @@ int main(int argc, char **argv)
         return EX_OK_;
     }
     if (!*endpoint) s_usage_fail("--endpoint is empty");
-    struct stat st;
-    errno = 0;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        log_error("--registry-dir %s: %s: pass klaimd's DATA/registry folder", dir,
-                  errno ? strerror(errno) : "not a directory");
-        return EX_CONFIG_;
-    }
+    if (s_check_registry_dir(dir, "pass klaimd's DATA/registry folder") != 0) return EX_CONFIG_;
     if (fcntl(3, F_GETFD) < 0) {
         log_error("fd 3 is not open: klaim-worker is started by klaimd with its control socket on fd 3");
         return EX_CONFIG_;
