@@ -44,6 +44,7 @@ struct batch {
     struct durable_wait *waits; /* committed, not yet durable, oldest first */
     size_t n_waits, cap_waits;
     struct event *commit_ev;
+    struct event *defer_ev;     /* commits a transaction of deferrable ops only */
     struct event *probe_ev;
     int batch_max;
     int64_t max_age_us;         /* commit inline once the transaction is this old */
@@ -51,6 +52,7 @@ struct batch {
     int open;
     int degraded;
     int ops;                    /* ops in the open transaction */
+    int urgent;                 /* of those, ops someone is waiting on (not batch_op_deferrable) */
     struct then *thens;
     size_t n_thens, cap_thens;
     struct batch_stats stats;
@@ -94,6 +96,8 @@ static void s_finish(struct batch *b, int committed)
     b->n_thens = b->cap_thens = 0;
     b->open = 0;
     b->ops = 0;
+    b->urgent = 0;
+    evtimer_del(b->defer_ev);
     if (!committed) {
         s_run_thens(list, n, 0);
         return;
@@ -154,13 +158,29 @@ static void s_commit(struct batch *b)
     s_finish(b, 1);
 }
 
+static int64_t s_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* The loop is drained. While the previous commit is being synced, keep
  * filling this transaction: s_on_durable commits it when that sync is
- * done, and one fsync covers all of it. */
+ * done, and one fsync covers all of it. A transaction of deferrable ops
+ * only waits for company until it is max_age old (defer_ev). */
 static void s_on_commit(evutil_socket_t fd, short what, void *arg)
 {
     struct batch *b = arg;
-    if (!walsync_busy(b->sync)) s_commit(b);
+    if (!b->open || walsync_busy(b->sync)) return;
+    int64_t age = s_now_us() - b->opened_us;
+    if (b->urgent == 0 && age < b->max_age_us) {
+        int64_t us = b->max_age_us - age;
+        struct timeval left = {(time_t)(us / 1000000), (suseconds_t)(us % 1000000)};
+        evtimer_add(b->defer_ev, &left);
+        return;
+    }
+    s_commit(b);
 }
 
 /* Once a second while degraded: a small real write. The first one that
@@ -183,13 +203,6 @@ static void s_on_probe(evutil_socket_t fd, short what, void *arg)
     event_add(b->probe_ev, &one);
 }
 
-static int64_t s_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 struct batch *batch_new(struct event_base *base, struct store *store, int sync_priority, int priority, int batch_max,
                         int max_age_ms, char *err, size_t errlen)
 {
@@ -205,8 +218,9 @@ struct batch *batch_new(struct event_base *base, struct store *store, int sync_p
     b->batch_max = batch_max > 0 ? batch_max : 1000;
     b->max_age_us = (int64_t)(max_age_ms > 0 ? max_age_ms : 5) * 1000;
     b->commit_ev = event_new(base, -1, 0, s_on_commit, b);
+    b->defer_ev = evtimer_new(base, s_on_commit, b);
     b->probe_ev = evtimer_new(base, s_on_probe, b);
-    ASSERT(b->commit_ev && b->probe_ev);
+    ASSERT(b->commit_ev && b->defer_ev && b->probe_ev);
     event_priority_set(b->commit_ev, priority);
     return b;
 }
@@ -220,6 +234,7 @@ void batch_free(struct batch **bp)
              (unsigned long long)store_writer_checkpoints(b->store));
     walsync_stop(&b->sync);
     event_free(b->commit_ev);
+    event_free(b->defer_ev);
     event_free(b->probe_ev);
     free(b->thens);
     free(b->waits);
@@ -256,15 +271,21 @@ void batch_then(struct batch *b, batch_done_fn fn, void *arg)
     }
 }
 
-void batch_op_done(struct batch *b)
+static void s_op_done(struct batch *b, int urgent)
 {
     if (!b->open) return;
+    /* The first urgent op ends a deferral: the commit event runs again
+     * once the loop is drained. */
+    if (urgent && b->urgent++ == 0) event_active(b->commit_ev, 0, 0);
     /* A low-priority commit event can starve under sustained input: commit
      * inline when the batch is full or old. The age bound matters as much as
      * the size: JOBs and decisions wait for the commit too, so a transaction
      * kept open by a stream of inserts would starve the workers. */
     if (++b->ops >= b->batch_max || s_now_us() - b->opened_us >= b->max_age_us) s_commit(b);
 }
+
+void batch_op_done(struct batch *b) { s_op_done(b, 1); }
+void batch_op_deferrable(struct batch *b) { s_op_done(b, 0); }
 
 void batch_fail(struct batch *b)
 {

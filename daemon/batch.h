@@ -15,7 +15,8 @@
  * The commit runs from a low-priority event once the sockets are drained
  * and the previous commit's sync is done, or inline when the batch is full
  * or old, so one fsync covers everything that queued while the previous
- * one was running.
+ * one was running. A transaction that holds only deferrable ops (worker
+ * results) waits up to max_age_ms for an urgent one to share its commit.
  */
 #ifndef KLAIM_BATCH_H
 #define KLAIM_BATCH_H
@@ -46,6 +47,13 @@ int batch_open(struct batch *b);
 void batch_then(struct batch *b, batch_done_fn fn, void *arg);
 /* Marks one operation done; commits inline once batch_max are pending. */
 void batch_op_done(struct batch *b);
+/* The same for an operation nobody is waiting on at this moment (a
+ * worker's result: the claim was acknowledged long ago). A transaction
+ * holding only such ops waits up to max_age_ms for an urgent one (a new
+ * claim) instead of committing alone: at moderate rates the decision and
+ * the next claim share one commit and one fsync, and the sync thread is
+ * idle when that claim's ack needs it. */
+void batch_op_deferrable(struct batch *b);
 /* A statement of the open transaction failed: roll back now, run every
  * callback with committed=0, and go degraded until a probe commit works. */
 void batch_fail(struct batch *b);

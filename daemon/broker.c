@@ -643,7 +643,7 @@ static void s_on_result(struct broker *b, struct worker *w, const Klaim__Result 
     }
     if (rc == 1) {
         b->stale_results++;
-        batch_op_done(k->batch);
+        batch_op_deferrable(k->batch);
         return;
     }
     char detail[256];
@@ -664,7 +664,7 @@ static void s_on_result(struct broker *b, struct worker *w, const Klaim__Result 
     op->b = b;
     op->claim_id = l.claim_id;
     batch_then(k->batch, s_on_decided, op);
-    batch_op_done(k->batch);
+    batch_op_deferrable(k->batch);
 }
 
 /* --------------------------------------------------------- remote slots */
