@@ -3,12 +3,15 @@
  * Owns: the ZMQ_FD integration of one socket: budgeted draining, the
  * re-activation rule, and sending.
  * Runs in: klaimd main loop only.
- * ZMQ_FD is edge-triggered and only means "look at ZMQ_EVENTS": after any
+ * ZMQ_FD is edge-triggered and only means "look at the socket": after any
  * send or receive the socket may hold input that will never make the fd
- * readable again. So every read pass drains while ZMQ_EVENTS says POLLIN
+ * readable again (pitfalls.md). So every read pass receives until EAGAIN
  * (at most `budget` messages, then re-activates itself so other sources
  * and timers get a turn), and every send goes through zmq_ev_send(), which
- * re-checks ZMQ_EVENTS and re-activates the reader (pitfalls.md).
+ * re-activates the reader. A receive that says EAGAIN has processed the
+ * socket's pending commands, which is what re-arms ZMQ_FD; it is also what
+ * the ZMQ_EVENTS check of pitfalls.md does, without its system calls on
+ * every message.
  */
 #ifndef KLAIM_ZMQ_EV_H
 #define KLAIM_ZMQ_EV_H
