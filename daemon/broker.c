@@ -226,15 +226,21 @@ static int s_free_credits(const struct broker *b, const struct worker *w)
 
 /* A failed send to a remote peer is usual while its connection is down
  * (ROUTER_MANDATORY: EHOSTUNREACH); silence detection drops it in time. */
-static int s_send(struct broker *b, struct worker *w, const Klaim__WorkerMsg *m)
+static int s_send_frame(struct broker *b, struct worker *w, const uint8_t *frame, size_t len)
 {
-    size_t len;
-    uint8_t *buf = codec_pack(&m->base, &len);
-    int rc = zmq_ev_send2(b->zev, w->rid, w->rid_len, buf, len);
+    int rc = zmq_ev_send2(b->zev, w->rid, w->rid_len, frame, len);
     if (rc != 0 && w->remote)
         log_debug("broker: send to remote worker %.*s failed: %s", (int)w->rid_len, w->rid, zmq_strerror(errno));
     else if (rc != 0)
         log_warn("broker: send to worker %.*s failed: %s", (int)w->rid_len, w->rid, zmq_strerror(errno));
+    return rc;
+}
+
+static int s_send(struct broker *b, struct worker *w, const Klaim__WorkerMsg *m)
+{
+    size_t len;
+    uint8_t *buf = codec_pack(&m->base, &len);
+    int rc = s_send_frame(b, w, buf, len);
     free(buf);
     return rc;
 }
@@ -401,10 +407,13 @@ struct lease_op {
 
 /* Sends a JOB on a committed lease. A worker that vanished since the
  * reservation leaves the claim PROCESSING in the store; it goes back to the
- * queue and the next lease supersedes this attempt. */
+ * queue and the next lease supersedes this attempt. claim goes out as it
+ * is (codec_job_pack): bytes read back from the store are decoded first
+ * (from_store), because a frame the worker cannot decode makes it exit;
+ * intake's own fresh encoding needs no such check. */
 static void s_send_job(struct broker *b, const struct broker_ticket *t, int64_t claim_id, int attempt,
-                       const uint8_t *claim, size_t claim_len, int64_t duplicate_of, int64_t received_at_ms,
-                       uint32_t waive)
+                       const uint8_t *claim, size_t claim_len, int from_store, int64_t duplicate_of,
+                       int64_t received_at_ms, uint32_t waive)
 {
     struct worker *w = &b->workers[t->slot];
     if (w->gen != t->gen || !s_alive(w)) {
@@ -412,17 +421,17 @@ static void s_send_job(struct broker *b, const struct broker_ticket *t, int64_t 
         return;
     }
     w->reserved--;
-    Klaim__Claim *pb = klaim__claim__unpack(NULL, claim_len, claim);
-    if (!pb) {
+    Klaim__Claim *pb = from_store ? klaim__claim__unpack(NULL, claim_len, claim) : NULL;
+    if (from_store && !pb) {
         log_error("broker: stored claim=%lld does not decode; parking it", (long long)claim_id);
         struct lease l = {claim_id, attempt, 0};
         s_fail_lease(b, &l, 1, "stored claim does not decode");
         return;
     }
+    klaim__claim__free_unpacked(pb, NULL);
     Klaim__Job job = KLAIM__JOB__INIT;
     job.has_claim_id = 1, job.claim_id = claim_id;
     job.has_attempt = 1, job.attempt = (uint32_t)attempt;
-    job.claim = pb;
     job.has_duplicate_of = 1, job.duplicate_of = duplicate_of;
     job.has_registry_generation = 1, job.registry_generation = b->registry_gen;
     job.has_received_at_ms = 1, job.received_at_ms = received_at_ms;
@@ -430,14 +439,14 @@ static void s_send_job(struct broker *b, const struct broker_ticket *t, int64_t 
     for (int bit = 0; bit < 32 && klaim_waiver_code(bit); bit++)
         if (waive & (1u << bit)) waived[job.n_waive++] = (char *)klaim_waiver_code(bit);
     job.waive = waived;
-    Klaim__WorkerMsg m = KLAIM__WORKER_MSG__INIT;
-    m.has_version = 1, m.version = KLAIM_PROTO_VERSION;
-    m.body_case = KLAIM__WORKER_MSG__BODY_JOB;
-    m.job = &job;
     ASSERT(w->n_leases < b->k->cfg.worker_credits);
     w->leases[w->n_leases++] =
         (struct lease){claim_id, attempt, klaimd_mono_ms() + b->k->cfg.lease_ms};
-    if (s_send(b, w, &m) != 0) {
+    size_t len;
+    uint8_t *frame = codec_job_pack(&job, claim, claim_len, &len);
+    int rc = s_send_frame(b, w, frame, len);
+    free(frame);
+    if (rc != 0) {
         if (w->remote) {
             /* Its connection is gone: this claim never reached it and is
              * not charged; the others it holds fail as usual. */
@@ -446,7 +455,6 @@ static void s_send_job(struct broker *b, const struct broker_ticket *t, int64_t 
         }
         s_evict(b, w, "job could not be sent");
     }
-    klaim__claim__free_unpacked(pb, NULL);
 }
 
 static void s_on_leased(void *arg, int committed)
@@ -454,7 +462,7 @@ static void s_on_leased(void *arg, int committed)
     struct lease_op *op = arg;
     struct broker *b = op->b;
     if (committed) {
-        s_send_job(b, &op->t, op->claim_id, op->attempt, op->claim, op->claim_len, op->duplicate_of,
+        s_send_job(b, &op->t, op->claim_id, op->attempt, op->claim, op->claim_len, 1, op->duplicate_of,
                    op->received_at_ms, op->waive);
     } else {
         broker_ticket_cancel(b, &op->t);
@@ -500,7 +508,7 @@ static int s_reserve_idle(struct broker *b, struct broker_ticket *t)
 void broker_ticket_send(struct broker *b, const struct broker_ticket *t, int64_t claim_id, const uint8_t *claim,
                         size_t claim_len, int64_t duplicate_of, int64_t received_at_ms)
 {
-    s_send_job(b, t, claim_id, 1, claim, claim_len, duplicate_of, received_at_ms, 0);
+    s_send_job(b, t, claim_id, 1, claim, claim_len, 0, duplicate_of, received_at_ms, 0);
 }
 
 void broker_ticket_cancel(struct broker *b, const struct broker_ticket *t)

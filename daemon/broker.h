@@ -46,7 +46,8 @@ void broker_free(struct broker **b);
  * fills t, or -1 when no worker has a free credit (store it RECEIVED). */
 int broker_reserve(struct broker *b, struct broker_ticket *t);
 /* After the insert committed: send the JOB (attempt 1). If the worker is
- * gone meanwhile, the claim goes back to the queue. */
+ * gone meanwhile, the claim goes back to the queue. claim must be
+ * claim_canonical_pack()'s output: it is sent as it is, unchecked. */
 void broker_ticket_send(struct broker *b, const struct broker_ticket *t, int64_t claim_id, const uint8_t *claim,
                         size_t claim_len, int64_t duplicate_of, int64_t received_at_ms);
 /* The insert did not happen or was rolled back: give the credit back. */

@@ -407,7 +407,7 @@ void intake_submit(struct intake *in, const Klaim__Claim *pb, const char *owner,
     op->claim = claim_canonical_pack(&c, &op->claim_len);
     op->received_at_ms = klaimd_now_ms();
     uint8_t digest[32];
-    claim_digest(&c, digest);
+    claim_digest_bytes(op->claim, op->claim_len, digest);
 
     struct store_new_claim nc = {
         .idem_key = c.idempotency_key,

@@ -241,6 +241,57 @@ uint8_t *codec_pack(const ProtobufCMessage *msg, size_t *len)
     return buf;
 }
 
+/* Appends v as a protobuf varint at p; returns the bytes written. */
+static size_t s_varint(uint64_t v, uint8_t *p)
+{
+    size_t n = 0;
+    do {
+        p[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return n;
+}
+
+static size_t s_varint_size(uint64_t v)
+{
+    uint8_t scratch[10];
+    return s_varint(v, scratch);
+}
+
+/* Field numbers from the descriptors, so that klaim.proto stays the one
+ * place that defines them. */
+static uint32_t s_field_id(const ProtobufCMessageDescriptor *d, const char *name)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
+    ASSERT(f);
+    return f->id;
+}
+
+uint8_t *codec_job_pack(const Klaim__Job *job, const uint8_t *claim, size_t claim_len, size_t *len)
+{
+    ASSERT(job->claim == NULL);
+    const uint64_t claim_tag = (uint64_t)s_field_id(&klaim__job__descriptor, "claim") << 3 | 2;
+    const uint64_t version_tag = (uint64_t)s_field_id(&klaim__worker_msg__descriptor, "version") << 3 | 0;
+    const uint64_t job_tag = (uint64_t)s_field_id(&klaim__worker_msg__descriptor, "job") << 3 | 2;
+    size_t head = protobuf_c_message_get_packed_size(&job->base);
+    size_t job_len = head + s_varint_size(claim_tag) + s_varint_size(claim_len) + claim_len;
+    size_t total = s_varint_size(version_tag) + s_varint_size(KLAIM_PROTO_VERSION) + s_varint_size(job_tag) +
+                   s_varint_size(job_len) + job_len;
+    uint8_t *buf = xmalloc(total), *p = buf;
+    p += s_varint(version_tag, p);
+    p += s_varint(KLAIM_PROTO_VERSION, p);
+    p += s_varint(job_tag, p);
+    p += s_varint(job_len, p);
+    p += protobuf_c_message_pack(&job->base, p);
+    p += s_varint(claim_tag, p);
+    p += s_varint(claim_len, p);
+    memcpy(p, claim, claim_len);
+    p += claim_len;
+    ASSERT((size_t)(p - buf) == total);
+    *len = total;
+    return buf;
+}
+
 /* --------------------------------------------------------- canonical claim */
 
 struct claim_pb_scratch {
@@ -401,8 +452,13 @@ void claim_digest(const struct klaim_claim *c, uint8_t out[32])
 {
     size_t len;
     uint8_t *buf = claim_canonical_pack(c, &len);
-    crypto_hash_sha256(out, buf, len);
+    claim_digest_bytes(buf, len, out);
     free(buf);
+}
+
+void claim_digest_bytes(const uint8_t *canonical, size_t len, uint8_t out[32])
+{
+    crypto_hash_sha256(out, canonical, len);
 }
 
 /* -------------------------------------------------------------- decisions */

@@ -41,6 +41,12 @@ void codec_worker_free(Klaim__WorkerMsg *m);
 
 /* Pack any message into a fresh xmalloc'ed buffer; *len gets its size. */
 uint8_t *codec_pack(const ProtobufCMessage *msg, size_t *len);
+/* A WorkerMsg carrying job, whose claim field is given as the claim's
+ * packed bytes (job->claim must be NULL): the stored canonical claim goes
+ * out as it is, without being unpacked and packed again (issue 7). The
+ * caller vouches that claim is a well-formed packed Klaim__Claim: a frame
+ * the worker cannot decode makes it exit. xmalloc'ed; *len gets its size. */
+uint8_t *codec_job_pack(const Klaim__Job *job, const uint8_t *claim, size_t claim_len, size_t *len);
 
 /* Validate a decoded protobuf claim into the internal claim (rules.md §5):
  * required fields, enums, calendar dates, RFC 3339 with offset, bounds,
@@ -57,6 +63,8 @@ uint8_t *claim_canonical_pack(const struct klaim_claim *c, size_t *len);
 int claim_canonical_unpack(const uint8_t *buf, size_t len, struct klaim_claim *out, struct klaim_err *err);
 /* SHA-256 of the canonical encoding: the idempotency digest. */
 void claim_digest(const struct klaim_claim *c, uint8_t out[32]);
+/* The same from the bytes claim_canonical_pack() returned. */
+void claim_digest_bytes(const uint8_t *canonical, size_t len, uint8_t out[32]);
 
 /* Fill a protobuf Claim that points into c (no allocation); the storage
  * structs live in *scratch, which must outlive pb. */

@@ -450,6 +450,70 @@ static void test_decision_roundtrip_via_worker_msg(void **state)
     free(buf);
 }
 
+/* codec_job_pack splices the stored claim's bytes into the frame by hand:
+ * it must decode to the same JOB as protobuf-c's own packing of it, with a
+ * claim that packs back to the same bytes, at sizes whose length prefixes
+ * take one and two bytes. */
+static void s_job_pack_case(const struct klaim_claim *c, int64_t claim_id, size_t n_waive)
+{
+    size_t claim_len;
+    uint8_t *claim = claim_canonical_pack(c, &claim_len);
+    char *waive[2] = {"NO_CONTRIBUTION", "LATE_REPORT"};
+    Klaim__Job job = KLAIM__JOB__INIT;
+    job.has_claim_id = 1, job.claim_id = claim_id;
+    job.has_attempt = 1, job.attempt = 3;
+    job.has_duplicate_of = 1, job.duplicate_of = 7;
+    job.has_registry_generation = 1, job.registry_generation = 300;
+    job.has_received_at_ms = 1, job.received_at_ms = 1772700000123;
+    job.n_waive = n_waive, job.waive = waive;
+    size_t len;
+    uint8_t *buf = codec_job_pack(&job, claim, claim_len, &len);
+    struct klaim_err err = {0};
+    Klaim__WorkerMsg *m = codec_worker_decode(buf, len, 65536, &err);
+    if (!m) fail_msg("JOB frame does not decode: %s", err.message);
+    assert_int_equal(m->version, KLAIM_PROTO_VERSION);
+    assert_int_equal(m->body_case, KLAIM__WORKER_MSG__BODY_JOB);
+    const Klaim__Job *j = m->job;
+    assert_int_equal(j->claim_id, claim_id);
+    assert_int_equal(j->attempt, 3);
+    assert_int_equal(j->duplicate_of, 7);
+    assert_int_equal(j->registry_generation, 300);
+    assert_int_equal(j->received_at_ms, 1772700000123);
+    assert_int_equal(j->n_waive, n_waive);
+    for (size_t i = 0; i < n_waive; i++) assert_string_equal(j->waive[i], waive[i]);
+    assert_non_null(j->claim);
+    size_t back_len;
+    uint8_t *back = codec_pack(&j->claim->base, &back_len);
+    assert_int_equal(back_len, claim_len);
+    assert_memory_equal(back, claim, claim_len);
+    /* the same size as protobuf-c's packing of the whole message */
+    job.claim = j->claim;
+    Klaim__WorkerMsg whole = KLAIM__WORKER_MSG__INIT;
+    whole.has_version = 1, whole.version = KLAIM_PROTO_VERSION;
+    whole.body_case = KLAIM__WORKER_MSG__BODY_JOB;
+    whole.job = &job;
+    assert_int_equal(protobuf_c_message_get_packed_size(&whole.base), len);
+    free(back);
+    codec_worker_free(m);
+    free(buf);
+    free(claim);
+}
+
+static void test_job_pack(void **state)
+{
+    (void)state;
+    struct klaim_claim c;
+    s_good_jkm(&c);
+    s_job_pack_case(&c, 42, 0);
+    s_good_jkk(&c);
+    s_job_pack_case(&c, 9000000001, 2);
+    /* a claim of over 127 bytes and a JOB of over 127: two-byte lengths */
+    size_t len;
+    uint8_t *b = claim_canonical_pack(&c, &len);
+    assert_true(len > 127);
+    free(b);
+}
+
 static void s_expect_bad_decision(struct klaim_decision *d, const char *field)
 {
     Klaim__Decision *pb = s_pack_unpack(d);
@@ -998,6 +1062,7 @@ int main(void)
         T(test_request_budget),
         T(test_reply_roundtrip),
         T(test_decision_roundtrip_via_worker_msg),
+        T(test_job_pack),
         T(test_decision_checks),
         T(test_decision_limits),
         T(test_valid_fixture),
