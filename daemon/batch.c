@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "klaimd.h"
 #include "log.h"
 #include "store.h"
 #include "walsync.h"
@@ -146,23 +147,18 @@ static void s_commit(struct batch *b)
 {
     if (!b->open) return;
     uint64_t ops = (uint64_t)b->ops;
+    int64_t started = klaimd_mono_us();
     if (store_commit(b->store) != 0) {
         store_rollback(b->store);
         s_enter_degraded(b);
         s_finish(b, 0);
         return;
     }
+    metrics_observe(&b->stats.commit_us, klaimd_mono_us() - started);
     b->stats.commits++;
     b->stats.ops += ops;
     if (ops > b->stats.max_batch) b->stats.max_batch = ops;
     s_finish(b, 1);
-}
-
-static int64_t s_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* The loop is drained. While the previous commit is being synced, keep
@@ -173,7 +169,7 @@ static void s_on_commit(evutil_socket_t fd, short what, void *arg)
 {
     struct batch *b = arg;
     if (!b->open || walsync_busy(b->sync)) return;
-    int64_t age = s_now_us() - b->opened_us;
+    int64_t age = klaimd_mono_us() - b->opened_us;
     if (b->urgent == 0 && age < b->max_age_us) {
         int64_t us = b->max_age_us - age;
         struct timeval left = {(time_t)(us / 1000000), (suseconds_t)(us % 1000000)};
@@ -251,7 +247,7 @@ int batch_open(struct batch *b)
         return -1;
     }
     b->open = 1;
-    b->opened_us = s_now_us();
+    b->opened_us = klaimd_mono_us();
     /* The commit waits until the higher-priority sources are drained. */
     event_active(b->commit_ev, 0, 0);
     return 0;
@@ -281,7 +277,7 @@ static void s_op_done(struct batch *b, int urgent)
      * inline when the batch is full or old. The age bound matters as much as
      * the size: JOBs and decisions wait for the commit too, so a transaction
      * kept open by a stream of inserts would starve the workers. */
-    if (++b->ops >= b->batch_max || s_now_us() - b->opened_us >= b->max_age_us) s_commit(b);
+    if (++b->ops >= b->batch_max || klaimd_mono_us() - b->opened_us >= b->max_age_us) s_commit(b);
 }
 
 void batch_op_done(struct batch *b) { s_op_done(b, 1); }
@@ -304,4 +300,8 @@ void batch_flush(struct batch *b)
 int batch_degraded(const struct batch *b) { return b->degraded; }
 int batch_is_open(const struct batch *b) { return b->open; }
 int batch_is_pending(const struct batch *b) { return b->open || walsync_busy(b->sync); }
-void batch_get_stats(const struct batch *b, struct batch_stats *out) { *out = b->stats; }
+void batch_get_stats(const struct batch *b, struct batch_stats *out)
+{
+    *out = b->stats;
+    walsync_sync_hist(b->sync, &out->sync_us);
+}

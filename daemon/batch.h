@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics.h"
+
 struct event_base;
 struct store;
 struct batch;
@@ -72,6 +74,8 @@ struct batch_stats {
     uint64_t ops;
     uint64_t max_batch;
     uint64_t failures;
+    struct metrics_hist commit_us; /* COMMIT (WAL write) durations */
+    struct metrics_hist sync_us;   /* fdatasync durations (walsync_sync_hist) */
 };
 void batch_get_stats(const struct batch *b, struct batch_stats *out);
 

@@ -125,12 +125,6 @@ static char *s_stored_line(struct feed *f, const struct store_event *e)
 
 struct store_dispatch *feed_store(struct feed *f) { return f->sd; }
 
-static int64_t s_mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 uint64_t feed_head(const struct feed *f) { return f->head; }
 
 static void s_drop(struct feed_sub *s)
@@ -173,7 +167,7 @@ static void s_on_commit(void *arg, int committed)
         f->head = e->seq;
         if (!f->oldest) f->oldest = e->seq;
         s_publish_pub(f, e);
-        metrics_observe(&f->k->metrics->publish_us, s_mono_us() - e->stored_us);
+        metrics_observe(&f->k->metrics->publish_us, klaimd_mono_us() - e->stored_us);
         size_t len = strlen(e->line);
         struct feed_sub *next;
         for (struct feed_sub *s = f->subs; s; s = next) {
@@ -370,7 +364,7 @@ int feed_emit_text(struct feed *f, int type, int64_t claim_id, int64_t case_id, 
     e->at_ms = at;
     e->claim_id = claim_id;
     e->case_id = case_id;
-    e->stored_us = s_mono_us();
+    e->stored_us = klaimd_mono_us();
     e->line = s_line(seq, type, at, claim_id, case_id, payload, case_text);
     batch_then(f->k->batch, s_on_commit, e);
     return 0;

@@ -72,17 +72,10 @@ struct sse {
 
 /* ---------------------------------------------------------------- replies */
 
-static int64_t s_mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void s_count(struct http *h, int code, int64_t started_us)
 {
     if (code >= 100 && code < 600) h->k->metrics->http_by_class[code / 100]++;
-    if (started_us) metrics_observe(&h->k->metrics->http_us, s_mono_us() - started_us);
+    if (started_us) metrics_observe(&h->k->metrics->http_us, klaimd_mono_us() - started_us);
 }
 
 static void s_send_json(struct http *h, struct evhttp_request *req, int code, const char *reason, json_t *body,
@@ -587,7 +580,7 @@ static void s_static(struct http *h, struct evhttp_request *req, const char *pat
 static void s_route(struct evhttp_request *req, void *arg)
 {
     struct http *h = arg;
-    int64_t started = s_mono_us();
+    int64_t started = klaimd_mono_us();
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *raw = uri ? evhttp_uri_get_path(uri) : NULL;

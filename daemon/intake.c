@@ -265,6 +265,7 @@ struct submit_op {
     uint8_t *claim;
     size_t claim_len;
     int64_t received_at_ms;
+    int64_t received_us;        /* monotonic, for klaimd_claim_ack_delay_seconds */
     int64_t duplicate_of;       /* earlier claim for the same event, or 0 */
     char key[KLAIM_KEY_MAX + 1];
 };
@@ -322,6 +323,7 @@ static void s_on_submit_done(void *arg, int committed)
             .state = op->state == STORE_STATE_DEAD ? STATE_PENDING_REVIEW : op->state,
             .duplicate = op->repeat,
         };
+        if (!op->repeat) metrics_observe(&in->k->metrics->ack_us, klaimd_mono_us() - op->received_us);
         op->done(op->done_arg, &r);
         if (!op->repeat) {
             if (op->has_ticket) broker_ticket_send(br, &op->ticket, op->id, op->claim, op->claim_len, op->duplicate_of,
@@ -406,6 +408,7 @@ void intake_submit(struct intake *in, const Klaim__Claim *pb, const char *owner,
     snprintf(op->key, sizeof op->key, "%s", c.idempotency_key);
     op->claim = claim_canonical_pack(&c, &op->claim_len);
     op->received_at_ms = klaimd_now_ms();
+    op->received_us = klaimd_mono_us();
     uint8_t digest[32];
     claim_digest_bytes(op->claim, op->claim_len, digest);
 

@@ -50,9 +50,11 @@ struct klaimd {
 };
 
 /* Wall clock in unix milliseconds (stored times) and a monotonic clock in
- * milliseconds (timers, leases, backoff). */
+ * milliseconds (timers, leases, backoff) and in microseconds (durations,
+ * latency histograms; thread-safe like the others). */
 int64_t klaimd_now_ms(void);
 int64_t klaimd_mono_ms(void);
+int64_t klaimd_mono_us(void);
 /* Ends the loop with this exit code (first caller wins). */
 void klaimd_shutdown(struct klaimd *k, int exit_code);
 

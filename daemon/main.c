@@ -59,6 +59,13 @@ int64_t klaimd_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t klaimd_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void klaimd_shutdown(struct klaimd *k, int exit_code)
 {
     if (!k->exit_code) k->exit_code = exit_code;

@@ -1,8 +1,9 @@
 /* metrics.h - /metrics in the Prometheus text format (version 0.0.4).
  *
  * Owns: the latency histograms klaimd keeps (HTTP requests, feed
- *   publication delay) and the rendering of every metric, reading the
- *   other modules' counters at scrape time.
+ *   publication delay, claim acks) and the rendering of every metric,
+ *   reading the other modules' counters and histograms (commit and WAL
+ *   sync durations: batch.c, walsync.c) at scrape time.
  * Runs in: klaimd main loop only. Integer arithmetic only: observations in
  *   microseconds, rendered as seconds with fixed decimals.
  */
@@ -14,7 +15,7 @@
 struct klaimd;
 struct evbuffer;
 
-#define METRICS_BUCKETS 14
+#define METRICS_BUCKETS 16
 struct metrics_hist {
     uint64_t le[METRICS_BUCKETS]; /* counts per bucket (not cumulative); last = +Inf */
     uint64_t count;
@@ -24,6 +25,7 @@ struct metrics_hist {
 struct metrics {
     struct metrics_hist http_us;       /* HTTP request to reply sent */
     struct metrics_hist publish_us;    /* event stored -> published after commit */
+    struct metrics_hist ack_us;        /* new claim received -> its answer ready (after fdatasync) */
     uint64_t http_by_class[6];         /* 1xx..5xx replies */
     uint64_t sse_clients;
 };

@@ -11,6 +11,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "klaimd.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -30,6 +31,7 @@ struct walsync {
     uint64_t wanted;            /* highest sequence requested */
     uint64_t synced;            /* highest sequence an fdatasync covered */
     int failed_errno;           /* nonzero: an fdatasync failed; no more syncs */
+    struct metrics_hist sync_us; /* fdatasync durations */
     int stop;
     /* main loop only */
     uint64_t asked;             /* = wanted, without the lock */
@@ -54,11 +56,14 @@ static void *s_run(void *arg)
          * requested, so a sync that starts now covers it. */
         uint64_t target = w->wanted;
         pthread_mutex_unlock(&w->lock);
+        int64_t started = klaimd_mono_us();
         int rc = fdatasync(w->fd);
         int e = errno;
+        int64_t took = klaimd_mono_us() - started;
         pthread_mutex_lock(&w->lock);
         if (rc != 0) w->failed_errno = e ? e : EIO;
         else w->synced = target;
+        metrics_observe(&w->sync_us, took);
         pthread_mutex_unlock(&w->lock);
         uint64_t one = 1;
         if (write(w->efd, &one, sizeof one) != (ssize_t)sizeof one)
@@ -143,6 +148,13 @@ void walsync_now(struct walsync *w)
         w->reported = target;
         w->fn(w->arg, target);
     }
+}
+
+void walsync_sync_hist(struct walsync *w, struct metrics_hist *out)
+{
+    pthread_mutex_lock(&w->lock);
+    *out = w->sync_us;
+    pthread_mutex_unlock(&w->lock);
 }
 
 void walsync_stop(struct walsync **wp)

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics.h"
+
 struct event_base;
 struct walsync;
 
@@ -40,6 +42,8 @@ int walsync_busy(const struct walsync *w);
 /* fdatasync in the caller's thread (shutdown, flush); exits on failure.
  * Everything committed before the call is durable when it returns. */
 void walsync_now(struct walsync *w);
+/* A copy of the thread's fdatasync durations (for /metrics). */
+void walsync_sync_hist(struct walsync *w, struct metrics_hist *out);
 /* Stops and joins the thread; closes the descriptor. */
 void walsync_stop(struct walsync **w);
 

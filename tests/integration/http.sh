@@ -71,6 +71,23 @@ python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["event"]["hospita
 expect 409 IDEMPOTENCY_CONFLICT POST /v1/claims hosp-secret --data-binary @"$T_DIR/c1b.json"
 pass "POST /v1/claims: 201 after commit, repeat 200 same id, conflict 409, roles"
 
+# The durability histograms: one new claim acked (the repeat and the
+# conflict are not new claims), and at least its commit and its sync.
+req GET /metrics admin-secret >/dev/null
+python3 - "$T_DIR/body" <<'PY' || fail "/metrics histograms: $(grep -E '_(count|bucket\{le="\+Inf"\})' "$T_DIR/body")"
+import re, sys
+text = open(sys.argv[1]).read()
+def hist(name):
+    buckets = [int(v) for v in re.findall(r"^%s_bucket\{le=\"[^\"]+\"\} (\d+)$" % name, text, re.M)]
+    count = int(re.search(r"^%s_count (\d+)$" % name, text, re.M).group(1))
+    assert len(buckets) == 16 and buckets == sorted(buckets) and buckets[-1] == count, (name, buckets, count)
+    return count
+assert hist("klaimd_claim_ack_delay_seconds") == 1
+assert hist("klaimd_commit_duration_seconds") >= 1
+assert hist("klaimd_wal_sync_duration_seconds") >= 1
+PY
+pass "/metrics: claim ack delay, commit and WAL sync duration histograms"
+
 # Bad bodies: every one a 4xx JSON error, never 5xx or a dropped connection.
 expect 400 BAD_REQUEST POST /v1/claims hosp-secret --data-binary '{"idempotency_key":'
 expect 400 BAD_REQUEST POST /v1/claims hosp-secret --data-binary '[1,2]'
