@@ -363,19 +363,14 @@ static void s_send_status(long seq, const char *claim_id)
     C.st_out++;
 }
 
-static int s_readable(void *s)
-{
-    int ev = 0;
-    size_t el = sizeof ev;
-    zmq_getsockopt(s, ZMQ_EVENTS, &ev, &el);
-    return ev & ZMQ_POLLIN;
-}
-
-/* Handles every status reply that is ready (never blocks). */
+/* Handles every status reply that is ready (never blocks). Receives until
+ * EAGAIN even with nothing asked: that is what re-arms the socket's ZMQ_FD
+ * for s_wait (a ZMQ_EVENTS check per message would cost two system calls,
+ * CPU this 2-CPU host's klaimd needs). */
 static void s_drain_status(void)
 {
     uint8_t buf[8192];
-    while (C.st_out > 0 && s_readable(ssock)) {
+    for (;;) {
         int n = zmq_recv(ssock, buf, sizeof buf, ZMQ_DONTWAIT);
         if (n < 0) break;
         double t = now_us();
@@ -404,7 +399,8 @@ static void s_drain_status(void)
 }
 
 /* Blocks until one of the two DEALERs may have something, at most wait_us.
- * ZMQ_FD is edge-triggered: callers check ZMQ_EVENTS first (s_readable). */
+ * ZMQ_FD is edge-triggered: callers first receive from both until EAGAIN
+ * (s_drain_status, s_poll_reply). */
 static void s_wait(double wait_us)
 {
     static int fd1 = -1, fd2 = -1;
@@ -420,17 +416,14 @@ static void s_wait(double wait_us)
     ppoll(pf, 2, &ts, NULL);
 }
 
-/* Returns the ack latency in us of one submit reply, or -1 for an error
- * reply (counted in C). Status replies that arrive meanwhile are handled. */
-static double recv_reply(void)
+/* One submit reply if one is ready: 0 with *lat = its ack latency in us,
+ * or -1 for an error reply (counted in C); -1 without one waiting (EAGAIN,
+ * which re-arms ZMQ_FD). */
+static int s_poll_reply(double *lat_out)
 {
-    for (;;) {
-        s_drain_status();
-        if (s_readable(sock)) break;
-        s_wait(100000);
-    }
     uint8_t buf[4096];
-    int r = zmq_recv(sock, buf, sizeof buf, 0);
+    int r = zmq_recv(sock, buf, sizeof buf, ZMQ_DONTWAIT);
+    if (r < 0 && (errno == EAGAIN || errno == EINTR)) return -1;
     if (r <= 0 || r > (int)sizeof buf) {
         fprintf(stderr, "klaim-bench: bad reply frame (%d bytes)\n", r);
         exit(S_EX_SOFTWARE);
@@ -460,7 +453,20 @@ static double recv_reply(void)
                     o->error && o->error->message ? o->error->message : "");
     }
     klaim__reply__free_unpacked(o, NULL);
-    return lat;
+    *lat_out = lat;
+    return 0;
+}
+
+/* Waits for one submit reply: its ack latency in us, or -1 for an error
+ * reply. Status replies that arrive meanwhile are handled. */
+static double recv_reply(void)
+{
+    double lat;
+    for (;;) {
+        s_drain_status();
+        if (s_poll_reply(&lat) == 0) return lat;
+        s_wait(100000);
+    }
 }
 
 /* ----------------------------------------------------------- stats, /proc */
@@ -637,6 +643,8 @@ static int s_wait_decided(struct s_stats *st)
     int ok = 0;
     for (;;) {
         s_drain_status();
+        double l; /* every submit reply came before this; the EAGAIN re-arms ZMQ_FD for s_wait */
+        while (s_poll_reply(&l) == 0) continue;
         double t = now_us();
         if (t >= next) {
             next = t + 100000;
@@ -735,11 +743,12 @@ static void s_run_phase(struct s_phase *ph, int inflight, double secs)
                 ph->saturated = 1;
                 break;
             }
-            /* drain every reply that is ready (ZMQ_EVENTS before blocking on ZMQ_FD) */
+            /* every reply that is ready, until EAGAIN, before blocking on ZMQ_FD */
             for (;;) {
                 s_drain_status();
-                if (!s_readable(sock) || got >= total) break;
-                s_lat_push(ph, &lcap, recv_reply());
+                double l;
+                if (got >= total || s_poll_reply(&l) != 0) break;
+                s_lat_push(ph, &lcap, l);
                 got++;
             }
             s_maybe_sample();
