@@ -109,7 +109,9 @@ int zmq_ev_send(struct zmq_ev *z, const void *const *parts, const size_t *lens, 
     /* Sending may have consumed the edge that announced waiting input: the
      * reader drains again once the loop gets to it (one receive that says
      * EAGAIN per pass, however many were sent; activating is idempotent). */
+    int saved = errno;
     event_active(z->ev, EV_READ, 0);
+    errno = saved;
     return rc;
 }
 
