@@ -75,29 +75,83 @@ char *registry_uri(const char *path)
     return u;
 }
 
+/* The largest generation a worker copies into its own memory when it
+ * cannot lock it (~123 MB at 1,000,000 participants). */
+#define REGISTRY_COPY_MAX ((size_t)1 << 30)
+
 /* Pins the file's page cache pages: SQLite's own map shares them, so locking
  * our mapping keeps lookups warm (this VM drops idle page cache in 30-60 s,
- * architecture.md §9). Failure (RLIMIT_MEMLOCK) is expected outside systemd
- * and is worth one warning per process, not one per generation. */
-static void s_pin(struct registry *r, int fd, size_t len)
+ * architecture.md §9), with one copy for every worker. Returns 0, or -1 with
+ * errno when the kernel refuses (RLIMIT_MEMLOCK, usual outside systemd). */
+static int s_pin(struct registry *r, int fd, size_t len)
 {
-    static int warned;
-    if (len == 0) return;
     void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-    if (m == MAP_FAILED) {
-        if (!warned++) log_warn("registry: mmap of gen-%" PRIu64 ".db failed (%s); lookups may be cold", r->gen,
-                                strerror(errno));
-        return;
-    }
+    if (m == MAP_FAILED) return -1;
     if (mlock(m, len) != 0) {
-        if (!warned++)
-            log_warn("registry: cannot mlock gen-%" PRIu64 ".db (%zu bytes): %s; lookups may go cold when the page "
-                     "cache is dropped (raise LimitMEMLOCK / ulimit -l)", r->gen, len, strerror(errno));
+        int e = errno;
         munmap(m, len);
-        return;
+        errno = e;
+        return -1;
     }
     r->map = m;
     r->map_len = len;
+    return 0;
+}
+
+/* When the file cannot be locked: this worker's own copy of it, served by
+ * sqlite3_deserialize. Anonymous memory is what the page cache is not: it
+ * is never dropped after an idle spell (there is no swap), so a lookup
+ * still never waits for the disk. The cost is a copy per worker instead of
+ * one shared, locked page cache. Runs before any statement is prepared. */
+static int s_load_copy(struct registry *r, int fd, size_t len)
+{
+    if (len > REGISTRY_COPY_MAX) {
+        errno = EFBIG;
+        return -1;
+    }
+    unsigned char *buf = sqlite3_malloc64(len);
+    if (!buf) {
+        errno = ENOMEM;
+        return -1;
+    }
+    for (size_t got = 0; got < len;) {
+        ssize_t n = pread(fd, buf + got, len - got, (off_t)got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            int e = n < 0 ? errno : EIO;
+            sqlite3_free(buf);
+            errno = e;
+            return -1;
+        }
+        got += (size_t)n;
+    }
+    /* FREEONCLOSE: SQLite frees buf at close, or now if this fails. */
+    if (sqlite3_deserialize(r->db, "main", buf, (sqlite3_int64)len, (sqlite3_int64)len,
+                            SQLITE_DESERIALIZE_READONLY | SQLITE_DESERIALIZE_FREEONCLOSE) != SQLITE_OK) {
+        errno = EINVAL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Keeps a generation's pages out of the disk's way: locked, else copied,
+ * else (logged) only mapped. One warning per process, not per generation. */
+static void s_keep_resident(struct registry *r, int fd, size_t len)
+{
+    static int warned;
+    if (len == 0 || s_pin(r, fd, len) == 0) return;
+    int pin_errno = errno;
+    if (s_load_copy(r, fd, len) == 0) {
+        if (!warned++)
+            log_warn("registry: cannot mlock gen-%" PRIu64 ".db (%zu bytes): %s; this worker holds its own copy in "
+                     "memory instead (raise LimitMEMLOCK / ulimit -l to share one locked copy)",
+                     r->gen, len, strerror(pin_errno));
+        return;
+    }
+    if (!warned++)
+        log_warn("registry: cannot mlock gen-%" PRIu64 ".db (%zu bytes: %s) nor copy it into memory (%s); lookups "
+                 "may go cold when the page cache is dropped (raise LimitMEMLOCK / ulimit -l)",
+                 r->gen, len, strerror(pin_errno), strerror(errno));
 }
 
 int registry_sql_int(sqlite3 *db, const char *sql, int64_t *out)
@@ -157,6 +211,7 @@ struct registry *registry_open(const char *dir, uint64_t gen, char *why, size_t 
                  "re-import the registry CSV", path, KLAIM_REGISTRY_SCHEMA, (long long)app, (long long)ver);
         goto fail;
     }
+    s_keep_resident(r, fd, (size_t)stt.st_size);
     rc = sqlite3_prepare_v3(r->db,
                             "SELECT nik, name, birth_date, category, programs, wage, coverage_start, coverage_end,"
                             " paid_through, sponsor, regency FROM members WHERE kpj = ?1",
@@ -166,7 +221,6 @@ struct registry *registry_open(const char *dir, uint64_t gen, char *why, size_t 
                  sqlite3_errmsg(r->db));
         goto fail;
     }
-    s_pin(r, fd, (size_t)stt.st_size);
     close(fd);
     return r;
 

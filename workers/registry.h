@@ -7,8 +7,9 @@
  * two jobs) and the builder (schema). Never in klaimd.
  * Because a published generation never changes, it is opened as
  * file:...?immutable=1 (no locks, no journal checks) with mmap_size above its
- * size, and the file is mlock'ed when RLIMIT_MEMLOCK allows, so a lookup
- * never goes to a cold disk.
+ * size, and the file is mlock'ed when RLIMIT_MEMLOCK allows, or else copied
+ * into the worker's memory (up to 1 GiB), so a lookup never goes to a cold
+ * disk.
  */
 #ifndef KLAIM_REGISTRY_H
 #define KLAIM_REGISTRY_H
@@ -41,7 +42,8 @@ int registry_path(char *buf, size_t size, const char *dir, uint64_t gen, const c
 /* Opens dir/gen-<gen>.db read-only and immutable and prepares the lookup.
  * Returns NULL with why filled (naming the file and the fix) when the file
  * is missing, unreadable or not a registry of our schema. mlock failure is
- * not an error: it is logged once per process as a warning. */
+ * not an error: the worker copies the file into memory instead, and says
+ * so once per process as a warning. */
 struct registry *registry_open(const char *dir, uint64_t gen, char *why, size_t whylen);
 
 /* The generation number r was opened with. */

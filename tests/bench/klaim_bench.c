@@ -89,15 +89,17 @@ static const char s_help[] =
     "  --server-key KEY   with --curve-key: klaimd's server.pub, or its 40-character public key\n"
     "  --seconds S        length of each measured phase (default 10)\n"
     "  --phases LIST      closed, open and/or cold (default closed,open). cold: at each rate,\n"
-    "                     first drop the page cache of the registry files (DATA/registry/*, as\n"
-    "                     dd iflag=nocache does; needs --spawn or --data-dir) after\n"
-    "                     --cold-idle S seconds without load (default 10), then run open\n"
+    "                     after --cold-idle S seconds without load (default 10), restart the\n"
+    "                     local workers (with --spawn: a mapped page cannot be dropped), drop\n"
+    "                     the page cache of the registry files (DATA/registry/*, as dd\n"
+    "                     iflag=nocache does; needs --spawn or --data-dir), then run open\n"
     "  --rates LIST       open-loop rates in claims/s (default 1000,10000)\n"
     "  --inflight N       closed-loop claims in flight (default 1024)\n"
     "  --sample-every K   ask for the decision of every K-th claim (default 10)\n"
     "Latency in the open loop counts from the scheduled send time (no coordinated omission).\n"
     "Besides the figures it prints workers_transport=ipc|tcp+curve (external with --endpoint)\n"
-    "and intake_curve=0|1.\n"
+    "and intake_curve=0|1, and with --spawn memlock_unlimited=0|1 (klaimd and its workers run\n"
+    "with RLIMIT_MEMLOCK raised as klaimd.service does, so the workers can mlock the registry).\n"
     "exit: 0 ok (even if not all claims were decided: see all_decided), 64 usage, 69 klaimd\n"
     "unreachable or failed to start, 70 internal error.\n";
 
@@ -808,11 +810,44 @@ static void s_pct(const double *v, long n, double *p50, double *p99, double *p99
     *max = v[n - 1];
 }
 
+/* Restarts klaimd's local workers (SIGTERM: they retire and klaimd starts
+ * them again at once) and waits until as many are ready, so that no
+ * process has the registry mapped when its page cache is dropped: a
+ * mapped page survives posix_fadvise, and a worker that could not mlock
+ * (RLIMIT_MEMLOCK) keeps it only mapped. A restarted worker is also when a
+ * registry really goes cold: after a crash, an upgrade, a new generation.
+ * Returns the number restarted. */
+static int s_restart_workers(void)
+{
+    if (s_daemon_pid <= 0) return 0;
+    pid_t old[64];
+    int n = 0;
+    DIR *d = opendir("/proc");
+    for (struct dirent *de; d && (de = readdir(d)) && n < 64;) {
+        if (de->d_name[0] < '1' || de->d_name[0] > '9') continue;
+        pid_t pid = (pid_t)atol(de->d_name), pp = 0;
+        if (s_proc_ticks(pid, &pp) >= 0 && pp == s_daemon_pid) old[n++] = pid;
+    }
+    if (d) closedir(d);
+    for (int i = 0; i < n; i++) kill(old[i], SIGTERM);
+    for (int t = 0; t < 200; t++) { /* 20 s */
+        int alive = 0;
+        for (int i = 0; i < n; i++) alive += kill(old[i], 0) == 0 && s_proc_ticks(old[i], NULL) >= 0;
+        struct s_stats st;
+        if (!alive && s_get_stats(&st, 1000) == 0 && st.workers_ready >= (uint32_t)n) return n;
+        usleep(100000);
+    }
+    fprintf(stderr, "klaim-bench: cold: workers not all back 20 s after their restart\n");
+    return n;
+}
+
 /* key=value lines of one phase (prefix e.g. "closed_"). */
 /* "cold" phases: the page cache of every registry file is dropped first
  * (posix_fadvise DONTNEED over the whole file, what `dd iflag=nocache
- * count=0` does), as after a long idle. Pages a worker keeps mlock'ed stay:
- * how many is reported (mincore), so a cold figure says what it measured. */
+ * count=0` does), as after a long idle, once the workers have been
+ * restarted (s_restart_workers). Pages a worker keeps mlock'ed stay (its
+ * restart locks them again): how many is reported (mincore), so a cold
+ * figure says what it measured. */
 static void s_drop_registry_cache(struct s_phase *ph)
 {
     char dir[PATH_MAX];
@@ -846,7 +881,8 @@ static void s_drop_registry_cache(struct s_phase *ph)
         close(fd);
     }
     closedir(d);
-    fprintf(stderr, "klaim-bench: cold: page cache of %ld registry file(s) dropped; %ld KiB still resident (mlock'ed)\n",
+    fprintf(stderr, "klaim-bench: cold: page cache of %ld registry file(s) dropped; %ld KiB still resident "
+                    "(mlock'ed or mapped by a worker)\n",
             ph->cold_files, ph->cold_resident_kb);
 }
 
@@ -971,6 +1007,24 @@ static const char *s_find_bin(const char *flag, const char *env, const char *nam
     return NULL;
 }
 
+static int s_memlock_unlimited = -1; /* -1: not spawned (external klaimd) */
+
+/* Runs the spawned klaimd as systemd/klaimd.service does
+ * (LimitMEMLOCK=infinity): its workers drop every capability, so without
+ * this their mlock of the registry fails under a shell's usual 8 MiB limit
+ * and the registry stays only mapped, which this VM's page-cache eviction
+ * does not respect. The limit is inherited by every process the bench
+ * starts. Returns 1 when raised, 0 (with a note) when not permitted. */
+static int s_raise_memlock(void)
+{
+    struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+    if (setrlimit(RLIMIT_MEMLOCK, &rl) == 0) return 1;
+    fprintf(stderr, "klaim-bench: cannot raise RLIMIT_MEMLOCK (%s): the workers will not be able to mlock the "
+                    "registry (klaimd.service sets LimitMEMLOCK=infinity); run as root or raise ulimit -l\n",
+            strerror(errno));
+    return 0;
+}
+
 /* bench_exec(), or the end of the run when even fork fails. */
 static pid_t s_exec(const char *const argv[], const char *out_path)
 {
@@ -1057,6 +1111,7 @@ static int s_spawn(const struct s_opts *o, char *ep, size_t ep_size)
         return S_EX_SOFTWARE;
     }
     s_keep = o->keep;
+    s_memlock_unlimited = s_raise_memlock();
     atexit(s_cleanup);
     signal(SIGINT, s_on_signal);
     signal(SIGTERM, s_on_signal);
@@ -1341,6 +1396,7 @@ int main(int argc, char **argv)
            o.seconds, o.participants, o.sample_every, o.spawn);
     printf("workers_transport=%s\nintake_curve=%d\n", !o.spawn ? "external" : o.remote_workers ? "tcp+curve" : "ipc",
            s_curve.on);
+    if (s_memlock_unlimited >= 0) printf("memlock_unlimited=%d\n", s_memlock_unlimited);
     double tstart = now_us();
     int all = 1;
     for (int i = 0; i < n_ph; i++) {
@@ -1350,6 +1406,8 @@ int main(int argc, char **argv)
              * quiet night would; then the cache goes. */
             fprintf(stderr, "klaim-bench: cold: idle %.0f s first\n", o.cold_idle);
             usleep((useconds_t)(o.cold_idle * 1e6));
+            if (o.spawn && !o.remote_workers)
+                fprintf(stderr, "klaim-bench: cold: %d workers restarted\n", s_restart_workers());
             s_drop_registry_cache(&ph[i]);
         }
         s_run_phase(&ph[i], o.inflight, o.seconds);

@@ -59,8 +59,12 @@ rc=0; ctl registry import "$T_DIR/does-not-exist.csv" >/dev/null 2>&1 || rc=$?
 pass "refused file publishes nothing"
 stop_klaimd
 
-# A generated 1,000,000-row registry loads whole, every row good.
+# A generated 1,000,000-row registry loads whole, every row good. klaimd
+# runs with no locked memory allowed (ulimit -l 0, as outside systemd's
+# LimitMEMLOCK): the worker, which opens the new generation inside its
+# sandbox, cannot mlock it and must decide from its own copy in memory.
 "$KLAIMCTL" registry generate --rows 1000000 --out "$T_DIR/1m.csv" || fail "registry generate"
+ulimit -l 0 || fail "cannot lower RLIMIT_MEMLOCK"
 start_klaimd --workers 1
 t0=$(date +%s.%N)
 ctl registry import "$T_DIR/1m.csv" >"$T_DIR/1m.json" || fail "importing 1M generated rows"
@@ -72,6 +76,20 @@ assert j["bad"] == 0 and j["total_rows"] >= 1000000 and j["inserted"] == 1000000
 PY
 echo "# 1,000,000 generated rows imported in $(python3 -c "print(round($t1 - $t0, 1))") s"
 pass "registry generate: 1,000,000 rows import with no bad row"
+cat >"$T_DIR/gen2.json" <<'J'
+{"idempotency_key": "GEN-2-DEATH", "program": "JKM", "participant": {"kpj": "24000000002", "nik": "3576014904060002"},
+ "event": {"type": "DEATH", "date": "2026-09-01", "reported_at": "2026-09-02T09:00:00+07:00",
+  "location": {"regency": "Kota Mojokerto", "district": "Prajurit Kulon"}, "hospital": "RSUD dr. Wahidin Sudiro Husodo"},
+ "heirs": [{"nik": "3576014904069901", "name": "Siti Aminah", "relation": "SPOUSE"}]}
+J
+ctl submit --wait "$T_DIR/gen2.json" >"$T_DIR/gen2.out" || fail "submitting a claim on the generated registry"
+python3 - "$T_DIR/gen2.out" <<'PY' || fail "decision on the in-memory copy: $(cat "$T_DIR/gen2.out")"
+import json, sys
+d = json.loads(open(sys.argv[1]).readline())
+assert d["state"] == "APPROVED" and d["total"] == 42000000, d
+PY
+grep -q "holds its own copy in memory" "$T_LOG" || fail "the worker did not say it copied the registry: $(grep -a registry "$T_LOG" | tail -3)"
+pass "no mlock allowed: the worker decides from its own in-memory copy of the registry, and says so"
 stop_klaimd
 
 # An upload above registry_max_bytes is refused with a typed TOO_LARGE before
