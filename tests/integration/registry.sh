@@ -88,7 +88,13 @@ import json, sys
 d = json.loads(open(sys.argv[1]).readline())
 assert d["state"] == "APPROVED" and d["total"] == 42000000, d
 PY
-grep -q "holds its own copy in memory" "$T_LOG" || fail "the worker did not say it copied the registry: $(grep -a registry "$T_LOG" | tail -3)"
+if ldd "$KLAIM_WORKER" | grep -q libasan; then
+    # AddressSanitizer turns mlock into a no-op that succeeds: no copy to see.
+    echo "# ASan build: mlock cannot fail here; the copy is checked in the normal build"
+else
+    grep -q "holds its own copy in memory" "$T_LOG" \
+        || fail "the worker did not say it copied the registry: $(grep -a registry "$T_LOG" | tail -3)"
+fi
 pass "no mlock allowed: the worker decides from its own in-memory copy of the registry, and says so"
 stop_klaimd
 
