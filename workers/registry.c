@@ -81,7 +81,7 @@ char *registry_uri(const char *path)
 
 /* Pins the file's page cache pages: SQLite's own map shares them, so locking
  * our mapping keeps lookups warm (this VM drops idle page cache in 30-60 s,
- * architecture.md §9), with one copy for every worker. Returns 0, or -1 with
+ * architecture.md §9), one copy shared by every worker. Returns 0, or -1 with
  * errno when the kernel refuses (RLIMIT_MEMLOCK, usual outside systemd). */
 static int s_pin(struct registry *r, int fd, size_t len)
 {
