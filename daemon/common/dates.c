@@ -164,10 +164,7 @@ void ktime_format_rfc3339(int64_t unix_s, int32_t offset_min, char *buf, size_t 
         t[n++] = ':';
         n += fmt_int(t + n, a % 60, 2);
     }
-    if (size == 0) return;
-    if (n > size - 1) n = size - 1;
-    memcpy(buf, t, n);
-    buf[n] = '\0';
+    fmt_copy(buf, size, t, n);
 }
 
 kdate kdate_wib(int64_t unix_s)

@@ -19,13 +19,18 @@ size_t fmt_int(char *buf, int64_t v, int width)
     return len;
 }
 
+void fmt_copy(char *buf, size_t size, const char *s, size_t n)
+{
+    if (size == 0) return;
+    if (n > size - 1) n = size - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+}
+
 void fmt_id(char prefix, int64_t id, char *buf, size_t size)
 {
     char t[32];
     t[0] = prefix, t[1] = '-';
     size_t n = 2 + fmt_int(t + 2, id, 12);
-    if (size == 0) return;
-    if (n > size - 1) n = size - 1;
-    memcpy(buf, t, n);
-    buf[n] = '\0';
+    fmt_copy(buf, size, t, n);
 }

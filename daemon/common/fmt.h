@@ -13,6 +13,9 @@
  * minus sign comes first, outside the width), without a NUL. Returns the
  * length; buf needs max(width, 19) + 2 bytes. */
 size_t fmt_int(char *buf, int64_t v, int width);
+/* Puts the n bytes at s into buf (size bytes), cut short if need be, and
+ * always terminated unless size is 0. */
+void fmt_copy(char *buf, size_t size, const char *s, size_t n);
 /* "k-000000000042" for prefix 'k' and id 42 (ids of claims, cases): at
  * least 12 digits; cut short, still terminated, if size < 24. */
 void fmt_id(char prefix, int64_t id, char *buf, size_t size);
