@@ -18,7 +18,7 @@
     type parse(const char *s)                                                       \
     {                                                                               \
         for (size_t i = 1; s && i < sizeof fn##_names / sizeof fn##_names[0]; i++) \
-            if (strcmp(s, fn##_names[i]) == 0) return (type)i;                     \
+            if (fn##_names[i][0] && strcmp(s, fn##_names[i]) == 0) return (type)i; \
         return (type)0;                                                             \
     }
 
@@ -31,8 +31,11 @@ NAME_TABLE(klaim_disability_name, klaim_disability_parse, enum klaim_disability,
            "PARTIAL_FUNCTIONAL")
 NAME_TABLE(klaim_relation_name, klaim_relation_parse, enum klaim_relation, "", "SPOUSE", "CHILD", "PARENT",
            "GRANDPARENT", "GRANDCHILD", "SIBLING", "PARENT_IN_LAW", "WILL_BENEFICIARY", "OTHER")
+/* 6 is the store's internal "parked" state, shown as PENDING_REVIEW. */
 NAME_TABLE(klaim_state_name, klaim_state_parse, enum klaim_state, "", "RECEIVED", "PROCESSING", "APPROVED",
-           "REJECTED", "PENDING_REVIEW")
+           "REJECTED", "PENDING_REVIEW", "", "AWAITING_CONFIRMATION")
+NAME_TABLE(klaim_payee_role_name, klaim_payee_role_parse, enum klaim_payee_role, "", "HEIR", "PROVIDER",
+           "EMPLOYER", "PARTICIPANT")
 NAME_TABLE(klaim_category_name, klaim_category_parse, enum klaim_category, "", "PU", "PU_GOV", "BPU", "JAKON", "ASN")
 
 void klaim_id_format(int64_t id, char *buf, size_t size) { fmt_id('k', id, buf, size); }

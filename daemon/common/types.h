@@ -32,15 +32,26 @@ enum klaim_disability { DISABILITY_NONE = 0, DISABILITY_TOTAL = 1, DISABILITY_PA
 enum klaim_relation { REL_NONE = 0, REL_SPOUSE, REL_CHILD, REL_PARENT, REL_GRANDPARENT, REL_GRANDCHILD,
                       REL_SIBLING, REL_PARENT_IN_LAW, REL_WILL_BENEFICIARY, REL_OTHER };
 enum klaim_state { STATE_NONE = 0, STATE_RECEIVED = 1, STATE_PROCESSING = 2, STATE_APPROVED = 3,
-                   STATE_REJECTED = 4, STATE_PENDING_REVIEW = 5 };
+                   STATE_REJECTED = 4, STATE_PENDING_REVIEW = 5, STATE_AWAITING_CONFIRMATION = 7 };
+enum klaim_payee_role { PAYEE_NONE = 0, PAYEE_HEIR = 1, PAYEE_PROVIDER = 2, PAYEE_EMPLOYER = 3,
+                        PAYEE_PARTICIPANT = 4 };
 enum klaim_category { CAT_NONE = 0, CAT_PU, CAT_PU_GOV, CAT_BPU, CAT_JAKON, CAT_ASN };
 
 #define KLAIM_PROG_BIT(p) (1u << (p))   /* programs bitmask: KLAIM_PROG_BIT(PROGRAM_JKK) */
+
+/* A bank account (all three set, or has_bank 0). */
+struct klaim_bank {
+    char code[4];               /* 3 digits, Bank Indonesia's bank code */
+    char account[21];           /* 6..20 digits */
+    char name[KLAIM_TEXT_MAX + 1];
+};
 
 struct klaim_heir {
     char nik[17];               /* "" when absent, else 16 digits */
     char name[KLAIM_TEXT_MAX + 1];
     enum klaim_relation relation;
+    int has_bank;
+    struct klaim_bank bank;
 };
 
 struct klaim_claim {
@@ -102,6 +113,22 @@ struct klaim_reason {
     char message[192];
 };
 
+/* Who receives which items (rules.md §6 Payee). items is a bit mask of
+ * indexes into the decision's items[]. */
+struct klaim_payee {
+    enum klaim_payee_role role;
+    char id[KLAIM_TEXT_MAX + 1];    /* NIK (HEIR, PARTICIPANT), sponsor (EMPLOYER), hospital (PROVIDER) */
+    char name[KLAIM_TEXT_MAX + 1];
+    enum klaim_relation relation;   /* HEIR only */
+    uint32_t items;
+    int64_t amount;
+    int has_bank;
+    struct klaim_bank bank;
+    int bank_name_mismatch;
+};
+
+#define KLAIM_MAX_PAYEES 4
+
 struct klaim_decision {
     enum klaim_state state;     /* APPROVED, REJECTED or PENDING_REVIEW */
     char rule_set[16];          /* "PP-82-2019", "PP-44-2015", "OUT_OF_SCOPE" */
@@ -112,6 +139,8 @@ struct klaim_decision {
     int32_t scholarship_children;
     int n_reasons;
     struct klaim_reason reasons[KLAIM_MAX_REASONS];
+    int n_payees;               /* APPROVED only */
+    struct klaim_payee payees[KLAIM_MAX_PAYEES];
 };
 
 const char *klaim_program_name(enum klaim_program p);
@@ -121,6 +150,7 @@ const char *klaim_disability_name(enum klaim_disability d);
 const char *klaim_relation_name(enum klaim_relation r);
 const char *klaim_state_name(enum klaim_state s);
 const char *klaim_category_name(enum klaim_category c);
+const char *klaim_payee_role_name(enum klaim_payee_role r);
 /* Inverse lookups: return the enum value, or 0 (the NONE value) if the
  * name is unknown. Names are the upper-case contract spellings. */
 enum klaim_program klaim_program_parse(const char *s);
@@ -130,6 +160,7 @@ enum klaim_disability klaim_disability_parse(const char *s);
 enum klaim_relation klaim_relation_parse(const char *s);
 enum klaim_state klaim_state_parse(const char *s);
 enum klaim_category klaim_category_parse(const char *s);
+enum klaim_payee_role klaim_payee_role_parse(const char *s);
 
 /* "k-000000000042" for claim id 42; buf >= 24 bytes. */
 void klaim_id_format(int64_t id, char *buf, size_t size);
