@@ -52,6 +52,8 @@ static const struct key s_keys[] = {
     {"sla_test_unit_ms", K_INT, F(sla_test_unit_ms), 0, 3600 * 1000},
     {"remote_worker_endpoint", K_STR0, F(remote_worker_endpoint), 0, 0},
     {"remote_workers", K_INT, F(remote_workers), 1, 256},
+    {"review_second_approval_rupiah", K_I64, F(review_second_approval_rupiah), 0, INT64_C(1000000000000000)},
+    {"holidays", K_STR0, F(holidays), 0, 0},
 };
 #undef F
 

@@ -46,6 +46,9 @@ struct config {
     /* remote workers (scale-out, issue 7) */
     char remote_worker_endpoint[256];     /* tcp://HOST:PORT with CURVE, ZAP domain "workers"; "" = off */
     int remote_workers;                   /* remote worker slots, after the local ones */
+    /* the money path (docs/money.md) */
+    int64_t review_second_approval_rupiah; /* approvals at or above need a second reviewer; 0 = all */
+    char holidays[4096];                  /* YYYY-MM-DD list (comma or space): not working days */
 
     /* derived by config_finish() */
     char curve_secret[41];              /* Z85, from curve_secret_key_file */

@@ -609,21 +609,24 @@ static void s_on_wait_tick(evutil_socket_t fd, short what, void *arg)
 static void s_stats(struct intake *in, const struct reply_to *to)
 {
     struct klaimd *k = in->k;
-    uint64_t counts[7];
+    uint64_t counts[8];
     store_count_states(k->store, counts);
     struct broker_stats bs;
     struct batch_stats cs;
     broker_get_stats(k->broker, &bs);
     batch_get_stats(k->batch, &cs);
-    Klaim__StateCount sc[5], *scp[5];
-    for (int i = 0; i < 5; i++) {
+    static const int shown[] = {STATE_RECEIVED, STATE_PROCESSING, STATE_APPROVED, STATE_REJECTED,
+                                STATE_PENDING_REVIEW, STATE_AWAITING_CONFIRMATION};
+    enum { N_SHOWN = sizeof shown / sizeof shown[0] };
+    Klaim__StateCount sc[N_SHOWN], *scp[N_SHOWN];
+    for (int i = 0; i < N_SHOWN; i++) {
         klaim__state_count__init(&sc[i]);
-        sc[i].has_state = 1, sc[i].state = (Klaim__State)(i + 1);
-        sc[i].has_count = 1, sc[i].count = counts[i + 1];
+        sc[i].has_state = 1, sc[i].state = (Klaim__State)shown[i];
+        sc[i].has_count = 1, sc[i].count = counts[shown[i]];
         scp[i] = &sc[i];
     }
     Klaim__Stats st = KLAIM__STATS__INIT;
-    st.n_claims = 5;
+    st.n_claims = N_SHOWN;
     st.claims = scp;
 #define SET(f, v) (st.has_##f = 1, st.f = (v))
     SET(queue_depth, bs.queue_depth);

@@ -65,13 +65,13 @@ static void s_hist(struct evbuffer *out, const char *name, const char *help, con
 
 void metrics_render(struct klaimd *k, struct evbuffer *out)
 {
-    static const char *const states[7] = {"", "RECEIVED", "PROCESSING", "APPROVED", "REJECTED", "PENDING_REVIEW",
-                                          "PARKED"};
-    uint64_t counts[7];
+    static const char *const states[8] = {"", "RECEIVED", "PROCESSING", "APPROVED", "REJECTED", "PENDING_REVIEW",
+                                          "PARKED", "AWAITING_CONFIRMATION"};
+    uint64_t counts[8];
     store_count_states(k->store, counts);
     evbuffer_add_printf(out, "# HELP klaimd_claims Claims in the store by state (PARKED: PROCESSING_FAILED).\n"
                              "# TYPE klaimd_claims gauge\n");
-    for (int i = 1; i < 7; i++) evbuffer_add_printf(out, "klaimd_claims{state=\"%s\"} %" PRIu64 "\n", states[i], counts[i]);
+    for (int i = 1; i < 8; i++) evbuffer_add_printf(out, "klaimd_claims{state=\"%s\"} %" PRIu64 "\n", states[i], counts[i]);
     struct broker_stats bs;
     struct batch_stats cs;
     broker_get_stats(k->broker, &bs);

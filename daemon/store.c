@@ -233,6 +233,74 @@ static const char *const s_migrations[] = {
      * (seconds at a million claims). */
     "INSERT INTO meta(key, value) SELECT 'claims_state_' || state, count(*) FROM claims WHERE true GROUP BY state"
     "  ON CONFLICT(key) DO UPDATE SET value = excluded.value;",
+
+    /* 7 -> 8: the money path (docs/money.md).
+     * deaths: every stored death claim by the claim's NIK, for the earlier
+     *   death check at intake (rare rows; store_open fills it for claims
+     *   stored before this version, which kept the NIK only in the blob).
+     * claims.earlier_death: that check's answer, passed to the worker.
+     * claims.review_heirs: a reviewer's heirs (a packed klaim.Claim holding
+     *   only heirs); they replace the claim's heirs, whose bytes never change.
+     * claims.approval: four eyes, 0 none, 1 approved and awaiting a second
+     *   reviewer, 2 confirmed; approved_by is the first approver's identity.
+     * claims.payment_state: PaymentState (0 none, 1 UNPAID, 2 IN_BATCH,
+     *   3 PAID, 4 FAILED), set to 1 when a claim becomes APPROVED.
+     * reviews.heirs / identity: what a reviewer supplied, who it counts as.
+     * payment_batches / payment_lines: numbered batches, one line a payee.
+     * payee_accounts: bank details supplied or corrected after a decision. */
+    "CREATE TABLE deaths (nik TEXT NOT NULL, claim_id INTEGER NOT NULL, death_date INTEGER NOT NULL) STRICT;"
+    "CREATE INDEX deaths_nik ON deaths(nik, claim_id);"
+    "ALTER TABLE claims ADD COLUMN earlier_death INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE claims ADD COLUMN review_heirs BLOB;"
+    "ALTER TABLE claims ADD COLUMN approval INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE claims ADD COLUMN approved_by TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE claims ADD COLUMN payment_state INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE claims SET payment_state = 1 WHERE state = 3;"
+    "INSERT INTO meta(key, value) VALUES('deaths_backfill', 1);"
+    "ALTER TABLE reviews ADD COLUMN heirs BLOB;"
+    "ALTER TABLE reviews ADD COLUMN identity TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE payment_batches ("
+    "  id INTEGER PRIMARY KEY,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  until_date INTEGER NOT NULL,"      /* days since 1970-01-01 (WIB), inclusive */
+    "  created_by TEXT NOT NULL,"
+    "  n_lines INTEGER NOT NULL,"
+    "  total INTEGER NOT NULL,"           /* whole Rupiah */
+    "  settled INTEGER NOT NULL DEFAULT 0" /* 1 once every line is settled */
+    ") STRICT;"
+    "CREATE TABLE payment_lines ("
+    "  batch_id INTEGER NOT NULL,"
+    "  line INTEGER NOT NULL,"            /* 1..n_lines */
+    "  claim_id INTEGER NOT NULL,"
+    "  payee INTEGER NOT NULL,"           /* index into the decision's payees */
+    "  role INTEGER NOT NULL,"            /* PayeeRole */
+    "  payee_id TEXT NOT NULL,"
+    "  payee_name TEXT NOT NULL,"
+    "  bank_code TEXT NOT NULL,"
+    "  account TEXT NOT NULL,"
+    "  account_name TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL,"
+    "  items TEXT NOT NULL,"              /* item codes, ';'-separated */
+    "  state INTEGER NOT NULL,"           /* 2 IN_BATCH, 3 PAID, 4 FAILED */
+    "  reference TEXT NOT NULL DEFAULT '',"
+    "  settled_on INTEGER,"               /* days since 1970-01-01, the bank's date */
+    "  failure TEXT NOT NULL DEFAULT '',"
+    "  settled_at_ms INTEGER,"
+    "  PRIMARY KEY (batch_id, line)"
+    ") STRICT;"
+    "CREATE INDEX payment_lines_claim ON payment_lines(claim_id);"
+    "CREATE TABLE payee_accounts ("
+    "  claim_id INTEGER NOT NULL,"
+    "  payee INTEGER NOT NULL,"
+    "  bank_code TEXT NOT NULL,"
+    "  account TEXT NOT NULL,"
+    "  account_name TEXT NOT NULL,"
+    "  by TEXT NOT NULL,"
+    "  client TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (claim_id, payee)"
+    ") STRICT;"
+    "CREATE INDEX claims_payable ON claims(id) WHERE state = 3 AND payment_state IN (1, 4);",
 };
 
 struct store {
@@ -248,8 +316,8 @@ struct store {
         struct kpj_head prev;
     } *undo;
     size_t n_undo, cap_undo;
-    int64_t n_state[7];         /* claims per state, the open transaction included */
-    int64_t n_state_committed[7];
+    int64_t n_state[8];         /* claims per state, the open transaction included */
+    int64_t n_state_committed[8];
     int64_t n_clocks, n_clocks_committed; /* running SLA clocks (store_clocks_moved) */
     int async_commit;           /* store_async_commit: synchronous=OFF, walsync.c syncs */
     int wal_frames;             /* the WAL's length after the last commit */
@@ -392,13 +460,13 @@ static int s_kpj_load(struct store *s, char *err, size_t errlen)
     return 0;
 }
 
-static const char *const s_state_keys[7] = {"claims_state_0", "claims_state_1", "claims_state_2", "claims_state_3",
-                                             "claims_state_4", "claims_state_5", "claims_state_6"};
+static const char *const s_state_keys[8] = {"claims_state_0", "claims_state_1", "claims_state_2", "claims_state_3",
+                                             "claims_state_4", "claims_state_5", "claims_state_6", "claims_state_7"};
 
 /* The per-state counts as the last commit left them in meta. */
 static int s_counts_load(struct store *s, char *err, size_t errlen)
 {
-    for (int i = 1; i < 7; i++) {
+    for (int i = 1; i < 8; i++) {
         if (store_meta_get(s, s_state_keys[i], &s->n_state[i]) != 0) {
             snprintf(err, errlen, "reading the claim counts: %s", sqlite3_errmsg(s->db));
             return -1;
@@ -411,8 +479,8 @@ static int s_counts_load(struct store *s, char *err, size_t errlen)
 /* A claim moved from state `from` (0: new) to `to` in the open transaction. */
 static void s_moved(struct store *s, int from, int to)
 {
-    if (from > 0 && from < 7) s->n_state[from]--;
-    if (to > 0 && to < 7) s->n_state[to]++;
+    if (from > 0 && from < 8) s->n_state[from]--;
+    if (to > 0 && to < 8) s->n_state[to]++;
 }
 
 struct store *store_open(const char *path, char *err, size_t errlen)
@@ -558,7 +626,7 @@ int store_commit(struct store *s)
      * entry cut off the end of the table is then still missed by verify. */
     if (s->audit_seq_pending != s->audit_seq && store_meta_set(s, "audit_head", s->audit_seq_pending) != 0)
         return -1;
-    for (int i = 1; i < 7; i++)
+    for (int i = 1; i < 8; i++)
         if (s->n_state[i] != s->n_state_committed[i] && store_meta_set(s, s_state_keys[i], s->n_state[i]) != 0)
             return -1;
     int rc = s_run(s, s->st[ST_COMMIT]);
@@ -846,9 +914,9 @@ void store_clocks_moved(struct store *s, int delta) { s->n_clocks += delta; }
 
 uint64_t store_clocks_running(const struct store *s) { return s->n_clocks > 0 ? (uint64_t)s->n_clocks : 0; }
 
-void store_count_states(const struct store *s, uint64_t counts[7])
+void store_count_states(const struct store *s, uint64_t counts[8])
 {
-    for (int i = 0; i < 7; i++) counts[i] = s->n_state[i] > 0 ? (uint64_t)s->n_state[i] : 0;
+    for (int i = 0; i < 8; i++) counts[i] = s->n_state[i] > 0 ? (uint64_t)s->n_state[i] : 0;
 }
 
 int store_meta_get(struct store *s, const char *key, int64_t *value)

@@ -143,7 +143,7 @@ void store_clocks_moved(struct store *s, int delta);
 uint64_t store_clocks_running(const struct store *s);
 
 /* Counts by state (index 0..6); for stats. */
-void store_count_states(const struct store *s, uint64_t counts[7]);
+void store_count_states(const struct store *s, uint64_t counts[8]);
 
 /* Small integer settings (registry generation and row count). */
 int store_meta_get(struct store *s, const char *key, int64_t *value);
