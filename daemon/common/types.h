@@ -100,6 +100,8 @@ struct klaim_member {
     kmonth paid_through;        /* 12*y + m */
     char sponsor[KLAIM_TEXT_MAX + 1];
     char regency[KLAIM_TEXT_MAX + 1];
+    int has_sponsor_bank;       /* the sponsor's account, for EMPLOYER payees */
+    struct klaim_bank sponsor_bank;
 };
 
 struct klaim_item {
