@@ -265,6 +265,17 @@ static int s_heirs(const json_t *hj, Klaim__Claim *pb, struct klaim_err *err)
                    &h->has_relation, &r, err))
             return -1;
         h->relation = (Klaim__Relation)r;
+        json_t *bj = s_get(v, "bank");
+        if (bj) {
+            char bpath[80];
+            snprintf(bpath, sizeof bpath, "%s.bank", path);
+            if (!json_is_object(bj)) JFAIL(bpath, "%s: expected an object, got %s", bpath, s_kind(bj));
+            h->bank = xmalloc(sizeof *h->bank);
+            klaim__bank_account__init(h->bank);
+            if (s_str(bj, bpath, "bank_code", &h->bank->bank_code, err) ||
+                s_str(bj, bpath, "account", &h->bank->account, err) || s_str(bj, bpath, "name", &h->bank->name, err))
+                return -1;
+        }
     }
     return 0;
 }
@@ -397,6 +408,13 @@ json_t *claim_to_json(const struct klaim_claim *c)
         s_set_str(h, "nik", c->heirs[i].nik);
         s_set_str(h, "name", c->heirs[i].name);
         s_set_str(h, "relation", klaim_relation_name(c->heirs[i].relation));
+        if (c->heirs[i].has_bank) {
+            json_t *b = json_object();
+            s_set_str(b, "bank_code", c->heirs[i].bank.code);
+            s_set_str(b, "account", c->heirs[i].bank.account);
+            s_set_str(b, "name", c->heirs[i].bank.name);
+            json_object_set_new(h, "bank", b);
+        }
         json_array_append_new(hs, h);
     }
     json_object_set_new(o, "heirs", hs);

@@ -303,6 +303,7 @@ struct claim_pb_scratch {
     Klaim__Expenses expenses;
     Klaim__Heir heirs[KLAIM_MAX_HEIRS];
     Klaim__Heir *heir_ptrs[KLAIM_MAX_HEIRS];
+    Klaim__BankAccount banks[KLAIM_MAX_HEIRS];
     char event_date[11];
     char death_date[11];
     char reported_at[40];
@@ -417,6 +418,14 @@ void claim_to_pb(const struct klaim_claim *c, struct claim_pb_scratch *s, Klaim_
         if (c->heirs[i].relation != REL_NONE) {
             h->has_relation = 1;
             h->relation = (Klaim__Relation)c->heirs[i].relation;
+        }
+        if (c->heirs[i].has_bank) {
+            Klaim__BankAccount *b = &s->banks[i];
+            klaim__bank_account__init(b);
+            b->bank_code = (char *)c->heirs[i].bank.code;
+            b->account = (char *)c->heirs[i].bank.account;
+            b->name = (char *)c->heirs[i].bank.name;
+            h->bank = b;
         }
         s->heir_ptrs[i] = h;
     }

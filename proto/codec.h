@@ -54,6 +54,14 @@ uint8_t *codec_job_pack(const Klaim__Job *job, const uint8_t *claim, size_t clai
  * (pass INT32_MAX to skip it, e.g. when re-reading a stored claim).
  * Returns 0, or -1 with err->code INVALID_CLAIM and err->field set. */
 int validate_claim(const Klaim__Claim *pb, kdate today_wib, struct klaim_claim *out, struct klaim_err *err);
+/* A bank account (docs/money.md §2): bank_code exactly 3 digits, account
+ * 6..20 digits, name 1..KLAIM_TEXT_MAX bytes of clean UTF-8; all three or
+ * none. path names the object in errors ("heirs[0].bank" gives
+ * "heirs[0].bank.account"). Returns 0 with out filled, 1 when all three are
+ * absent or empty (out zeroed), -1 with an INVALID_CLAIM err. Shared by
+ * claims, the registry's sponsor accounts and corrected payee accounts. */
+int validate_bank_fields(const char *path, const char *code, const char *account, const char *name,
+                         struct klaim_bank *out, struct klaim_err *err);
 
 /* The canonical encoding of a validated claim: a Klaim__Claim packed from
  * the internal struct (never the client's bytes, which may carry unknown

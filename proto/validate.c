@@ -382,6 +382,45 @@ static int s_outcome(const Klaim__Outcome *o, kdate today_wib, struct klaim_clai
     return 0;
 }
 
+/* 1 if s is min..max ASCII digits. */
+static int s_digits_between(const char *s, size_t min, size_t max)
+{
+    size_t n = strlen(s);
+    if (n < min || n > max) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') return 0;
+    return 1;
+}
+
+int validate_bank_fields(const char *path, const char *code, const char *account, const char *name,
+                         struct klaim_bank *out, struct klaim_err *err)
+{
+    char field[96];
+    memset(out, 0, sizeof *out);
+    int n_set = (code && code[0]) + (account && account[0]) + (name && name[0]);
+    if (n_set == 0) return 1;
+    if (n_set != 3) {
+        const char *missing = !(code && code[0]) ? "bank_code" : !(account && account[0]) ? "account" : "name";
+        snprintf(field, sizeof field, "%s.%s", path, missing);
+        FAIL(field, "%s is missing; a bank account needs bank_code, account and name, all three or none", field);
+    }
+    if (!s_is_digits(code, 3)) {
+        snprintf(field, sizeof field, "%s.bank_code", path);
+        FAIL(field, "%s \"%s\" is not 3 digits; give Bank Indonesia's 3-digit bank code (e.g. 008)", field,
+             s_q(code).s);
+    }
+    if (!s_digits_between(account, 6, 20)) {
+        snprintf(field, sizeof field, "%s.account", path);
+        FAIL(field, "%s (%zu characters) is not 6 to 20 digits; give the account number without spaces or dashes",
+             field, strlen(account));
+    }
+    snprintf(field, sizeof field, "%s.name", path);
+    if (s_text(field, name, out->name, 0, err) != 0) return -1;
+    memcpy(out->code, code, 4);
+    memcpy(out->account, account, strlen(account) + 1);
+    return 0;
+}
+
 static int s_heirs(const Klaim__Claim *pb, struct klaim_claim *out, struct klaim_err *err)
 {
     char field[64];
@@ -409,6 +448,12 @@ static int s_heirs(const Klaim__Claim *pb, struct klaim_claim *out, struct klaim
         }
         snprintf(field, sizeof field, "heirs[%zu].name", i);
         if (s_text(field, h->name, o->name, 0, err) != 0) return -1;
+        if (h->bank) {
+            snprintf(field, sizeof field, "heirs[%zu].bank", i);
+            int rc = validate_bank_fields(field, h->bank->bank_code, h->bank->account, h->bank->name, &o->bank, err);
+            if (rc < 0) return -1;
+            o->has_bank = rc == 0;
+        }
     }
     out->n_heirs = (int)pb->n_heirs;
     return 0;

@@ -300,6 +300,77 @@ static void test_digest_json_vs_protobuf(void **state)
     json_decref(j);
 }
 
+/* docs/money.md §2: heirs[].bank both ways, all-or-none, and each field's
+ * rule named by its path; the bank is part of the claim's digest and
+ * survives JSON -> protobuf -> validate -> JSON. */
+static void test_heir_bank(void **state)
+{
+    (void)state;
+    json_t *bank = json_pack("{s:s, s:s, s:s}", "bank_code", "008", "account", "1234567890", "name", "Siti");
+    struct klaim_claim c;
+    s_accepted("heirs", json_pack("[{s:s, s:s, s:s, s:O}]", "nik", "3516025004620901", "name", "Siti", "relation",
+                                  "SPOUSE", "bank", bank),
+               &c);
+    assert_int_equal(c.heirs[0].has_bank, 1);
+    assert_string_equal(c.heirs[0].bank.code, "008");
+    assert_string_equal(c.heirs[0].bank.account, "1234567890");
+    assert_string_equal(c.heirs[0].bank.name, "Siti");
+    json_t *back = claim_to_json(&c);
+    json_t *b0 = json_object_get(json_array_get(json_object_get(back, "heirs"), 0), "bank");
+    assert_true(json_equal(b0, bank));
+    /* the protobuf path gives the same claim, and the bank changes the digest */
+    uint8_t da[32], db[32];
+    struct klaim_claim c2;
+    claim_digest(&c, da);
+    s_protobuf_digest(back, s_today(), db, &c2);
+    assert_memory_equal(da, db, 32);
+    assert_int_equal(memcmp(&c, &c2, sizeof c), 0);
+    struct klaim_claim plain;
+    s_accepted(NULL, NULL, &plain);
+    assert_int_equal(plain.heirs[0].has_bank, 0);
+    uint8_t dp[32];
+    claim_digest(&plain, dp);
+    assert_true(memcmp(da, dp, 32) != 0);
+    json_decref(back);
+
+    struct {
+        const char *code, *account, *name, *field;
+    } bad[] = {
+        {"08", "1234567890", "Siti", "heirs[0].bank.bank_code"},
+        {"0a8", "1234567890", "Siti", "heirs[0].bank.bank_code"},
+        {"0080", "1234567890", "Siti", "heirs[0].bank.bank_code"},
+        {"008", "12345", "Siti", "heirs[0].bank.account"},
+        {"008", "123456789012345678901", "Siti", "heirs[0].bank.account"},
+        {"008", "1234-567890", "Siti", "heirs[0].bank.account"},
+        {"008", "1234567890", "Si\tti", "heirs[0].bank.name"},
+        {"008", "1234567890", NULL, "heirs[0].bank.name"},
+        {NULL, "1234567890", "Siti", "heirs[0].bank.bank_code"},
+        {"008", NULL, "Siti", "heirs[0].bank.account"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *b = json_object();
+        if (bad[i].code) json_object_set_new(b, "bank_code", json_string(bad[i].code));
+        if (bad[i].account) json_object_set_new(b, "account", json_string(bad[i].account));
+        if (bad[i].name) json_object_set_new(b, "name", json_string(bad[i].name));
+        json_t *hs = json_pack("[{s:s, s:s, s:o}]", "name", "Siti", "relation", "SPOUSE", "bank", b);
+        s_refused("heirs", hs, bad[i].field);
+    }
+    /* 20 digits and 6 digits are the bounds; an empty object is no bank */
+    s_accepted("heirs", json_pack("[{s:s, s:{s:s, s:s, s:s}}]", "relation", "CHILD", "bank", "bank_code", "002",
+                                  "account", "12345678901234567890", "name", "A"),
+               &c);
+    assert_int_equal(c.heirs[0].has_bank, 1);
+    s_accepted("heirs", json_pack("[{s:s, s:{s:s, s:s, s:s}}]", "relation", "CHILD", "bank", "bank_code", "002",
+                                  "account", "123456", "name", "A"),
+               &c);
+    s_accepted("heirs", json_pack("[{s:s, s:{}}]", "relation", "CHILD", "bank"), &c);
+    assert_int_equal(c.heirs[0].has_bank, 0);
+    s_refused("heirs", json_pack("[{s:s, s:s}]", "relation", "CHILD", "bank", "008"), "heirs[0].bank");
+    s_refused("heirs", json_pack("[{s:s, s:{s:i}}]", "relation", "CHILD", "bank", "account", 1234567),
+              "heirs[0].bank.account");
+    json_decref(bank);
+}
+
 static void test_decision_json(void **state)
 {
     (void)state;
@@ -387,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_validation_through_json),
         cmocka_unit_test(test_digest_json_vs_protobuf),
         cmocka_unit_test(test_decision_json),
+        cmocka_unit_test(test_heir_bank),
     };
     return cmocka_run_group_tests_name("claim_json", tests, NULL, NULL);
 }

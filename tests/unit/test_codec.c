@@ -950,6 +950,35 @@ static void test_heirs(void **state)
     s_expect_invalid("heirs[19].name");
     h[19].name = "Siti \xff";
     s_expect_invalid("heirs[19].name");
+    h[19].name = "Siti";
+    /* docs/money.md §2: a heir's bank account, all three fields or none */
+    Klaim__BankAccount b = KLAIM__BANK_ACCOUNT__INIT;
+    b.bank_code = "008", b.account = "1234567890", b.name = "Siti";
+    h[5].bank = &b;
+    s_expect_valid(&out);
+    assert_int_equal(out.heirs[5].has_bank, 1);
+    assert_string_equal(out.heirs[5].bank.account, "1234567890");
+    assert_int_equal(out.heirs[4].has_bank, 0);
+    s_roundtrip(&out);
+    b.account = "12345";
+    s_expect_invalid("heirs[5].bank.account");
+    b.account = "123456789012345678901";
+    s_expect_invalid("heirs[5].bank.account");
+    b.account = "1234567890";
+    b.bank_code = "8";
+    s_expect_invalid("heirs[5].bank.bank_code");
+    b.bank_code = "008";
+    b.name = NULL;
+    s_expect_invalid("heirs[5].bank.name");
+    b.name = "Siti\x01";
+    s_expect_invalid("heirs[5].bank.name");
+    b.name = "Siti";
+    b.bank_code = NULL;
+    s_expect_invalid("heirs[5].bank.bank_code");
+    b.account = NULL, b.name = NULL;
+    s_expect_valid(&out); /* an empty BankAccount is no account */
+    assert_int_equal(out.heirs[5].has_bank, 0);
+    h[5].bank = NULL;
 }
 
 static void test_text_fields(void **state)
