@@ -178,8 +178,10 @@ static int s_exec(sqlite3 *db, const char *sql)
     return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-/* Binds a member to ?1..?12 in column order (both upsert statements). */
-static int s_bind_member(sqlite3_stmt *st, const struct klaim_member *m)
+/* Binds a member to ?1..?12 in column order (both upsert statements), its
+ * sponsor account to ?13..?15 ('' when none), and ?16: 1 when the file has
+ * the account columns; a 12-column file leaves stored accounts as they are. */
+static int s_bind_member(sqlite3_stmt *st, const struct klaim_member *m, int with_bank)
 {
     int rc = SQLITE_OK;
     rc |= sqlite3_bind_text(st, 1, m->kpj, -1, SQLITE_STATIC);
@@ -197,6 +199,10 @@ static int s_bind_member(sqlite3_stmt *st, const struct klaim_member *m)
     rc |= sqlite3_bind_int64(st, 10, m->paid_through);
     rc |= sqlite3_bind_text(st, 11, m->sponsor, -1, SQLITE_STATIC);
     rc |= sqlite3_bind_text(st, 12, m->regency, -1, SQLITE_STATIC);
+    rc |= sqlite3_bind_text(st, 13, m->has_sponsor_bank ? m->sponsor_bank.code : "", -1, SQLITE_STATIC);
+    rc |= sqlite3_bind_text(st, 14, m->has_sponsor_bank ? m->sponsor_bank.account : "", -1, SQLITE_STATIC);
+    rc |= sqlite3_bind_text(st, 15, m->has_sponsor_bank ? m->sponsor_bank.name : "", -1, SQLITE_STATIC);
+    rc |= sqlite3_bind_int(st, 16, with_bank);
     return rc == SQLITE_OK ? 0 : -1;
 }
 
@@ -249,8 +255,10 @@ out:
 
 /* The body after the header is known good and tmp exists (or is to be
  * created fresh): open tmp, load every row, commit, count, close. */
-static int s_load(sqlite3 *db, struct s_reader *rd, const char *csv, int fresh, struct registry_build_report *rep)
+static int s_load(sqlite3 *db, struct s_reader *rd, const char *csv, int fresh, int ncols,
+                  struct registry_build_report *rep)
 {
+    int with_bank = ncols > 12;
     sqlite3_stmt *ins = NULL, *upd = NULL;
     struct s_kpjset seen = {0};
     char *line = xmalloc(S_LINE_MAX + 2);
@@ -266,22 +274,35 @@ static int s_load(sqlite3 *db, struct s_reader *rd, const char *csv, int fresh, 
         if (s_exec(db, sql) < 0) goto sqlfail;
         snprintf(sql, sizeof sql, "PRAGMA user_version=%d", KLAIM_REGISTRY_SCHEMA);
         if (s_exec(db, sql) < 0) goto sqlfail;
+    } else {
+        /* A copy of a generation built before sponsor accounts. */
+        sqlite3_stmt *probe = NULL;
+        int has = sqlite3_prepare_v2(db, "SELECT sponsor_account FROM members LIMIT 0", -1, &probe, NULL) ==
+                  SQLITE_OK;
+        sqlite3_finalize(probe);
+        if (!has && s_exec(db, registry_add_sponsor_bank_sql) < 0) goto sqlfail;
     }
     /* Insert first (the common case of a fresh load is one seek); on a kpj
      * conflict, update only if some column differs, so changes() tells
      * updated from unchanged. IS NOT compares NULL coverage_end correctly. */
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO members(kpj, nik, name, birth_date, category, programs, wage,"
-                           " coverage_start, coverage_end, paid_through, sponsor, regency)"
-                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT(kpj) DO NOTHING",
+                           " coverage_start, coverage_end, paid_through, sponsor, regency, sponsor_bank_code,"
+                           " sponsor_account, sponsor_account_name)"
+                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,iif(?16,?13,''),iif(?16,?14,''),"
+                           "iif(?16,?15,'')) ON CONFLICT(kpj) DO NOTHING",
                            -1, &ins, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db,
                            "UPDATE members SET nik=?2, name=?3, birth_date=?4, category=?5, programs=?6, wage=?7,"
-                           " coverage_start=?8, coverage_end=?9, paid_through=?10, sponsor=?11, regency=?12"
+                           " coverage_start=?8, coverage_end=?9, paid_through=?10, sponsor=?11, regency=?12,"
+                           " sponsor_bank_code=iif(?16, ?13, sponsor_bank_code),"
+                           " sponsor_account=iif(?16, ?14, sponsor_account),"
+                           " sponsor_account_name=iif(?16, ?15, sponsor_account_name)"
                            " WHERE kpj=?1 AND (nik IS NOT ?2 OR name IS NOT ?3 OR birth_date IS NOT ?4 OR"
                            " category IS NOT ?5 OR programs IS NOT ?6 OR wage IS NOT ?7 OR coverage_start IS NOT ?8"
                            " OR coverage_end IS NOT ?9 OR paid_through IS NOT ?10 OR sponsor IS NOT ?11 OR"
-                           " regency IS NOT ?12)",
+                           " regency IS NOT ?12 OR (?16 AND (sponsor_bank_code IS NOT ?13 OR sponsor_account IS NOT"
+                           " ?14 OR sponsor_account_name IS NOT ?15)))",
                            -1, &upd, NULL) != SQLITE_OK)
         goto sqlfail;
     if (s_exec(db, "BEGIN") < 0) goto sqlfail;
@@ -301,12 +322,12 @@ static int s_load(sqlite3 *db, struct s_reader *rd, const char *csv, int fresh, 
         if (len == 0 || (len == 1 && line[0] == '\r')) continue;
         rep->rows_read++;
         if (toolong) {
-            s_bad(rep, lineno, "the line is longer than 65536 bytes: a registry row is one membership of 12 columns");
+            s_bad(rep, lineno, "the line is longer than 65536 bytes: a registry row is one membership of 12 or 15 columns");
             continue;
         }
         struct klaim_member m;
         char why[256];
-        if (registry_csv_row(line, len, &m, why, sizeof why) < 0) {
+        if (registry_csv_row_ncols(line, len, ncols, &m, why, sizeof why) < 0) {
             s_bad(rep, lineno, why);
             continue;
         }
@@ -317,14 +338,14 @@ static int s_load(sqlite3 *db, struct s_reader *rd, const char *csv, int fresh, 
             s_bad(rep, lineno, why);
             continue;
         }
-        if (s_bind_member(ins, &m) < 0) goto sqlfail;
+        if (s_bind_member(ins, &m, with_bank) < 0) goto sqlfail;
         int ch = s_step_changes(db, ins);
         if (ch < 0) goto sqlfail;
         if (ch == 1) {
             rep->inserted++;
             continue;
         }
-        if (s_bind_member(upd, &m) < 0) goto sqlfail;
+        if (s_bind_member(upd, &m, with_bank) < 0) goto sqlfail;
         ch = s_step_changes(db, upd);
         if (ch < 0) goto sqlfail;
         if (ch == 1)
@@ -395,7 +416,8 @@ int registry_build(const char *dir, uint64_t from, uint64_t to, const char *csv,
         rc = s_fail(rep, REGISTRY_BUILD_DATAERR, "%s:1: the header line is too long: is this a registry CSV?", csv);
         goto out;
     }
-    if (registry_csv_header(line, len, why, sizeof why) < 0) {
+    int ncols = 0;
+    if (registry_csv_header_ncols(line, len, &ncols, why, sizeof why) < 0) {
         rc = s_fail(rep, REGISTRY_BUILD_DATAERR, "%s:1: %s", csv, why);
         goto out;
     }
@@ -414,7 +436,7 @@ int registry_build(const char *dir, uint64_t from, uint64_t to, const char *csv,
         goto out;
     }
     /* 3. the rows, in one transaction. */
-    if ((rc = s_load(db, rd, csv, from == 0, rep)) != REGISTRY_BUILD_OK) goto out;
+    if ((rc = s_load(db, rd, csv, from == 0, ncols, rep)) != REGISTRY_BUILD_OK) goto out;
     if (sqlite3_close(db) != SQLITE_OK) {
         rc = s_fail(rep, REGISTRY_BUILD_IOERR, "closing %s failed: %s", tmp, sqlite3_errmsg(db));
         goto out;

@@ -37,13 +37,20 @@ const char registry_schema_sql[] =
     " coverage_end INTEGER,"                    /* NULL: open-ended */
     " paid_through INTEGER NOT NULL,"           /* kmonth: 12*y + m */
     " sponsor TEXT NOT NULL,"
-    " regency TEXT NOT NULL"
+    " regency TEXT NOT NULL,"
+    REGISTRY_SPONSOR_BANK_COLS
     ") STRICT, WITHOUT ROWID;";
+
+const char registry_add_sponsor_bank_sql[] =
+    "ALTER TABLE members ADD COLUMN sponsor_bank_code TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE members ADD COLUMN sponsor_account TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE members ADD COLUMN sponsor_account_name TEXT NOT NULL DEFAULT '';";
 
 struct registry {
     uint64_t gen;
     sqlite3 *db;
     sqlite3_stmt *lookup;
+    int has_bank_cols;      /* 0: a generation built before sponsor accounts */
     void *map;              /* our own mapping, only to mlock the pages */
     size_t map_len;
 };
@@ -212,10 +219,21 @@ struct registry *registry_open(const char *dir, uint64_t gen, char *why, size_t 
         goto fail;
     }
     s_keep_resident(r, fd, (size_t)stt.st_size);
+    /* A generation built before sponsor accounts has no such columns: it
+     * still opens, and its members have no account. */
+    r->has_bank_cols = 1;
     rc = sqlite3_prepare_v3(r->db,
                             "SELECT nik, name, birth_date, category, programs, wage, coverage_start, coverage_end,"
-                            " paid_through, sponsor, regency FROM members WHERE kpj = ?1",
+                            " paid_through, sponsor, regency, sponsor_bank_code, sponsor_account,"
+                            " sponsor_account_name FROM members WHERE kpj = ?1",
                             -1, SQLITE_PREPARE_PERSISTENT, &r->lookup, NULL);
+    if (rc != SQLITE_OK) {
+        r->has_bank_cols = 0;
+        rc = sqlite3_prepare_v3(r->db,
+                                "SELECT nik, name, birth_date, category, programs, wage, coverage_start, coverage_end,"
+                                " paid_through, sponsor, regency FROM members WHERE kpj = ?1",
+                                -1, SQLITE_PREPARE_PERSISTENT, &r->lookup, NULL);
+    }
     if (rc != SQLITE_OK) {
         snprintf(why, whylen, "%s has no usable members table (%s): re-import the registry CSV", path,
                  sqlite3_errmsg(r->db));
@@ -271,6 +289,12 @@ int registry_lookup(struct registry *r, const char *kpj, struct klaim_member *ou
         m.paid_through = (kmonth)sqlite3_column_int64(st, 8);
         s_text(st, 9, m.sponsor, sizeof m.sponsor);
         s_text(st, 10, m.regency, sizeof m.regency);
+        if (r->has_bank_cols && sqlite3_column_bytes(st, 12) > 0) {
+            s_text(st, 11, m.sponsor_bank.code, sizeof m.sponsor_bank.code);
+            s_text(st, 12, m.sponsor_bank.account, sizeof m.sponsor_bank.account);
+            s_text(st, 13, m.sponsor_bank.name, sizeof m.sponsor_bank.name);
+            m.has_sponsor_bank = 1;
+        }
         *out = m;
         ret = 1;
     } else if (rc == SQLITE_DONE) {

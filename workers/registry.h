@@ -28,6 +28,14 @@ typedef struct sqlite3 sqlite3;
 /* The tables of a generation (STRICT, kpj the primary key, dates as kdate
  * day numbers, coverage_end NULL when open, money in whole Rupiah). */
 extern const char registry_schema_sql[];
+/* The sponsor's account (docs/money.md §2), '' when none. Generations built
+ * before these columns existed keep schema 1: registry_open reads them as
+ * members without an account, and a build starting from one adds the
+ * columns first (registry_add_sponsor_bank_sql). */
+#define REGISTRY_SPONSOR_BANK_COLS                                                                         \
+    " sponsor_bank_code TEXT NOT NULL DEFAULT '', sponsor_account TEXT NOT NULL DEFAULT '',"              \
+    " sponsor_account_name TEXT NOT NULL DEFAULT ''"
+extern const char registry_add_sponsor_bank_sql[];
 
 struct registry;
 

@@ -16,12 +16,14 @@
 #include "dates.h"
 #include "types.h"
 
-#define S_NCOLS 12
+#define S_NCOLS_BASE 12          /* interface.md's columns */
+#define S_NCOLS 15              /* ... and the sponsor's account (docs/money.md §2) */
 #define S_VALUE_SHOW 40         /* bytes of a bad value quoted in a message */
 
 static const char *const s_cols[S_NCOLS] = {
     "kpj", "nik", "name", "birth_date", "category", "programs",
     "wage", "coverage_start", "coverage_end", "paid_through", "sponsor", "regency",
+    "sponsor_bank_code", "sponsor_account", "sponsor_account_name",
 };
 
 /* One field: a view into the line (unquoted) or into the caller's scratch
@@ -259,8 +261,15 @@ static int s_wage(const struct s_field *f, int64_t *out, char *why, size_t whyle
  * CRLF file is accepted; column names must match exactly, in order. */
 int registry_csv_header(const char *line, size_t len, char *why, size_t whylen)
 {
+    int ncols;
+    return registry_csv_header_ncols(line, len, &ncols, why, whylen);
+}
+
+int registry_csv_header_ncols(const char *line, size_t len, int *ncols, char *why, size_t whylen)
+{
     static const char expected[] =
-        "kpj,nik,name,birth_date,category,programs,wage,coverage_start,coverage_end,paid_through,sponsor,regency";
+        "kpj,nik,name,birth_date,category,programs,wage,coverage_start,coverage_end,paid_through,sponsor,regency"
+        " (optionally followed by sponsor_bank_code,sponsor_account,sponsor_account_name)";
     if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) { line += 3; len -= 3; }
     if (len > 0 && line[len - 1] == '\r') len--;
     if (len == 0) {
@@ -284,12 +293,12 @@ int registry_csv_header(const char *line, size_t len, char *why, size_t whylen)
         s_why(why, whylen, "the header cannot be split (%s): the first line must be %s", e, expected);
         return -1;
     }
-    if (n != S_NCOLS) {
-        s_why(why, whylen, "the header has %d columns, expected %d: the first line must be %s", n, S_NCOLS,
-              expected);
+    if (n != S_NCOLS_BASE && n != S_NCOLS) {
+        s_why(why, whylen, "the header has %d columns, expected %d or %d: the first line must be %s", n,
+              S_NCOLS_BASE, S_NCOLS, expected);
         return -1;
     }
-    for (int i = 0; i < S_NCOLS; i++) {
+    for (int i = 0; i < n; i++) {
         if (f[i].len != strlen(s_cols[i]) || memcmp(f[i].p, s_cols[i], f[i].len) != 0) {
             char v[S_VALUE_SHOW + 4];
             s_show(&f[i], v);
@@ -298,12 +307,58 @@ int registry_csv_header(const char *line, size_t len, char *why, size_t whylen)
             return -1;
         }
     }
+    *ncols = n;
+    return 0;
+}
+
+/* The sponsor's account (columns 12..14): all three empty (no account) or
+ * all three valid, and only on a row with a sponsor. */
+static int s_sponsor_bank(const struct s_field *f, struct klaim_member *m, char *why, size_t whylen)
+{
+    int n_set = (f[12].len > 0) + (f[13].len > 0) + (f[14].len > 0);
+    if (n_set == 0) return 0;
+    char v[S_VALUE_SHOW + 4];
+    if (n_set != 3) {
+        int col = f[12].len == 0 ? 12 : f[13].len == 0 ? 13 : 14;
+        s_why(why, whylen, "%s is empty: give sponsor_bank_code, sponsor_account and sponsor_account_name, "
+              "all three or none", s_cols[col]);
+        return -1;
+    }
+    if (m->sponsor[0] == '\0') {
+        s_why(why, whylen, "sponsor_account is given but sponsor is empty: name the sponsor or leave the "
+              "account columns empty");
+        return -1;
+    }
+    if (!s_all_digits(&f[12], 3)) {
+        s_show(&f[12], v);
+        s_why(why, whylen, "sponsor_bank_code \"%s\" is not 3 digits: write Bank Indonesia's 3-digit bank code, "
+              "e.g. 008", v);
+        return -1;
+    }
+    int digits = f[13].len >= 6 && f[13].len <= 20;
+    for (size_t i = 0; digits && i < f[13].len; i++) digits = f[13].p[i] >= '0' && f[13].p[i] <= '9';
+    if (!digits) {
+        s_show(&f[13], v);
+        s_why(why, whylen, "sponsor_account \"%s\" is not 6 to 20 digits: write the account number without "
+              "spaces or dashes", v);
+        return -1;
+    }
+    if (s_text(&f[14], 14, 0, m->sponsor_bank.name, why, whylen) < 0) return -1;
+    memcpy(m->sponsor_bank.code, f[12].p, 3);
+    memcpy(m->sponsor_bank.account, f[13].p, f[13].len);
+    m->has_sponsor_bank = 1;
     return 0;
 }
 
 /* Validates every column in order and reports the first failure; *out is
  * written only on success (fully, zero-padded, so members compare by value). */
 int registry_csv_row(const char *line, size_t len, struct klaim_member *out, char *why, size_t whylen)
+{
+    return registry_csv_row_ncols(line, len, S_NCOLS_BASE, out, why, whylen);
+}
+
+int registry_csv_row_ncols(const char *line, size_t len, int ncols, struct klaim_member *out, char *why,
+                           size_t whylen)
 {
     if (len > 0 && line[len - 1] == '\r') len--;
     size_t bad = s_utf8_bad_at((const unsigned char *)line, len);
@@ -319,10 +374,12 @@ int registry_csv_row(const char *line, size_t len, struct klaim_member *out, cha
     struct s_field f[S_NCOLS];
     int n = s_split(line, len, f, scratch, why, whylen);
     if (n < 0) return -1;
-    if (n != S_NCOLS) {
+    if (ncols != S_NCOLS) ncols = S_NCOLS_BASE;
+    if (n != ncols) {
         s_why(why, whylen, "the row has %s%d columns, expected %d: kpj,nik,name,birth_date,category,programs,wage,"
-              "coverage_start,coverage_end,paid_through,sponsor,regency (quote fields containing commas)",
-              n > S_NCOLS ? "more than " : "", n > S_NCOLS ? S_NCOLS : n, S_NCOLS);
+              "coverage_start,coverage_end,paid_through,sponsor,regency%s (quote fields containing commas)",
+              n > ncols ? "more than " : "", n > ncols ? ncols : n, ncols,
+              ncols == S_NCOLS ? ",sponsor_bank_code,sponsor_account,sponsor_account_name" : "");
         return -1;
     }
 
@@ -382,6 +439,7 @@ int registry_csv_row(const char *line, size_t len, struct klaim_member *out, cha
     }
     if (s_text(&f[10], 10, 1, m.sponsor, why, whylen) < 0) return -1;
     if (s_text(&f[11], 11, 0, m.regency, why, whylen) < 0) return -1;
+    if (ncols == S_NCOLS && s_sponsor_bank(f, &m, why, whylen) < 0) return -1;
 
     *out = m;
     return 0;

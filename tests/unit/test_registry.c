@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "build_registry.h"
 #include "registry.h"
@@ -399,6 +400,98 @@ static void test_refusals(void **state)
     registry_build_report_free(&rep);
 }
 
+/* docs/money.md §2: sponsor accounts in a generation. A generation built
+ * before the account columns (the schema as it was) still opens, with no
+ * account; a build starting from it adds the columns; a 12-column import
+ * keeps the stored accounts, a 15-column one replaces them. */
+static void test_sponsor_accounts(void **state)
+{
+    const char *dir = *state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/gen-1.db", dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char sql[256];
+    snprintf(sql, sizeof sql, "PRAGMA application_id=%d; PRAGMA user_version=%d;", KLAIM_REGISTRY_APP_ID,
+             KLAIM_REGISTRY_SCHEMA);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TABLE members(kpj TEXT PRIMARY KEY NOT NULL CHECK(length(kpj) = 11),"
+                                  " nik TEXT NOT NULL CHECK(length(nik) = 16), name TEXT NOT NULL,"
+                                  " birth_date INTEGER NOT NULL, category TEXT NOT NULL, programs INTEGER NOT NULL,"
+                                  " wage INTEGER NOT NULL, coverage_start INTEGER NOT NULL, coverage_end INTEGER,"
+                                  " paid_through INTEGER NOT NULL, sponsor TEXT NOT NULL, regency TEXT NOT NULL)"
+                                  " STRICT, WITHOUT ROWID;"
+                                  "INSERT INTO members VALUES('24128006011','3516051406890001','Bagus',7000,'PU',3,"
+                                  "3000000,17000,NULL,24322,'PT Ngoro','Kabupaten Mojokerto');",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    char why[512];
+    struct registry *r = registry_open(dir, 1, why, sizeof why);
+    if (!r) fail_msg("an old generation does not open: %s", why);
+    struct klaim_member m = s_lookup(r, "24128006011");
+    assert_int_equal(m.has_sponsor_bank, 0);
+    assert_string_equal(m.sponsor, "PT Ngoro");
+    registry_close(&r);
+
+    const char *h15 = "kpj,nik,name,birth_date,category,programs,wage,coverage_start,coverage_end,paid_through,"
+                      "sponsor,regency,sponsor_bank_code,sponsor_account,sponsor_account_name\n";
+    char csv[2048], cpath[1024];
+    snprintf(cpath, sizeof cpath, "%s/accounts.csv", dir);
+    snprintf(csv, sizeof csv, "%s24128006011,3516051406890001,Bagus,1989-03-01,PU,JKK;JKM,3000000,2016-07-19,,"
+                              "2026-10,PT Ngoro,Kabupaten Mojokerto,008,1234567890,PT Ngoro\n"
+                              "24000000002,3516000000000002,Orang Baru,1995-05-05,BPU,JKK,1500000,2024-01-01,,"
+                              "2026-09,,Kabupaten Mojokerto,,,\n", h15);
+    s_write_file(cpath, csv);
+    struct registry_build_report rep;
+    s_build_ok(dir, 1, 2, cpath, &rep);
+    assert_int_equal(rep.inserted, 1);
+    assert_int_equal(rep.updated, 1);
+    registry_build_report_free(&rep);
+    r = registry_open(dir, 2, why, sizeof why);
+    if (!r) fail_msg("gen 2: %s", why);
+    m = s_lookup(r, "24128006011");
+    assert_int_equal(m.has_sponsor_bank, 1);
+    assert_string_equal(m.sponsor_bank.code, "008");
+    assert_string_equal(m.sponsor_bank.account, "1234567890");
+    assert_string_equal(m.sponsor_bank.name, "PT Ngoro");
+    assert_int_equal(s_lookup(r, "24000000002").has_sponsor_bank, 0);
+    registry_close(&r);
+
+    /* the same accounts again: unchanged; a 12-column file keeps them */
+    s_build_ok(dir, 2, 3, cpath, &rep);
+    assert_int_equal(rep.unchanged, 2);
+    registry_build_report_free(&rep);
+    snprintf(csv, sizeof csv, "kpj,nik,name,birth_date,category,programs,wage,coverage_start,coverage_end,"
+                              "paid_through,sponsor,regency\n24128006011,3516051406890001,Bagus,1989-03-01,PU,"
+                              "JKK;JKM,3100000,2016-07-19,,2026-10,PT Ngoro,Kabupaten Mojokerto\n");
+    s_write_file(cpath, csv);
+    s_build_ok(dir, 3, 4, cpath, &rep);
+    assert_int_equal(rep.updated, 1);
+    registry_build_report_free(&rep);
+    r = registry_open(dir, 4, why, sizeof why);
+    if (!r) fail_msg("gen 4: %s", why);
+    m = s_lookup(r, "24128006011");
+    assert_int_equal(m.wage, 3100000);
+    assert_int_equal(m.has_sponsor_bank, 1);
+    assert_string_equal(m.sponsor_bank.account, "1234567890");
+    registry_close(&r);
+
+    /* a 15-column file with empty account columns removes it */
+    snprintf(csv, sizeof csv, "%s24128006011,3516051406890001,Bagus,1989-03-01,PU,JKK;JKM,3100000,2016-07-19,,"
+                              "2026-10,PT Ngoro,Kabupaten Mojokerto,,,\n", h15);
+    s_write_file(cpath, csv);
+    s_build_ok(dir, 4, 5, cpath, &rep);
+    assert_int_equal(rep.updated, 1);
+    registry_build_report_free(&rep);
+    r = registry_open(dir, 5, why, sizeof why);
+    if (!r) fail_msg("gen 5: %s", why);
+    assert_int_equal(s_lookup(r, "24128006011").has_sponsor_bank, 0);
+    registry_close(&r);
+}
+
 static void test_open_errors(void **state)
 {
     const char *dir = *state;
@@ -421,6 +514,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_duplicates_and_coverage_end_change, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_refusals, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_open_errors, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_sponsor_accounts, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

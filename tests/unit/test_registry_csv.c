@@ -298,6 +298,70 @@ static void test_utf8(void **state)
     assert_non_null(strstr(why, "invalid UTF-8 at byte 32"));
 }
 
+/* docs/money.md §2: the optional sponsor account columns. A 15-column
+ * header makes every row 15 columns; all three account fields or none,
+ * only with a sponsor, each field's rule named. */
+static void test_sponsor_bank(void **state)
+{
+    (void)state;
+    char why[512] = "";
+    int ncols = 0;
+    const char *h15 = HEADER ",sponsor_bank_code,sponsor_account,sponsor_account_name";
+    assert_int_equal(registry_csv_header_ncols(h15, strlen(h15), &ncols, why, sizeof why), 0);
+    assert_int_equal(ncols, 15);
+    assert_int_equal(registry_csv_header_ncols(HEADER, strlen(HEADER), &ncols, why, sizeof why), 0);
+    assert_int_equal(ncols, 12);
+    const char *h14 = HEADER ",sponsor_bank_code,sponsor_account";
+    assert_int_equal(registry_csv_header_ncols(h14, strlen(h14), &ncols, why, sizeof why), -1);
+    assert_non_null(strstr(why, "expected 12 or 15"));
+    const char *hbad = HEADER ",bank,sponsor_account,sponsor_account_name";
+    assert_int_equal(registry_csv_header_ncols(hbad, strlen(hbad), &ncols, why, sizeof why), -1);
+    assert_non_null(strstr(why, "expected \"sponsor_bank_code\""));
+
+    struct klaim_member m;
+    const char *row = GOOD ",008,1234567890,PT Ngoro Sinar Tekstil";
+    assert_int_equal(registry_csv_row_ncols(row, strlen(row), 15, &m, why, sizeof why), 0);
+    assert_int_equal(m.has_sponsor_bank, 1);
+    assert_string_equal(m.sponsor_bank.code, "008");
+    assert_string_equal(m.sponsor_bank.account, "1234567890");
+    assert_string_equal(m.sponsor_bank.name, "PT Ngoro Sinar Tekstil");
+    const char *none = GOOD ",,,";
+    assert_int_equal(registry_csv_row_ncols(none, strlen(none), 15, &m, why, sizeof why), 0);
+    assert_int_equal(m.has_sponsor_bank, 0);
+    assert_int_equal(registry_csv_row_ncols(GOOD, strlen(GOOD), 12, &m, why, sizeof why), 0);
+    assert_int_equal(m.has_sponsor_bank, 0);
+    /* a 12-column row in a 15-column file, and the reverse */
+    assert_int_equal(registry_csv_row_ncols(GOOD, strlen(GOOD), 15, &m, why, sizeof why), -1);
+    assert_non_null(strstr(why, "expected 15"));
+    assert_int_equal(registry_csv_row_ncols(row, strlen(row), 12, &m, why, sizeof why), -1);
+    assert_non_null(strstr(why, "expected 12"));
+    struct {
+        const char *tail, *want;
+    } bad[] = {
+        {",08,1234567890,PT X", "sponsor_bank_code \"08\" is not 3 digits"},
+        {",0O8,1234567890,PT X", "sponsor_bank_code \"0O8\" is not 3 digits"},
+        {",008,12345,PT X", "sponsor_account \"12345\" is not 6 to 20 digits"},
+        {",008,123456789012345678901,PT X", "is not 6 to 20 digits"},
+        {",008,1234 567890,PT X", "is not 6 to 20 digits"},
+        {",008,1234567890,", "sponsor_account_name is empty"},
+        {",,1234567890,PT X", "sponsor_bank_code is empty"},
+        {",008,,PT X", "sponsor_account is empty"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char line[1024];
+        snprintf(line, sizeof line, "%s%s", GOOD, bad[i].tail);
+        why[0] = '\0';
+        int rc = registry_csv_row_ncols(line, strlen(line), 15, &m, why, sizeof why);
+        if (rc != -1 || !strstr(why, bad[i].want))
+            fail_msg("\"%s\": rc=%d why=\"%s\", wanted \"%s\"", bad[i].tail, rc, why, bad[i].want);
+    }
+    char line[1024];
+    s_with(line, sizeof line, 10, "");
+    strcat(line, ",008,1234567890,PT X");
+    assert_int_equal(registry_csv_row_ncols(line, strlen(line), 15, &m, why, sizeof why), -1);
+    assert_non_null(strstr(why, "sponsor is empty"));
+}
+
 static void test_long_value_shortened(void **state)
 {
     (void)state;
@@ -326,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_paid_sponsor_regency),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_long_value_shortened),
+        cmocka_unit_test(test_sponsor_bank),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
