@@ -22,6 +22,8 @@ add_executable(klaimd
   daemon/zap.c
   daemon/upstream.c
   daemon/store_dispatch.c
+  daemon/store_payments.c
+  daemon/payments.c
   daemon/feed.c
   daemon/cases.c
   daemon/sla.c

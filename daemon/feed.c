@@ -71,7 +71,7 @@ struct pending_event {
 };
 
 static const char *const s_type_names[] = {"", "CLAIM_RECEIVED", "DECIDED", "CASE_MERGED", "CASE_ACKED",
-                                           "CASE_ASSIGNED", "CASE_CLOSED", "SLA_BREACHED"};
+                                           "CASE_ASSIGNED", "CASE_CLOSED", "SLA_BREACHED", "PAYMENT"};
 
 const char *feed_type_name(int type)
 {

@@ -26,6 +26,7 @@
 #include "feed.h"
 #include "klaimd.h"
 #include "log.h"
+#include "payments.h"
 #include "registry_gen.h"
 #include "review.h"
 #include "upstream.h"
@@ -140,7 +141,8 @@ static void s_review_set_free(struct review_set *rs)
  * just the claim's state; identity fields and reviews come from the store,
  * so a decision blob never needs rewriting. Free *stored and rs after use. */
 static void s_decision_of(struct intake *in, const struct store_claim_row *row, Klaim__Decision *d,
-                          Klaim__Decision **stored, struct review_set *rs, char *id, size_t idlen)
+                          Klaim__Decision **stored, struct review_set *rs, char *id, size_t idlen,
+                          struct payment_view *pay)
 {
     *stored = row->decision ? klaim__decision__unpack(NULL, row->decision_len, row->decision) : NULL;
     klaim__decision__init(d);
@@ -158,6 +160,9 @@ static void s_decision_of(struct intake *in, const struct store_claim_row *row, 
     if (row->provisional) d->has_provisional = 1, d->provisional = 1;
     d->has_state = 1;
     if (!*stored) d->state = (Klaim__State)(row->state == STORE_STATE_DEAD ? STATE_PENDING_REVIEW : row->state);
+    /* docs/money.md §6: where an APPROVED claim's money is. */
+    if (row->state == STATE_APPROVED && in->k->payments && payments_view(in->k->payments, row->id, pay) == 0)
+        d->payment = &pay->pb;
     memset(rs, 0, sizeof *rs);
     if (store_reviews_of(in->k->store, row->id, s_collect_review, rs) == 0 && rs->n > 0) {
         rs->ptrs = xcalloc(rs->n, sizeof *rs->ptrs);
@@ -171,6 +176,7 @@ struct claim_view {
     Klaim__Decision d;
     Klaim__Decision *stored;
     struct review_set rs;
+    struct payment_view pay;
     char id[32];
     char key[KLAIM_KEY_MAX + 1]; /* the view outlives the row it came from */
 };
@@ -178,7 +184,7 @@ struct claim_view {
 struct claim_view *claim_view_new(struct intake *in, const struct store_claim_row *row)
 {
     struct claim_view *v = xcalloc(1, sizeof *v);
-    s_decision_of(in, row, &v->d, &v->stored, &v->rs, v->id, sizeof v->id);
+    s_decision_of(in, row, &v->d, &v->stored, &v->rs, v->id, sizeof v->id, &v->pay);
     memcpy(v->key, row->idem_key, sizeof v->key);
     v->d.idempotency_key = v->key;
     return v;
@@ -665,6 +671,9 @@ static int s_allowed(int role, int body)
     case KLAIM__REQUEST__BODY_EXPORT:
     case KLAIM__REQUEST__BODY_AUDIT: return role == ROLE_UPSTREAM || role == ROLE_ADMIN;
     case KLAIM__REQUEST__BODY_REPORT: return role == ROLE_UPSTREAM || role == ROLE_CONSOLE || role == ROLE_ADMIN;
+    case KLAIM__REQUEST__BODY_PAYMENT_BATCH:
+    case KLAIM__REQUEST__BODY_PAYMENT_SHOW:
+    case KLAIM__REQUEST__BODY_SETTLE: return role == ROLE_UPSTREAM || role == ROLE_ADMIN;
     case KLAIM__REQUEST__BODY_FEED_REPLAY:
     case KLAIM__REQUEST__BODY_DISPATCH_ACTION: return role == ROLE_CONSOLE || role == ROLE_ADMIN;
     default: return role == ROLE_ADMIN;
@@ -695,7 +704,7 @@ static int s_authorize(struct intake *in, zmq_msg_t *frame, int body, struct rep
         intake_send_error(in, to, KLAIM__ERROR_CODE__FORBIDDEN, "",
                           "role %s may not do this (hospital: submit and status of its own claims; console: "
                           "stats, reports and the feed; upstream: registry import, export, audit, reports, "
-                          "status, stats; admin: everything; worker: nothing here, only remote_worker_endpoint)",
+                          "status, stats, payment batches and settlement; admin: everything; worker: nothing here, only remote_worker_endpoint)",
                           klaim_role_name(to->role));
         return 0;
     }
@@ -761,6 +770,18 @@ static void s_on_msg(struct zmq_ev_msg *msg, void *arg)
         break;
     case KLAIM__REQUEST__BODY_DISPATCH_ACTION:
         cases_action(in->k->cases, &to, req->dispatch_action);
+        break;
+    case KLAIM__REQUEST__BODY_PAYMENT_BATCH:
+        payments_batch(in->k->payments, &to, req->payment_batch);
+        break;
+    case KLAIM__REQUEST__BODY_PAYMENT_SHOW:
+        payments_show(in->k->payments, &to, req->payment_show);
+        break;
+    case KLAIM__REQUEST__BODY_SETTLE:
+        payments_settle(in->k->payments, &to, req->settle);
+        break;
+    case KLAIM__REQUEST__BODY_PAYMENT_ACCOUNT:
+        payments_account(in->k->payments, &to, req->payment_account);
         break;
     default:
         intake_send_error(in, &to, KLAIM__ERROR_CODE__BAD_REQUEST, "", "unknown request type %d", (int)req->body_case);

@@ -23,6 +23,7 @@ struct cases;
 struct sla;
 struct http;
 struct metrics;
+struct payments;
 
 /* libevent priorities (architecture.md §5): timers and signals first,
  * sockets next, the group commit last so it covers everything queued. */
@@ -44,6 +45,7 @@ struct klaimd {
     struct sla *sla;            /* SLA clocks: stored deadlines, one timer */
     struct http *http;          /* HTTP gateway; NULL when http_listen is empty */
     struct metrics *metrics;    /* counters and histograms for /metrics */
+    struct payments *payments;  /* payment batches and settlement (docs/money.md §6) */
     int64_t started_ms;
     int stopping;               /* SIGTERM seen: draining */
     int exit_code;

@@ -489,6 +489,19 @@ json_t *decision_pb_to_json(const Klaim__Decision *d)
     json_object_set_new(o, "decided_at", s_time(d->has_decided_at_ms, d->decided_at_ms));
     /* Not in interface.md's example: decided on a stale registry. */
     if (d->has_provisional && d->provisional) json_object_set_new(o, "provisional", json_true());
+    /* docs/money.md §6: where an APPROVED claim's money is (PROTOCOL.md). */
+    if (d->payment) {
+        static const char *const states[] = {NULL, "UNPAID", "IN_BATCH", "PAID", "FAILED"};
+        const Klaim__Payment *pm = d->payment;
+        json_t *j = json_object();
+        int st = pm->has_state ? (int)pm->state : 0;
+        json_object_set_new(j, "state", s_str_or_null(st > 0 && st < 5 ? states[st] : NULL));
+        json_object_set_new(j, "batch", pm->has_batch && pm->batch ? json_integer((json_int_t)pm->batch) : json_null());
+        json_object_set_new(j, "reference", pm->reference && pm->reference[0] ? s_jstring(pm->reference) : json_null());
+        json_object_set_new(j, "paid_on", s_str_or_null(pm->paid_on));
+        json_object_set_new(j, "failure", pm->failure && pm->failure[0] ? s_jstring(pm->failure) : json_null());
+        json_object_set_new(o, "payment", j);
+    }
     /* Not in interface.md's example: what reviewers did (PROTOCOL.md). */
     if (d->n_reviews > 0) {
         json_t *reviews = json_array();

@@ -233,6 +233,7 @@ int ctl_exit_for_error(int code)
     case KLAIM__ERROR_CODE__TOO_LARGE:
     case KLAIM__ERROR_CODE__INVALID_REGISTRY:
     case KLAIM__ERROR_CODE__NOT_REVIEWABLE:
+    case KLAIM__ERROR_CODE__INVALID_SETTLEMENT:
         return 65;
     case KLAIM__ERROR_CODE__UNAVAILABLE:
     case KLAIM__ERROR_CODE__SHUTTING_DOWN:

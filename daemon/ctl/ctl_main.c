@@ -46,6 +46,8 @@ static const char s_help[] =
     "  export decisions --since DATE  decided claims and payment instructions (CSV or JSON Lines)\n"
     "  report claims|coverage    regional tables for the paying local government\n"
     "  audit verify|show ID      check the tamper-evident audit chain; one claim's history\n"
+    "  payments batch|show|settle|account  payment batches for the bank (CSV and pain.001 XML),\n"
+    "                            the bank's results, corrected payee accounts\n"
     "Run `klaimctl VERB --help` for a verb's own flags.\n"
     "\n"
     "global flags (before or after the verb):\n"
@@ -347,6 +349,7 @@ int main(int argc, char **argv)
         {"audit", ctl_audit},
         {"export", ctl_export},
         {"report", ctl_reports},
+        {"payments", ctl_payments},
     };
     rc = -1;
     for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++)
