@@ -300,6 +300,47 @@ static void test_digest_json_vs_protobuf(void **state)
     json_decref(j);
 }
 
+/* docs/money.md §6: Decision.payment as the decision JSON's "payment"
+ * object; absent without it (every decision that is not APPROVED). */
+static void test_decision_payment(void **state)
+{
+    (void)state;
+    Klaim__Decision d = KLAIM__DECISION__INIT;
+    d.claim_id = "k-000000000001";
+    d.has_state = 1, d.state = KLAIM__STATE__APPROVED;
+    json_t *j = decision_pb_to_json(&d);
+    assert_null(json_object_get(j, "payment"));
+    json_decref(j);
+    Klaim__Payment p = KLAIM__PAYMENT__INIT;
+    p.has_state = 1, p.state = KLAIM__PAYMENT_STATE__UNPAID;
+    d.payment = &p;
+    j = decision_pb_to_json(&d);
+    json_t *want = json_pack("{s:s, s:n, s:n, s:n, s:n}", "state", "UNPAID", "batch", "reference", "paid_on",
+                             "failure");
+    assert_true(json_equal(json_object_get(j, "payment"), want));
+    json_decref(want);
+    json_decref(j);
+    p.state = KLAIM__PAYMENT_STATE__PAID;
+    p.has_batch = 1, p.batch = 3;
+    p.reference = "BMRI-1; BMRI-2";
+    p.paid_on = "2026-03-11";
+    j = decision_pb_to_json(&d);
+    want = json_pack("{s:s, s:i, s:s, s:s, s:n}", "state", "PAID", "batch", 3, "reference", "BMRI-1; BMRI-2",
+                     "paid_on", "2026-03-11", "failure");
+    assert_true(json_equal(json_object_get(j, "payment"), want));
+    json_decref(want);
+    json_decref(j);
+    p.state = KLAIM__PAYMENT_STATE__FAILED;
+    p.reference = NULL, p.paid_on = NULL;
+    p.failure = "account closed";
+    j = decision_pb_to_json(&d);
+    json_t *pm = json_object_get(j, "payment");
+    assert_string_equal(json_string_value(json_object_get(pm, "state")), "FAILED");
+    assert_string_equal(json_string_value(json_object_get(pm, "failure")), "account closed");
+    assert_true(json_is_null(json_object_get(pm, "paid_on")));
+    json_decref(j);
+}
+
 /* docs/money.md §2: heirs[].bank both ways, all-or-none, and each field's
  * rule named by its path; the bank is part of the claim's digest and
  * survives JSON -> protobuf -> validate -> JSON. */
@@ -459,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_digest_json_vs_protobuf),
         cmocka_unit_test(test_decision_json),
         cmocka_unit_test(test_heir_bank),
+        cmocka_unit_test(test_decision_payment),
     };
     return cmocka_run_group_tests_name("claim_json", tests, NULL, NULL);
 }
