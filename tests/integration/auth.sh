@@ -68,6 +68,17 @@ expect_forbidden console review list
 expect_forbidden console status "$id"
 as console stats >/dev/null || fail "console stats"
 as admin review list >/dev/null || fail "admin review list"
+# payments (docs/money.md §6): upstream and admin batch, show and settle; admin records accounts
+printf '1,1,%s,1,PAID,R1,2026-03-11,\n' "$id" >"$T_DIR/settle.csv"
+for who in rsis console; do
+    expect_forbidden "$who" payments batch --out "$T_DIR"
+    expect_forbidden "$who" payments show 1
+    expect_forbidden "$who" payments settle "$T_DIR/settle.csv"
+done
+expect_forbidden upstream payments account "$id" --payee 0 --bank-code 008 --account 1234567890 --account-name X --by Sri
+as upstream payments batch --out "$T_DIR" >/dev/null 2>&1 || fail "upstream payments batch"
+rc=0; as upstream payments show 1 >/dev/null 2>"$T_DIR/show.err" || rc=$?
+[ "$rc" = 65 ] && grep -q NOT_FOUND "$T_DIR/show.err" || fail "upstream payments show: exit $rc"
 pass "roles: typed FORBIDDEN for what a role may not do"
 
 # The feed PUB: only console and admin keys get through the handshake.
