@@ -749,12 +749,6 @@ static void s_on_result(struct broker *b, struct worker *w, const Klaim__Result 
         s_fail_lease(b, &l, 1, why);
         return;
     }
-    if (d.state != STATE_APPROVED && d.state != STATE_REJECTED && d.state != STATE_PENDING_REVIEW) {
-        log_error("broker: claim=%lld attempt=%d: worker %.*s sent state %s, which only klaimd sets",
-                  (long long)l.claim_id, l.attempt, (int)w->rid_len, w->rid, klaim_state_name(d.state));
-        s_fail_lease(b, &l, 1, "a decision state only klaimd sets");
-        return;
-    }
     if (batch_open(k->batch) != 0) {
         broker_enqueue(b, l.claim_id, 0);
         return;
