@@ -403,7 +403,74 @@ struct lease_op {
     int64_t duplicate_of;
     int64_t received_at_ms;
     uint32_t waive;
+    struct store_lease_extras x;
+    int n_prior;                /* the APPROVED claims of its event (docs/money.md §4) */
+    int64_t prior_ids[KLAIM_MAX_PRIOR];
+    uint8_t *prior_claim[KLAIM_MAX_PRIOR], *prior_decision[KLAIM_MAX_PRIOR];
+    size_t prior_claim_len[KLAIM_MAX_PRIOR], prior_decision_len[KLAIM_MAX_PRIOR];
 };
+
+static void s_lease_op_free(struct lease_op *op)
+{
+    store_lease_extras_clear(&op->x);
+    for (int i = 0; i < op->n_prior; i++) {
+        free(op->prior_claim[i]);
+        free(op->prior_decision[i]);
+    }
+    free(op->claim);
+    free(op);
+}
+
+/* The money inputs of a JOB from a lease (NULL when a claim goes out at
+ * intake: new, so no reviewer heirs, no earlier death, no priors). What is
+ * unpacked here is freed by s_job_money_free. */
+struct job_money {
+    Klaim__Claim *heirs;        /* unpacked review_heirs */
+    Klaim__PriorClaim prior[KLAIM_MAX_PRIOR], *prior_ptrs[KLAIM_MAX_PRIOR];
+    Klaim__Decision *prior_decision[KLAIM_MAX_PRIOR];
+    char death_date[11];
+};
+
+/* Fills job's money fields from op; -1 when a stored blob does not decode. */
+static int s_job_money(const struct lease_op *op, struct job_money *m, Klaim__Job *job)
+{
+    memset(m, 0, sizeof *m);
+    if (op->x.review_heirs) {
+        m->heirs = klaim__claim__unpack(NULL, op->x.review_heirs_len, op->x.review_heirs);
+        if (!m->heirs) return -1;
+        job->n_heirs = m->heirs->n_heirs;
+        job->heirs = m->heirs->heirs;
+        job->has_heirs_replaced = 1, job->heirs_replaced = 1;
+    }
+    if (op->x.earlier_death) {
+        job->has_earlier_death = 1, job->earlier_death = op->x.earlier_death;
+        kdate_format(op->x.earlier_death_date, m->death_date);
+        job->earlier_death_date = m->death_date;
+    }
+    for (int i = 0; i < op->n_prior; i++) {
+        Klaim__PriorClaim *p = &m->prior[i];
+        klaim__prior_claim__init(p);
+        p->has_claim_id = 1, p->claim_id = op->prior_ids[i];
+        p->claim = klaim__claim__unpack(NULL, op->prior_claim_len[i], op->prior_claim[i]);
+        m->prior_decision[i] = klaim__decision__unpack(NULL, op->prior_decision_len[i], op->prior_decision[i]);
+        m->prior_ptrs[i] = p;
+        job->n_prior = (size_t)i + 1;
+        if (!p->claim || !m->prior_decision[i]) return -1;
+        p->n_items = m->prior_decision[i]->n_items;
+        p->items = m->prior_decision[i]->items;
+    }
+    job->prior = op->n_prior ? m->prior_ptrs : NULL;
+    return 0;
+}
+
+static void s_job_money_free(struct job_money *m, size_t n_prior)
+{
+    if (m->heirs) klaim__claim__free_unpacked(m->heirs, NULL);
+    for (size_t i = 0; i < n_prior; i++) {
+        if (m->prior[i].claim) klaim__claim__free_unpacked(m->prior[i].claim, NULL);
+        if (m->prior_decision[i]) klaim__decision__free_unpacked(m->prior_decision[i], NULL);
+    }
+}
 
 /* Sends a JOB on a committed lease. A worker that vanished since the
  * reservation leaves the claim PROCESSING in the store; it goes back to the
@@ -413,7 +480,7 @@ struct lease_op {
  * intake's own fresh encoding needs no such check. */
 static void s_send_job(struct broker *b, const struct broker_ticket *t, int64_t claim_id, int attempt,
                        const uint8_t *claim, size_t claim_len, int from_store, int64_t duplicate_of,
-                       int64_t received_at_ms, uint32_t waive)
+                       int64_t received_at_ms, uint32_t waive, const struct lease_op *money)
 {
     struct worker *w = &b->workers[t->slot];
     if (w->gen != t->gen || !s_alive(w)) {
@@ -439,11 +506,21 @@ static void s_send_job(struct broker *b, const struct broker_ticket *t, int64_t 
     for (int bit = 0; bit < 32 && klaim_waiver_code(bit); bit++)
         if (waive & (1u << bit)) waived[job.n_waive++] = (char *)klaim_waiver_code(bit);
     job.waive = waived;
+    struct job_money m = {0};
+    if (money && s_job_money(money, &m, &job) != 0) {
+        s_job_money_free(&m, job.n_prior);
+        log_error("broker: claim=%lld: its reviewer heirs or a prior claim of its event do not decode; parking it",
+                  (long long)claim_id);
+        struct lease l = {claim_id, attempt, 0};
+        s_fail_lease(b, &l, 1, "stored money inputs do not decode");
+        return;
+    }
     ASSERT(w->n_leases < b->k->cfg.worker_credits);
     w->leases[w->n_leases++] =
         (struct lease){claim_id, attempt, klaimd_mono_ms() + b->k->cfg.lease_ms};
     size_t len;
     uint8_t *frame = codec_job_pack(&job, claim, claim_len, &len);
+    s_job_money_free(&m, job.n_prior);
     int rc = s_send_frame(b, w, frame, len);
     free(frame);
     if (rc != 0) {
@@ -463,13 +540,29 @@ static void s_on_leased(void *arg, int committed)
     struct broker *b = op->b;
     if (committed) {
         s_send_job(b, &op->t, op->claim_id, op->attempt, op->claim, op->claim_len, 1, op->duplicate_of,
-                   op->received_at_ms, op->waive);
+                   op->received_at_ms, op->waive, op);
     } else {
         broker_ticket_cancel(b, &op->t);
         s_ring_push(b, op->claim_id, 1);
     }
-    free(op->claim);
-    free(op);
+    s_lease_op_free(op);
+}
+
+/* Reads what the JOB of a lease needs beyond the claim: the reviewer's
+ * heirs, the earlier death, and the APPROVED claims of its event with
+ * their decisions (read in the lease's transaction, so the worker decides
+ * against what is committed with it). 0 or -1. */
+static int s_lease_money(struct store *st, struct lease_op *op)
+{
+    if (store_lease_extras(st, op->claim_id, &op->x) != 0) return -1;
+    if (store_same_event_approved(st, op->claim_id, op->prior_ids, KLAIM_MAX_PRIOR, &op->n_prior) != 0) return -1;
+    for (int i = 0; i < op->n_prior; i++)
+        if (store_prior(st, op->prior_ids[i], &op->prior_claim[i], &op->prior_claim_len[i], &op->prior_decision[i],
+                        &op->prior_decision_len[i]) != 0) {
+            op->n_prior = i;
+            return -1;
+        }
+    return 0;
 }
 
 int broker_reserve(struct broker *b, struct broker_ticket *t)
@@ -508,7 +601,7 @@ static int s_reserve_idle(struct broker *b, struct broker_ticket *t)
 void broker_ticket_send(struct broker *b, const struct broker_ticket *t, int64_t claim_id, const uint8_t *claim,
                         size_t claim_len, int64_t duplicate_of, int64_t received_at_ms)
 {
-    s_send_job(b, t, claim_id, 1, claim, claim_len, 0, duplicate_of, received_at_ms, 0);
+    s_send_job(b, t, claim_id, 1, claim, claim_len, 0, duplicate_of, received_at_ms, 0, NULL);
 }
 
 void broker_ticket_cancel(struct broker *b, const struct broker_ticket *t)
@@ -562,6 +655,13 @@ void broker_pump(struct broker *b)
             }
             continue; /* decided meanwhile: nothing to do */
         }
+        if (s_lease_money(k->store, op) != 0) {
+            broker_ticket_cancel(b, &t);
+            s_lease_op_free(op);
+            s_ring_push(b, id, 1);
+            batch_fail(k->batch);
+            break;
+        }
         batch_then(k->batch, s_on_leased, op);
         batch_op_done(k->batch);
     }
@@ -587,6 +687,34 @@ static void s_on_decided(void *arg, int committed)
         broker_enqueue(op->b, op->claim_id, 0);
     }
     free(op);
+}
+
+/* Before an APPROVED result is recorded (docs/money.md §4, §5), in the
+ * transaction that records it:
+ * - the APPROVED claims of its event must still be the ones the worker
+ *   netted it against, or the same event could be paid twice: 1, decide
+ *   it again (not charged);
+ * - an approval on review that a second reviewer has not confirmed keeps a
+ *   total at or above review_second_approval_rupiah AWAITING_CONFIRMATION
+ *   (d->state is changed).
+ * 0 to record d, 1 to decide again, -1 on a store error. */
+static int s_money_gate(struct broker *b, const struct lease *l, struct klaim_decision *d)
+{
+    struct store *st = b->k->store;
+    int64_t now[KLAIM_MAX_PRIOR];
+    int n;
+    if (store_same_event_approved(st, l->claim_id, now, KLAIM_MAX_PRIOR, &n) != 0) return -1;
+    int same = n == d->n_netted;
+    for (int i = 0; same && i < n; i++) same = now[i] == d->netted_against[i];
+    if (!same) {
+        log_info("broker: claim=%lld was decided against %d approved claims of its event, %d now; deciding again",
+                 (long long)l->claim_id, d->n_netted, n);
+        return 1;
+    }
+    int approval;
+    if (store_approval(st, l->claim_id, &approval) != 0) return -1;
+    if (approval == 1 && d->total >= b->k->cfg.review_second_approval_rupiah) d->state = STATE_AWAITING_CONFIRMATION;
+    return 0;
 }
 
 static void s_on_result(struct broker *b, struct worker *w, const Klaim__Result *r)
@@ -624,6 +752,19 @@ static void s_on_result(struct broker *b, struct worker *w, const Klaim__Result 
     if (batch_open(k->batch) != 0) {
         broker_enqueue(b, l.claim_id, 0);
         return;
+    }
+    if (d.state == STATE_APPROVED) {
+        int gate = s_money_gate(b, &l, &d);
+        if (gate < 0) {
+            batch_fail(k->batch);
+            broker_enqueue(b, l.claim_id, 0);
+            return;
+        }
+        if (gate > 0) {
+            batch_op_done(k->batch);
+            s_fail_lease(b, &l, 0, "another claim of its event was approved meanwhile; deciding it again");
+            return;
+        }
     }
     /* The registry facts behind it (exports, reports) and the audit entry
      * commit with the decision. */

@@ -159,7 +159,8 @@ static void s_decision_of(struct intake *in, const struct store_claim_row *row, 
     if (row->decided_at_ms) d->has_decided_at_ms = 1, d->decided_at_ms = row->decided_at_ms;
     if (row->provisional) d->has_provisional = 1, d->provisional = 1;
     d->has_state = 1;
-    if (!*stored) d->state = (Klaim__State)(row->state == STORE_STATE_DEAD ? STATE_PENDING_REVIEW : row->state);
+    /* The row's state is the truth (a confirmed approval keeps its blob). */
+    d->state = (Klaim__State)(row->state == STORE_STATE_DEAD ? STATE_PENDING_REVIEW : row->state);
     /* docs/money.md §6: where an APPROVED claim's money is. */
     if (row->state == STATE_APPROVED && in->k->payments && payments_view(in->k->payments, row->id, pay) == 0)
         d->payment = &pay->pb;
@@ -433,13 +434,20 @@ void intake_submit(struct intake *in, const Klaim__Claim *pb, const char *owner,
     };
     int64_t dup = 0;
     if (store_find_same_event(k->store, &nc, &dup) != 0) goto store_error;
-    op->has_ticket = broker_reserve(k->broker, &op->ticket) == 0;
+    /* A person dies once (docs/money.md §1): found here, in commit order,
+     * like the duplicate. Such a claim goes through the queue, whose lease
+     * carries the earlier death to the worker. */
+    if (store_find_earlier_death(k->store, c.nik, c.event_date, nc.has_death_date, nc.death_date,
+                                 &nc.earlier_death) != 0)
+        goto store_error;
+    op->has_ticket = nc.earlier_death == 0 && broker_reserve(k->broker, &op->ticket) == 0;
     nc.state = op->has_ticket ? STATE_PROCESSING : STATE_RECEIVED;
     int rc = store_insert_claim(k->store, &nc, dup, &op->id);
     if (rc < 0) goto store_error;
     if (rc == 0) {
         op->state = nc.state;
         op->duplicate_of = dup;
+        if (nc.has_death_date && store_death_record(k->store, c.nik, op->id, nc.death_date) != 0) goto store_error;
         if (cases_on_claim_received(k->cases, &c, op->id, op->received_at_ms, dup) != 0) goto store_error;
         if (s_audit_received(k, &c, op->id, owner, op->received_at_ms) != 0) goto store_error;
     } else {
@@ -460,6 +468,9 @@ void intake_submit(struct intake *in, const Klaim__Claim *pb, const char *owner,
     }
     if (rc == 0 && dup)
         log_info("intake: claim key=%s is the same event as k-%012lld", op->key, (long long)dup);
+    if (rc == 0 && nc.earlier_death)
+        log_info("intake: claim key=%s comes after the death in k-%012lld of the same NIK", op->key,
+                 (long long)nc.earlier_death);
     batch_then(k->batch, s_on_submit_done, op);
     batch_op_done(k->batch);
     return;

@@ -48,6 +48,17 @@ uint64_t kpjmap_key(const char *kpj)
     return n == 11 ? v + 1 : 0;
 }
 
+uint64_t kpjmap_nik_key(const char *nik)
+{
+    uint64_t v = 0;
+    int n = 0;
+    for (; nik && nik[n]; n++) {
+        if (nik[n] < '0' || nik[n] > '9' || n >= 16) return 0;
+        v = v * 10 + (uint64_t)(nik[n] - '0');
+    }
+    return n == 16 ? v + 1 : 0;
+}
+
 /* A 64-bit mix (splitmix64's finalizer): KPJ numbers are dense in places. */
 static size_t s_hash(uint64_t k)
 {

@@ -31,6 +31,9 @@ struct kpjmap *kpjmap_new(void);
 void kpjmap_free(struct kpjmap **m);
 /* The table key of an 11-digit KPJ, or 0 if kpj is not 11 digits. */
 uint64_t kpjmap_key(const char *kpj);
+/* The table key of a 16-digit NIK, or 0. store.c keeps a second table
+ * keyed by NIK: the people with a stored death claim. */
+uint64_t kpjmap_nik_key(const char *nik);
 /* key's head, {0, 0} when it has none. */
 struct kpj_head kpjmap_get(const struct kpjmap *m, uint64_t key);
 /* Sets key's head ({0, 0} forgets it) and returns the one before. */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "codec.h"
 #include "kpjmap.h"
 #include "log.h"
 #include "xalloc.h"
@@ -28,6 +29,7 @@ enum {
     ST_LEASE_AGAIN, ST_RECOVER, ST_RECEIVED, ST_META_GET, ST_META_SET,
     ST_REVIEW_LIST, ST_REVIEW_APPROVE, ST_REVIEW_REJECT, ST_REVIEW_INSERT, ST_REVIEWS_OF,
     ST_AUDIT_HEAD, ST_AUDIT_INSERT, ST_AUDIT_PAGE, ST_AUDIT_OF, ST_EXPORT, ST_REPORT_CLAIMS,
+    ST_DEATHS_OF, ST_DEATH_INSERT, ST_DEATH_NIKS, ST_EXTRAS, ST_PRIOR, ST_APPROVAL,
     ST__N
 };
 
@@ -37,14 +39,15 @@ static const char *const s_sql[ST__N] = {
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_INSERT] =
         "INSERT INTO claims(idem_key, digest, owner, program, kpj, event_date, death_date, claim, state,"
-        " attempt, duplicate_of, received_at_ms, kpj_prev) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+        " attempt, duplicate_of, received_at_ms, kpj_prev, earlier_death)"
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
         " ON CONFLICT(idem_key) DO NOTHING",
     [ST_BY_KEY] = "SELECT id, digest, owner, state, attempt, program, idem_key, received_at_ms,"
                   " decided_at_ms, decision, provisional FROM claims WHERE idem_key = ?1",
     [ST_BY_ID] = "SELECT id, digest, owner, state, attempt, program, idem_key, received_at_ms,"
                  " decided_at_ms, decision, provisional FROM claims WHERE id = ?1",
     /* A participant's claims, newest first: kpjmap.h gives the newest. */
-    [ST_CHAIN] = "SELECT program, event_date, death_date, kpj_prev FROM claims WHERE id = ?1",
+    [ST_CHAIN] = "SELECT program, event_date, death_date, kpj_prev, state, kpj FROM claims WHERE id = ?1",
     [ST_KPJ_SCAN] = "SELECT id, kpj, program, event_date, death_date FROM claims INDEXED BY claims_kpj_scan"
                     " ORDER BY id",
     /* Each state-changing statement matches one old state, so that the
@@ -53,7 +56,8 @@ static const char *const s_sql[ST__N] = {
     [ST_LEASE_AGAIN] = "UPDATE claims SET attempt = attempt + 1 WHERE id = ?1 AND state = 2",
     [ST_LEASED] = "SELECT attempt, claim, duplicate_of, received_at_ms, waive FROM claims WHERE id = ?1",
     [ST_DECIDE] = "UPDATE claims SET state = ?3, total = ?4, decision = ?5, decided_at_ms = ?6, member_name = ?7,"
-                  " category = ?8, sponsor = ?9, regency = ?10, provisional = ?11, reason = ?12"
+                  " category = ?8, sponsor = ?9, regency = ?10, provisional = ?11, reason = ?12,"
+                  " payment_state = CASE WHEN ?3 = 3 THEN 1 ELSE 0 END"
                   " WHERE id = ?1 AND state = 2 AND attempt = ?2",
     [ST_REQUEUE] = "UPDATE claims SET state = 1, not_before_ms = ?3"
                    " WHERE id = ?1 AND state = 2 AND attempt = ?2",
@@ -81,6 +85,14 @@ static const char *const s_sql[ST__N] = {
         " coalesce(reason, '') END, count(*), sum(state = 3), sum(state = 4), sum(state IN (5, 6)),"
         " sum(CASE WHEN state = 3 THEN total ELSE 0 END) FROM claims WHERE state IN (3, 4, 5, 6)"
         " AND decided_at_ms BETWEEN ?1 AND ?2 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+    /* The money path (docs/money.md). */
+    [ST_DEATHS_OF] = "SELECT claim_id, death_date FROM deaths WHERE nik = ?1 ORDER BY claim_id",
+    [ST_DEATH_INSERT] = "INSERT INTO deaths(nik, claim_id, death_date) VALUES(?1, ?2, ?3)",
+    [ST_DEATH_NIKS] = "SELECT DISTINCT nik FROM deaths",
+    [ST_EXTRAS] = "SELECT c.earlier_death, d.death_date, c.review_heirs FROM claims c"
+                  " LEFT JOIN claims d ON d.id = c.earlier_death AND c.earlier_death <> 0 WHERE c.id = ?1",
+    [ST_PRIOR] = "SELECT claim, decision FROM claims WHERE id = ?1",
+    [ST_APPROVAL] = "SELECT approval FROM claims WHERE id = ?1",
     [ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
     [ST_AUDIT_INSERT] = "INSERT INTO audit(seq, at_ms, claim_id, actor, action, detail, prev_hash, hash)"
                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -311,6 +323,7 @@ struct store {
     int64_t audit_seq, audit_seq_pending;
     uint8_t audit_hash[32], audit_hash_pending[32];
     struct kpjmap *kpj;         /* participant -> newest claim (kpjmap.h) */
+    struct kpjmap *dead;        /* NIKs with a stored death claim: a miss needs no query */
     struct kpj_undo {           /* the open transaction's changes to it */
         uint64_t key;
         struct kpj_head prev;
@@ -460,6 +473,59 @@ static int s_kpj_load(struct store *s, char *err, size_t errlen)
     return 0;
 }
 
+/* Fills the set of NIKs with a death claim from the deaths table. */
+static int s_deaths_load(struct store *s, char *err, size_t errlen)
+{
+    s->dead = kpjmap_new();
+    sqlite3_stmt *st = s->st[ST_DEATH_NIKS];
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        kpjmap_put(s->dead, kpjmap_nik_key((const char *)sqlite3_column_text(st, 0)), (struct kpj_head){1, 0});
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "reading the deaths table: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}
+
+/* Claims stored before schema 8 kept their NIK only inside the claim's
+ * bytes: the migration leaves meta deaths_backfill = 1, and this reads each
+ * stored death claim once to fill the deaths table, in one transaction. */
+static int s_deaths_backfill(struct store *s, char *err, size_t errlen)
+{
+    int64_t todo = 0;
+    if (store_meta_get(s, "deaths_backfill", &todo) != 0 || !todo) return 0;
+    sqlite3_stmt *q = NULL;
+    int n = 0, rc = -1;
+    if (store_begin(s) != 0 ||
+        sqlite3_prepare_v2(s->db, "SELECT id, claim, death_date FROM claims WHERE death_date IS NOT NULL ORDER BY id",
+                           -1, &q, NULL) != SQLITE_OK)
+        goto out;
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        struct klaim_claim c;
+        struct klaim_err e;
+        if (claim_canonical_unpack(sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1), &c, &e) != 0) {
+            log_warn("store: claim %lld does not decode (%s); left out of the earlier-death check",
+                     (long long)sqlite3_column_int64(q, 0), e.message);
+            continue;
+        }
+        if (store_death_record(s, c.nik, sqlite3_column_int64(q, 0), sqlite3_column_int(q, 2)) != 0) goto out;
+        n++;
+    }
+    if (step != SQLITE_DONE || store_meta_set(s, "deaths_backfill", 0) != 0 || store_commit(s) != 0) goto out;
+    if (n) log_info("store: %d death claims stored before schema 8 indexed by NIK", n);
+    rc = 0;
+out:
+    sqlite3_finalize(q);
+    if (rc != 0) {
+        snprintf(err, errlen, "indexing stored death claims by NIK: %s", sqlite3_errmsg(s->db));
+        store_rollback(s);
+    }
+    return rc;
+}
+
 static const char *const s_state_keys[8] = {"claims_state_0", "claims_state_1", "claims_state_2", "claims_state_3",
                                              "claims_state_4", "claims_state_5", "claims_state_6", "claims_state_7"};
 
@@ -523,7 +589,8 @@ struct store *store_open(const char *path, char *err, size_t errlen)
     }
     s->audit_seq_pending = s->audit_seq;
     memcpy(s->audit_hash_pending, s->audit_hash, 32);
-    if (s_kpj_load(s, err, errlen) != 0 || s_counts_load(s, err, errlen) != 0) {
+    if (s_kpj_load(s, err, errlen) != 0 || s_counts_load(s, err, errlen) != 0 || s_deaths_load(s, err, errlen) != 0 ||
+        s_deaths_backfill(s, err, errlen) != 0) {
         store_close(&s);
         return NULL;
     }
@@ -539,6 +606,7 @@ void store_close(struct store **sp)
     if (s->async_commit) sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
     sqlite3_close(s->db);
     kpjmap_free(&s->kpj);
+    kpjmap_free(&s->dead);
     free(s->undo);
     free(s);
     *sp = NULL;
@@ -704,6 +772,7 @@ int store_kpj_claims(struct store *s, const char *kpj, store_kpj_fn fn, void *ar
             .event_date = sqlite3_column_int(st, 1),
             .has_death_date = sqlite3_column_type(st, 2) != SQLITE_NULL,
             .death_date = sqlite3_column_int(st, 2),
+            .state = sqlite3_column_int(st, 4),
         };
         int64_t prev = sqlite3_column_int64(st, 3);
         sqlite3_reset(st);
@@ -760,6 +829,7 @@ int store_insert_claim(struct store *s, const struct store_new_claim *c, int64_t
     uint64_t key = kpjmap_key(c->kpj);
     struct kpj_head prev = kpjmap_get(s->kpj, key);
     sqlite3_bind_int64(st, 13, prev.id);
+    sqlite3_bind_int64(st, 14, c->earlier_death);
     /* No RETURNING (a temporary b-tree per statement): a row was added
      * exactly when the statement changed one. */
     int rc = sqlite3_step(st);
@@ -1149,3 +1219,165 @@ int store_audit_of(struct store *s, int64_t claim_id, void (*fn)(void *arg, cons
 }
 
 int64_t store_audit_head(const struct store *s) { return s->audit_seq; }
+
+/* ------------------------------------------------------- the money path */
+
+int store_death_record(struct store *s, const char *nik, int64_t claim_id, kdate death_date)
+{
+    sqlite3_stmt *st = s->st[ST_DEATH_INSERT];
+    sqlite3_bind_text(st, 1, nik, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, claim_id);
+    sqlite3_bind_int(st, 3, death_date);
+    if (s_run(s, st) != 0) return -1;
+    /* Not undone by a rollback: a NIK in the set only costs a query. */
+    kpjmap_put(s->dead, kpjmap_nik_key(nik), (struct kpj_head){1, 0});
+    return 0;
+}
+
+int store_find_earlier_death(struct store *s, const char *nik, kdate event_date, int has_death_date,
+                             kdate death_date, int64_t *id)
+{
+    *id = 0;
+    if (kpjmap_get(s->dead, kpjmap_nik_key(nik)).id == 0) return 0;
+    sqlite3_stmt *st = s->st[ST_DEATHS_OF];
+    sqlite3_bind_text(st, 1, nik, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        kdate d = sqlite3_column_int(st, 1);
+        if (event_date > d || (has_death_date && death_date != d)) {
+            *id = sqlite3_column_int64(st, 0);
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        log_error("store: deaths of a NIK: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}
+
+void store_lease_extras_clear(struct store_lease_extras *x)
+{
+    free(x->review_heirs);
+    memset(x, 0, sizeof *x);
+}
+
+int store_lease_extras(struct store *s, int64_t id, struct store_lease_extras *x)
+{
+    memset(x, 0, sizeof *x);
+    sqlite3_stmt *st = s->st[ST_EXTRAS];
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        x->earlier_death = sqlite3_column_int64(st, 0);
+        x->earlier_death_date = sqlite3_column_int(st, 1);
+        int n = sqlite3_column_bytes(st, 2);
+        if (n > 0) {
+            x->review_heirs = xmalloc((size_t)n);
+            memcpy(x->review_heirs, sqlite3_column_blob(st, 2), (size_t)n);
+            x->review_heirs_len = (size_t)n;
+        }
+    } else {
+        log_error("store: lease inputs of claim %lld: %s", (long long)id,
+                  rc == SQLITE_DONE ? "no such claim" : sqlite3_errmsg(s->db));
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+struct same_event_approved {
+    const struct store_kpj_claim *self;
+    int64_t *ids;
+    int n, max;
+};
+
+/* Collects the APPROVED (or AWAITING_CONFIRMATION) claims of self's event.
+ * The walk goes newest first; the caller reverses. */
+static int s_approved_same(void *arg, const struct store_kpj_claim *k)
+{
+    struct same_event_approved *a = arg;
+    const struct store_kpj_claim *c = a->self;
+    if (k->id == c->id || (k->state != STATE_APPROVED && k->state != STATE_AWAITING_CONFIRMATION)) return 0;
+    if (!((k->program == c->program && k->event_date == c->event_date) ||
+          (c->has_death_date && k->has_death_date && k->death_date == c->death_date)))
+        return 0;
+    if (a->n == a->max) return 1;
+    a->ids[a->n++] = k->id;
+    return 0;
+}
+
+int store_same_event_approved(struct store *s, int64_t id, int64_t *ids, int max, int *n)
+{
+    *n = 0;
+    sqlite3_stmt *st = s->st[ST_CHAIN];
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        log_error("store: claim %lld: not found for its event", (long long)id);
+        return -1;
+    }
+    struct store_kpj_claim self = {
+        .id = id,
+        .program = sqlite3_column_int(st, 0),
+        .event_date = sqlite3_column_int(st, 1),
+        .has_death_date = sqlite3_column_type(st, 2) != SQLITE_NULL,
+        .death_date = sqlite3_column_int(st, 2),
+    };
+    char kpj[16];
+    snprintf(kpj, sizeof kpj, "%s", (const char *)sqlite3_column_text(st, 5));
+    sqlite3_reset(st);
+    uint64_t sig = kpjmap_get(s->kpj, kpjmap_key(kpj)).sig;
+    if (!(sig & s_event_bit(self.program, self.event_date)) &&
+        !(self.has_death_date && (sig & s_death_bit(self.death_date))))
+        return 0;
+    struct same_event_approved a = {&self, ids, 0, max};
+    int rc = store_kpj_claims(s, kpj, s_approved_same, &a);
+    if (rc < 0) return -1;
+    if (rc == 1) {
+        log_error("store: claim %lld: more than %d approved claims of one event", (long long)id, max);
+        return -1;
+    }
+    for (int i = 0; i < a.n / 2; i++) {
+        int64_t t = ids[i];
+        ids[i] = ids[a.n - 1 - i];
+        ids[a.n - 1 - i] = t;
+    }
+    *n = a.n;
+    return 0;
+}
+
+int store_prior(struct store *s, int64_t id, uint8_t **claim, size_t *claim_len, uint8_t **decision,
+                size_t *decision_len)
+{
+    sqlite3_stmt *st = s->st[ST_PRIOR];
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(st, 0), m = (size_t)sqlite3_column_bytes(st, 1);
+        *claim = xmalloc(n ? n : 1);
+        if (n) memcpy(*claim, sqlite3_column_blob(st, 0), n);
+        *claim_len = n;
+        *decision = xmalloc(m ? m : 1);
+        if (m) memcpy(*decision, sqlite3_column_blob(st, 1), m);
+        *decision_len = m;
+    } else {
+        log_error("store: prior claim %lld: %s", (long long)id, rc == SQLITE_DONE ? "missing" : sqlite3_errmsg(s->db));
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_approval(struct store *s, int64_t id, int *approval)
+{
+    sqlite3_stmt *st = s->st[ST_APPROVAL];
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    *approval = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}

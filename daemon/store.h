@@ -65,6 +65,7 @@ struct store_new_claim {
     size_t claim_len;
     int state;                  /* STATE_RECEIVED or STATE_PROCESSING (leased at once) */
     int64_t received_at_ms;
+    int64_t earlier_death;      /* store_find_earlier_death's answer, 0 if none */
 };
 
 /* What a lookup by key or id returns. */
@@ -96,6 +97,7 @@ struct store_kpj_claim {
     kdate event_date;
     int has_death_date;
     kdate death_date;
+    int state;
 };
 /* Returns nonzero to stop the walk. */
 typedef int (*store_kpj_fn)(void *arg, const struct store_kpj_claim *c);
@@ -121,6 +123,40 @@ int store_get_by_id(struct store *s, int64_t id, struct store_claim_row *row);
  * xmalloc'ed), 1 if the claim is decided already, -1 on error. */
 int store_lease(struct store *s, int64_t id, int *attempt, uint8_t **claim, size_t *claim_len,
                 int64_t *duplicate_of, int64_t *received_at_ms, uint32_t *waive);
+
+/* ---- the money path (docs/money.md) ---- */
+
+/* Remembers a stored death claim of a NIK (call after its insert, in the
+ * same transaction). 0 or -1. */
+int store_death_record(struct store *s, const char *nik, int64_t claim_id, kdate death_date);
+/* The earlier death of a person (the first stored death claim of this NIK,
+ * commit order, any kpj, any state, with death date D such that event_date
+ * > D, or this is a death claim with a death date other than D). 0 with
+ * *id (0 when none), or -1. Most NIKs have no death: answered from memory. */
+int store_find_earlier_death(struct store *s, const char *nik, kdate event_date, int has_death_date,
+                             kdate death_date, int64_t *id);
+
+/* What a JOB needs beside store_lease's answer. */
+struct store_lease_extras {
+    int64_t earlier_death;      /* claims.earlier_death */
+    kdate earlier_death_date;   /* that claim's death date */
+    uint8_t *review_heirs;      /* xmalloc'ed packed klaim.Claim holding heirs, or NULL */
+    size_t review_heirs_len;
+};
+int store_lease_extras(struct store *s, int64_t id, struct store_lease_extras *x);
+void store_lease_extras_clear(struct store_lease_extras *x);
+
+/* The APPROVED and AWAITING_CONFIRMATION claims of claim id's event (rules:
+ * same kpj, and same program and event date or the same death date), other
+ * than id, oldest first: what a follow-up is netted against. At most max;
+ * more is an error. 0 with *n, or -1. */
+int store_same_event_approved(struct store *s, int64_t id, int64_t *ids, int max, int *n);
+/* A claim's stored bytes and decision (both xmalloc'ed). 0 or -1. */
+int store_prior(struct store *s, int64_t id, uint8_t **claim, size_t *claim_len, uint8_t **decision,
+                size_t *decision_len);
+/* claims.approval (four eyes): 0 none, 1 approved and awaiting a second
+ * reviewer, 2 confirmed. 0 or -1. */
+int store_approval(struct store *s, int64_t id, int *approval);
 
 /* Record a decision for (id, attempt) if that lease is still current.
  * Returns 0 when recorded, 1 when stale (no row changed), -1 on error. */

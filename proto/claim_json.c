@@ -487,6 +487,44 @@ json_t *decision_pb_to_json(const Klaim__Decision *d)
     json_object_set_new(o, "reasons", reasons);
     json_object_set_new(o, "received_at", s_time(d->has_received_at_ms, d->received_at_ms));
     json_object_set_new(o, "decided_at", s_time(d->has_decided_at_ms, d->decided_at_ms));
+    /* The money path (docs/money.md): who is paid, and what a follow-up
+     * was netted against. */
+    if (d->n_payees > 0) {
+        json_t *payees = json_array();
+        for (size_t i = 0; i < d->n_payees; i++) {
+            const Klaim__Payee *p = d->payees[i];
+            json_t *j = json_object();
+            json_object_set_new(j, "role", s_name_or_null(p->has_role, klaim_payee_role_name((enum klaim_payee_role)p->role)));
+            json_object_set_new(j, "id", s_jstring(p->id ? p->id : ""));
+            json_object_set_new(j, "name", s_jstring(p->name ? p->name : ""));
+            if (p->has_relation)
+                json_object_set_new(j, "relation", json_string(klaim_relation_name((enum klaim_relation)p->relation)));
+            json_t *codes = json_array();
+            for (size_t k = 0; k < p->n_items; k++) json_array_append_new(codes, s_jstring(p->items[k] ? p->items[k] : ""));
+            json_object_set_new(j, "items", codes);
+            json_object_set_new(j, "amount", json_integer(p->has_amount ? p->amount : 0));
+            if (p->bank) {
+                json_t *b = json_object();
+                json_object_set_new(b, "bank_code", s_jstring(p->bank->bank_code ? p->bank->bank_code : ""));
+                json_object_set_new(b, "account", s_jstring(p->bank->account ? p->bank->account : ""));
+                json_object_set_new(b, "name", s_jstring(p->bank->name ? p->bank->name : ""));
+                json_object_set_new(j, "bank", b);
+            }
+            if (p->has_bank_name_mismatch && p->bank_name_mismatch)
+                json_object_set_new(j, "bank_name_mismatch", json_true());
+            json_array_append_new(payees, j);
+        }
+        json_object_set_new(o, "payees", payees);
+    }
+    if (d->n_netted_against > 0) {
+        json_t *ids = json_array();
+        for (size_t i = 0; i < d->n_netted_against; i++) {
+            char id[24];
+            klaim_id_format(d->netted_against[i], id, sizeof id);
+            json_array_append_new(ids, json_string(id));
+        }
+        json_object_set_new(o, "netted_against", ids);
+    }
     /* Not in interface.md's example: decided on a stale registry. */
     if (d->has_provisional && d->provisional) json_object_set_new(o, "provisional", json_true());
     /* docs/money.md §6: where an APPROVED claim's money is (PROTOCOL.md). */

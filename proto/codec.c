@@ -472,9 +472,44 @@ void claim_digest_bytes(const uint8_t *canonical, size_t len, uint8_t out[32])
 
 /* -------------------------------------------------------------- decisions */
 
+void decision_payees_to_pb(const struct klaim_decision *d, struct payees_pb_scratch *s, Klaim__Decision *pb)
+{
+    int np = d->n_payees < 0 ? 0 : d->n_payees > KLAIM_MAX_PAYEES ? KLAIM_MAX_PAYEES : d->n_payees;
+    for (int i = 0; i < np; i++) {
+        const struct klaim_payee *y = &d->payees[i];
+        Klaim__Payee *p = &s->payees[i];
+        klaim__payee__init(p);
+        p->has_role = 1, p->role = (Klaim__PayeeRole)y->role;
+        p->id = (char *)y->id;
+        p->name = (char *)y->name;
+        if (y->relation != REL_NONE) p->has_relation = 1, p->relation = (Klaim__Relation)y->relation;
+        size_t n = 0;
+        for (int j = 0; j < d->n_items && j < KLAIM_MAX_ITEMS; j++)
+            if (y->items & (1u << j)) s->codes[i][n++] = (char *)d->items[j].code;
+        p->n_items = n;
+        p->items = n ? s->codes[i] : NULL;
+        p->has_amount = 1, p->amount = y->amount;
+        if (y->has_bank) {
+            klaim__bank_account__init(&s->banks[i]);
+            s->banks[i].bank_code = (char *)y->bank.code;
+            s->banks[i].account = (char *)y->bank.account;
+            s->banks[i].name = (char *)y->bank.name;
+            p->bank = &s->banks[i];
+        }
+        if (y->bank_name_mismatch) p->has_bank_name_mismatch = 1, p->bank_name_mismatch = 1;
+        s->ptrs[i] = p;
+    }
+    pb->n_payees = (size_t)np;
+    pb->payees = np ? s->ptrs : NULL;
+    int nn = d->n_netted < 0 ? 0 : d->n_netted > KLAIM_MAX_PRIOR ? KLAIM_MAX_PRIOR : d->n_netted;
+    pb->n_netted_against = (size_t)nn;
+    pb->netted_against = nn ? (int64_t *)d->netted_against : NULL;
+}
+
 uint8_t *decision_pack(const struct klaim_decision *d, int64_t claim_id, const char *idem_key,
                        enum klaim_program program, int64_t received_at_ms, int64_t decided_at_ms, size_t *len)
 {
+    struct payees_pb_scratch payees;
     Klaim__Decision pb;
     Klaim__Item items[KLAIM_MAX_ITEMS], *item_ptrs[KLAIM_MAX_ITEMS];
     Klaim__Reason reasons[KLAIM_MAX_REASONS], *reason_ptrs[KLAIM_MAX_REASONS];
@@ -527,6 +562,7 @@ uint8_t *decision_pack(const struct klaim_decision *d, int64_t claim_id, const c
         pb.has_decided_at_ms = 1;
         pb.decided_at_ms = decided_at_ms;
     }
+    decision_payees_to_pb(d, &payees, &pb);
     return codec_pack(&pb.base, len);
 }
 
@@ -539,6 +575,92 @@ static int s_copy(char *dst, size_t size, const char *s)
     dst[n] = '\0';
     return 0;
 }
+
+/* A bank account as received: all three parts, digits of plausible length. */
+static int s_bank_from_pb(const Klaim__BankAccount *b, struct klaim_bank *o)
+{
+    if (!b->bank_code || !b->account || !b->name || strlen(b->bank_code) != 3 || strlen(b->account) < 6 ||
+        strlen(b->account) > 20 || !b->name[0])
+        return -1;
+    for (const char *p = b->bank_code; *p; p++)
+        if (*p < '0' || *p > '9') return -1;
+    for (const char *p = b->account; *p; p++)
+        if (*p < '0' || *p > '9') return -1;
+    if (s_copy(o->code, sizeof o->code, b->bank_code) || s_copy(o->account, sizeof o->account, b->account) ||
+        s_copy(o->name, sizeof o->name, b->name))
+        return -1;
+    return 0;
+}
+
+/* Payees and netted_against of a worker's decision (docs/money.md §2):
+ * each with a role and an id, items that exist in the decision, each item
+ * paid to exactly one payee, and amounts that add up. */
+static int s_payees_from_pb(const Klaim__Decision *pb, struct klaim_decision *out, struct klaim_err *err)
+{
+    const int bad = KLAIM__ERROR_CODE__BAD_REQUEST;
+    char field[64];
+    if (pb->n_payees > KLAIM_MAX_PAYEES || pb->n_netted_against > KLAIM_MAX_PRIOR) {
+        klaim_err_set(err, bad, "decision.payees", "decision has %zu payees and %zu netted claims; at most %d and %d",
+                      pb->n_payees, pb->n_netted_against, KLAIM_MAX_PAYEES, KLAIM_MAX_PRIOR);
+        return -1;
+    }
+    for (size_t i = 0; i < pb->n_netted_against; i++) out->netted_against[i] = pb->netted_against[i];
+    out->n_netted = (int)pb->n_netted_against;
+    uint32_t paid = 0;
+    int64_t sum = 0;
+    for (size_t i = 0; i < pb->n_payees; i++) {
+        const Klaim__Payee *p = pb->payees[i];
+        struct klaim_payee *o = &out->payees[i];
+        snprintf(field, sizeof field, "decision.payees[%zu]", i);
+        if (!p->has_role || p->role < KLAIM__PAYEE_ROLE__HEIR || p->role > KLAIM__PAYEE_ROLE__PARTICIPANT ||
+            !p->id || !p->id[0] || s_copy(o->id, sizeof o->id, p->id) || s_copy(o->name, sizeof o->name, p->name)) {
+            klaim_err_set(err, bad, field, "%s needs a role and an id (a payee without an id cannot be paid)", field);
+            return -1;
+        }
+        o->role = (enum klaim_payee_role)p->role;
+        o->relation = p->has_relation ? (enum klaim_relation)p->relation : REL_NONE;
+        for (size_t j = 0; j < p->n_items; j++) {
+            int k = -1;
+            for (int x = 0; x < out->n_items && k < 0; x++)
+                if (p->items[j] && !(paid & (1u << x)) && strcmp(p->items[j], out->items[x].code) == 0) k = x;
+            if (k < 0) {
+                klaim_err_set(err, bad, field, "%s lists item %s, which the decision lacks or pays twice", field,
+                              p->items[j] ? p->items[j] : "");
+                return -1;
+            }
+            paid |= 1u << k;
+            o->items |= 1u << k;
+            if (__builtin_add_overflow(o->amount, out->items[k].amount, &o->amount)) return -1;
+        }
+        if (!p->has_amount || p->amount != o->amount) {
+            klaim_err_set(err, bad, field, "%s amount %lld is not the sum of its items (%lld)", field,
+                          (long long)p->amount, (long long)o->amount);
+            return -1;
+        }
+        sum += o->amount;
+        if (p->bank) {
+            if (s_bank_from_pb(p->bank, &o->bank) != 0) {
+                klaim_err_set(err, bad, field, "%s bank: give bank_code (3 digits), account (6-20 digits) and name",
+                              field);
+                return -1;
+            }
+            o->has_bank = 1;
+        }
+        o->bank_name_mismatch = p->has_bank_name_mismatch && p->bank_name_mismatch;
+    }
+    out->n_payees = (int)pb->n_payees;
+    if (out->state == STATE_APPROVED && (out->n_payees == 0 || sum != out->total)) {
+        klaim_err_set(err, bad, "decision.payees", "an APPROVED decision pays its total (%lld) to payees; they get %lld",
+                      (long long)out->total, (long long)sum);
+        return -1;
+    }
+    if (out->state != STATE_APPROVED && out->n_payees != 0) {
+        klaim_err_set(err, bad, "decision.payees", "a %s decision has no payees", klaim_state_name(out->state));
+        return -1;
+    }
+    return 0;
+}
+
 
 /* A worker's decision is checked as untrusted input: a worker with a bug
  * (or a stranger on the socket) must not store an inconsistent decision. */
@@ -653,5 +775,5 @@ int decision_from_pb(const Klaim__Decision *pb, struct klaim_decision *out, stru
         klaim_err_set(err, bad, "decision.reasons", "an APPROVED decision must have no reasons");
         return -1;
     }
-    return 0;
+    return s_payees_from_pb(pb, out, err);
 }

@@ -88,4 +88,13 @@ uint8_t *decision_pack(const struct klaim_decision *d, int64_t claim_id, const c
                        enum klaim_program program, int64_t received_at_ms, int64_t decided_at_ms, size_t *len);
 int decision_from_pb(const Klaim__Decision *pb, struct klaim_decision *out, struct klaim_err *err);
 
+/* Points pb's payees and netted_against into d (no allocation); s holds
+ * the protobuf structs and must outlive pb. */
+struct payees_pb_scratch {
+    Klaim__Payee payees[KLAIM_MAX_PAYEES], *ptrs[KLAIM_MAX_PAYEES];
+    Klaim__BankAccount banks[KLAIM_MAX_PAYEES];
+    char *codes[KLAIM_MAX_PAYEES][KLAIM_MAX_ITEMS];
+};
+void decision_payees_to_pb(const struct klaim_decision *d, struct payees_pb_scratch *s, Klaim__Decision *pb);
+
 #endif

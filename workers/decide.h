@@ -24,6 +24,33 @@ void decide_claim(const struct klaim_claim *c, const struct klaim_member *member
 void decide_claim_waived(const struct klaim_claim *c, const struct klaim_member *member, int64_t duplicate_of,
                          uint32_t waive, struct klaim_decision *out);
 
+/* One APPROVED claim of the same event, as a follow-up is netted against
+ * it (docs/money.md §4). */
+struct klaim_prior {
+    int64_t claim_id;
+    struct klaim_claim claim;
+    int n_items;
+    struct klaim_item items[KLAIM_MAX_ITEMS];   /* what it was approved for */
+};
+
+/* What klaimd knows beside the claim and the registry row: found at intake
+ * or at lease, in commit order. All zero for a first decision of a new
+ * claim. */
+struct klaim_case_facts {
+    int64_t duplicate_of;       /* an earlier claim of the same event (step 11) */
+    uint32_t waive;             /* review reasons a person accepted */
+    int64_t earlier_death;      /* a stored death claim of the same NIK (step 3) */
+    kdate earlier_death_date;
+    int n_prior;                /* the event's APPROVED claims, oldest first */
+    const struct klaim_prior *prior;
+};
+
+/* The whole decision: steps 1-12, the follow-up netting against f->prior,
+ * and the payees of an APPROVED decision. out->netted_against lists every
+ * prior claim id (klaimd checks them before it records the decision). */
+void decide_claim_with(const struct klaim_claim *c, const struct klaim_member *member,
+                       const struct klaim_case_facts *f, struct klaim_decision *out);
+
 /* The waiver bit of a review reason code, or 0 for a code a reviewer cannot
  * waive: REJECTED reasons, and RULE_UNVERIFIED / NO_BENEFIT_CLAIMED, whose
  * amounts klaimd cannot compute. */

@@ -223,10 +223,48 @@ static int s_arrears(const struct klaim_claim *c, const struct klaim_member *m, 
     return 1;
 }
 
-int eligibility_check(const struct klaim_claim *c, const struct klaim_member *m, int64_t duplicate_of,
-                      uint32_t waive, struct klaim_decision *out, struct klaim_eligibility *el)
+/* Step 3, the earlier death (docs/money.md §1): klaimd found, in commit
+ * order, a stored death claim of the same NIK on date D, and this claim is
+ * an event after D or a death on another day. A person dies once. */
+static int s_alive(const struct klaim_claim *c, const struct klaim_case_facts *f, struct klaim_decision *out)
+{
+    if (!f->earlier_death) return 1;
+    char id[24], d[11], e[11];
+    klaim_id_format(f->earlier_death, id, sizeof id);
+    kdate_format(f->earlier_death_date, d);
+    kdate death;
+    if (eligibility_death_claim(c, &death) && death != f->earlier_death_date) {
+        kdate_format(death, e);
+        decision_add_reason(out, "INCONSISTENT_DATA",
+                            "nik %s already died on %s (claim %s); this claim gives another death date, %s", c->nik, d,
+                            id, e);
+    } else {
+        kdate_format(c->event_date, e);
+        decision_add_reason(out, "INCONSISTENT_DATA", "event.date %s is after the death of nik %s on %s (claim %s)", e,
+                            c->nik, d, id);
+    }
+    return 0;
+}
+
+int eligibility_heir_is_participant(const struct klaim_claim *c)
+{
+    for (int i = 0; i < c->n_heirs && i < KLAIM_MAX_HEIRS; i++)
+        if (c->heirs[i].nik[0] && strcmp(c->heirs[i].nik, c->nik) == 0) return i + 1;
+    return 0;
+}
+
+int eligibility_heir_with_nik(const struct klaim_claim *c)
+{
+    for (int i = 0; i < c->n_heirs && i < KLAIM_MAX_HEIRS; i++)
+        if (c->heirs[i].nik[0]) return 1;
+    return 0;
+}
+
+int eligibility_check(const struct klaim_claim *c, const struct klaim_member *m, const struct klaim_case_facts *f,
+                      struct klaim_decision *out, struct klaim_eligibility *el)
 {
     char a[11], b[11];
+    const uint32_t waive = f->waive;
     memset(el, 0, sizeof *el);
 
     /* 1. scope, and the rule set by event date alone */
@@ -250,8 +288,18 @@ int eligibility_check(const struct klaim_claim *c, const struct klaim_member *m,
     }
     out->wage_basis = m->wage;
 
-    /* 3. consistency */
+    /* 3. consistency; a waiver never skips the heir check: only new heirs
+     * from a reviewer do (docs/money.md §3) */
     if (!s_consistent(c, m, out) && !s_review(out, waive)) return 0;
+    if (!s_alive(c, f, out) && !s_review(out, waive)) return 0;
+    int heir = eligibility_heir_is_participant(c);
+    if (heir) {
+        decision_add_reason(out, "INCONSISTENT_DATA",
+                            "heirs[%d].nik is the participant's own nik %s: nobody inherits from themself; a "
+                            "reviewer gives the heirs from the family card",
+                            heir - 1, c->nik);
+        return s_fail(out, STATE_PENDING_REVIEW);
+    }
 
     /* 4. category */
     if (m->category == CAT_ASN) {
@@ -316,18 +364,25 @@ int eligibility_check(const struct klaim_claim *c, const struct klaim_member *m,
         }
     }
 
-    /* 10. heirs of a death claim */
+    /* 10. heirs of a death claim: someone with a NIK to pay. Never waived:
+     * a reviewer supplies heirs instead, so nothing is paid to a blank. */
     kdate death;
-    if (eligibility_death_claim(c, &death) && c->n_heirs == 0) {
+    if (eligibility_death_claim(c, &death) && !eligibility_heir_with_nik(c)) {
         kdate_format(death, a);
-        decision_add_reason(out, "HEIRS_MISSING", "death claim (death on %s) names no heirs; add heirs[]", a);
-        if (!s_review(out, waive)) return 0;
+        if (c->n_heirs == 0)
+            decision_add_reason(out, "HEIRS_MISSING", "death claim (death on %s) names no heirs; add heirs[]", a);
+        else
+            decision_add_reason(out, "HEIRS_MISSING",
+                                "death claim (death on %s) names %d heir%s but none with a NIK: nobody can be paid; "
+                                "give a heir's 16-digit NIK",
+                                a, c->n_heirs, c->n_heirs == 1 ? "" : "s");
+        return s_fail(out, STATE_PENDING_REVIEW);
     }
 
     /* 11. duplicate, found at intake in commit order */
-    if (duplicate_of != 0) {
+    if (f->duplicate_of != 0) {
         char id[24];
-        klaim_id_format(duplicate_of, id, sizeof id);
+        klaim_id_format(f->duplicate_of, id, sizeof id);
         decision_add_reason(out, "DUPLICATE_CLAIM",
                             "same event as earlier claim %s (same kpj and program and event date, or the same "
                             "death)",

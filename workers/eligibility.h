@@ -18,15 +18,24 @@ struct klaim_eligibility {
     int32_t contrib_months;          /* masa iur (rules.md §6) */
 };
 
-/* Runs steps 1-11 in order, skipping the review reasons in `waive` (a
- * mask of klaim_waiver_for_code() bits; 0 for a first decision). out must
+/* Runs steps 1-11 in order, skipping the review reasons in f->waive (a
+ * mask of klaim_waiver_for_code() bits; 0 for a first decision), except
+ * the two a waiver never skips: a heir with the participant's NIK and a
+ * death claim without a heir with a NIK. out must
  * be zeroed by the caller. Returns 1
  * when every step passed (out->rule_set and out->wage_basis are set, el is
  * filled, no state yet); returns 0 when a step failed: out then holds the
  * final REJECTED or PENDING_REVIEW decision with reasons[0] naming that
  * step and the facts behind it. */
-int eligibility_check(const struct klaim_claim *c, const struct klaim_member *m, int64_t duplicate_of,
-                      uint32_t waive, struct klaim_decision *out, struct klaim_eligibility *el);
+struct klaim_case_facts;
+int eligibility_check(const struct klaim_claim *c, const struct klaim_member *m, const struct klaim_case_facts *f,
+                      struct klaim_decision *out, struct klaim_eligibility *el);
+
+/* 1 + the index of the first heir whose nik is the claim's participant
+ * nik (nobody inherits from themself), or 0. */
+int eligibility_heir_is_participant(const struct klaim_claim *c);
+/* 1 when at least one heir has a NIK (someone can be paid a death benefit). */
+int eligibility_heir_with_nik(const struct klaim_claim *c);
 
 /* 1 for a death claim (rules.md §6): JKM, or JKK with outcome.death_date;
  * *death_date gets the date of death. */

@@ -7,6 +7,8 @@ add_library(klaim_rules STATIC
   workers/rules/pp82_2019.c
   workers/eligibility.c
   workers/benefits.c
-  workers/decide.c)
+  workers/decide.c
+  workers/followup.c
+  workers/payees.c)
 target_include_directories(klaim_rules PUBLIC ${CMAKE_SOURCE_DIR}/workers ${CMAKE_SOURCE_DIR}/workers/rules)
 target_link_libraries(klaim_rules PUBLIC klaim_common)

@@ -31,6 +31,7 @@
 #include "registry.h"
 #include "types.h"
 #include "worker_conn.h"
+#include "xalloc.h"
 
 #define S_MAX_FRAME (1u << 20)      /* 1 MiB: a job is a claim, far below */
 #define S_FLUSH_MS 1000             /* linger for the last Result on an orderly exit */
@@ -137,6 +138,46 @@ static int s_use_generation(struct s_worker *w, uint64_t gen, char *why, size_t 
     return 0;
 }
 
+/* A job this worker cannot use: answered, not retried (a bug of klaimd's,
+ * charged like a crash so the claim is parked after max_attempts). */
+static void s_refuse_job(struct s_worker *w, Klaim__Result *res, const char *id, uint32_t attempt, const char *why)
+{
+    log_error("claim=%s attempt=%u %s", id, attempt, why);
+    res->has_retry = 1;
+    res->retry = 0;
+    res->error = (char *)why;
+    s_send_result(w, res);
+}
+
+/* The event's APPROVED claims from the job, validated like any claim, with
+ * the items they were approved for. 0, or -1 with why. */
+static int s_priors(const Klaim__Job *job, struct klaim_prior *out, char *why, size_t whylen)
+{
+    for (size_t i = 0; i < job->n_prior; i++) {
+        const Klaim__PriorClaim *p = job->prior[i];
+        struct klaim_err err;
+        memset(&err, 0, sizeof err);
+        out[i].claim_id = p->has_claim_id ? p->claim_id : 0;
+        if (!p->claim || validate_claim(p->claim, INT32_MAX, &out[i].claim, &err) < 0 ||
+            p->n_items > KLAIM_MAX_ITEMS) {
+            snprintf(why, whylen, "prior claim %lld of the event does not decode: %s%s%s", (long long)out[i].claim_id,
+                     err.field, err.field[0] ? ": " : "", err.message);
+            return -1;
+        }
+        for (size_t j = 0; j < p->n_items; j++) {
+            const Klaim__Item *it = p->items[j];
+            if (!it->code || strlen(it->code) >= sizeof out[i].items[j].code || !it->has_amount || it->amount < 0) {
+                snprintf(why, whylen, "prior claim %lld has an unusable item", (long long)out[i].claim_id);
+                return -1;
+            }
+            snprintf(out[i].items[j].code, sizeof out[i].items[j].code, "%s", it->code);
+            out[i].items[j].amount = it->amount;
+        }
+        out[i].n_items = (int)p->n_items;
+    }
+    return 0;
+}
+
 /* Decides one job and sends its one Result. The protobuf Decision points
  * into the local struct klaim_decision: nothing to free. */
 static void s_job(struct s_worker *w, const Klaim__Job *job)
@@ -173,6 +214,15 @@ static void s_job(struct s_worker *w, const Klaim__Job *job)
     /* The job carries the claim klaimd re-encoded from its validated form;
      * validating it again (without the today check) is the same decode as
      * claim_canonical_unpack, without a pack/unpack round trip. */
+    /* A reviewer's heirs replace the claim's (its stored bytes never
+     * change): the claim is validated with them, like any heirs. */
+    Klaim__Claim with_heirs;
+    if (pc && job->has_heirs_replaced && job->heirs_replaced) {
+        with_heirs = *pc;
+        with_heirs.n_heirs = job->n_heirs;
+        with_heirs.heirs = job->heirs;
+        pc = &with_heirs;
+    }
     if (!pc || validate_claim(pc, INT32_MAX, &claim, &err) < 0) {
         if (!pc)
             snprintf(why, sizeof why, "job has no claim");
@@ -201,8 +251,35 @@ static void s_job(struct s_worker *w, const Klaim__Job *job)
      * waives nothing, so the claim goes back to review rather than pay. */
     uint32_t waive = 0;
     for (size_t i = 0; i < job->n_waive; i++) waive |= klaim_waiver_for_code(job->waive[i] ? job->waive[i] : "");
+    struct klaim_case_facts facts_in = {.duplicate_of = job->duplicate_of, .waive = waive};
+    if (job->has_earlier_death && job->earlier_death) {
+        facts_in.earlier_death = job->earlier_death;
+        if (!job->earlier_death_date || kdate_parse(job->earlier_death_date, strlen(job->earlier_death_date), &facts_in.earlier_death_date) != 0) {
+            snprintf(why, sizeof why, "job's earlier_death_date \"%s\" is not a date",
+                     job->earlier_death_date ? job->earlier_death_date : "");
+            s_refuse_job(w, &res, idbuf, job->attempt, why);
+            return;
+        }
+    }
+    struct klaim_prior *prior = NULL;
+    if (job->n_prior > 0) {
+        if (job->n_prior > KLAIM_MAX_PRIOR) {
+            snprintf(why, sizeof why, "job has %zu prior claims; at most %d", job->n_prior, KLAIM_MAX_PRIOR);
+            s_refuse_job(w, &res, idbuf, job->attempt, why);
+            return;
+        }
+        prior = xcalloc(job->n_prior, sizeof *prior);
+        if (s_priors(job, prior, why, sizeof why) != 0) {
+            free(prior);
+            s_refuse_job(w, &res, idbuf, job->attempt, why);
+            return;
+        }
+        facts_in.n_prior = (int)job->n_prior;
+        facts_in.prior = prior;
+    }
     struct klaim_decision d;
-    decide_claim_waived(&claim, found ? &member : NULL, job->duplicate_of, waive, &d);
+    decide_claim_with(&claim, found ? &member : NULL, &facts_in, &d);
+    free(prior);
     ASSERT(d.n_items >= 0 && d.n_items <= KLAIM_MAX_ITEMS);
     ASSERT(d.n_reasons >= 0 && d.n_reasons <= KLAIM_MAX_REASONS);
 
@@ -244,6 +321,8 @@ static void s_job(struct s_worker *w, const Klaim__Job *job)
     pd.received_at_ms = job->received_at_ms;
     pd.has_decided_at_ms = 1;
     pd.decided_at_ms = s_wall_ms();
+    struct payees_pb_scratch payees;
+    decision_payees_to_pb(&d, &payees, &pd);
     res.decision = &pd;
     Klaim__MemberFacts facts = KLAIM__MEMBER_FACTS__INIT;
     if (found) {

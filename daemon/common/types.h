@@ -130,6 +130,7 @@ struct klaim_payee {
 };
 
 #define KLAIM_MAX_PAYEES 4
+#define KLAIM_MAX_PRIOR 16      /* APPROVED claims of one event a follow-up is netted against */
 
 struct klaim_decision {
     enum klaim_state state;     /* APPROVED, REJECTED or PENDING_REVIEW */
@@ -143,6 +144,8 @@ struct klaim_decision {
     struct klaim_reason reasons[KLAIM_MAX_REASONS];
     int n_payees;               /* APPROVED only */
     struct klaim_payee payees[KLAIM_MAX_PAYEES];
+    int n_netted;               /* the prior claims it was decided against (docs/money.md §4) */
+    int64_t netted_against[KLAIM_MAX_PRIOR];
 };
 
 const char *klaim_program_name(enum klaim_program p);

@@ -10,10 +10,10 @@
 #      acked claim is decided once (rows = unique keys), restarts counted.
 #   3. a poison claim (KLAIM_WORKER_CRASH_KPJ, max_attempts = 3) is parked as
 #      PENDING_REVIEW / PROCESSING_FAILED (db state 6); good claims decide.
-# Runs in: ctest (it_crash), bash. Generated claims are all eligible: JKM
-# deaths and JKK workplace accidents with medical expenses for three open,
-# paid-up demo participants, one (kpj, program, date) each, so every one
-# decides APPROVED and a claim stored twice would show as DUPLICATE_CLAIM.
+# Runs in: ctest (it_crash), bash. Generated claims are all eligible: JKK
+# workplace accidents with medical expenses for six open, paid-up demo
+# participants, one (kpj, date) each (gen_claims), so every one decides
+# APPROVED and a claim stored twice would show as DUPLICATE_CLAIM.
 source "$(dirname "$0")/lib.sh"
 
 # s_check_acks ACKS PREFIX: every line of ACKS names a stored claim with the

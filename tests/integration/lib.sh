@@ -101,30 +101,28 @@ wait_decided() {
 
 # gen_claims N PREFIX OFFSET [START] > FILE: N claims with keys PREFIX-000000..;
 # OFFSET shifts the events so that two files never describe the same event;
-# events from START (default 2023-01-01).
+# events from START (default 2023-01-01). Each is a work accident of one of
+# six covered, paid-up workers, one a day each: repeated deaths of the same
+# people would be earlier deaths (a person dies once), not load.
 gen_claims() {
     python3 - "$@" <<'EOF'
 import json, sys, datetime
 n, prefix, offset = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 start = datetime.date.fromisoformat(sys.argv[4]) if len(sys.argv) > 4 else datetime.date(2023, 1, 1)
 P = [("24128006011", "3516051406890001"), ("24748257545", "3516162412840009"),
-     ("24823051714", "3516051403920010")]
+     ("24823051714", "3516051403920010"), ("24395453724", "3516060107870011"),
+     ("24269139173", "3516111111850015"), ("24525717112", "3516144802890022")]
 for i in range(n):
     j = i + offset
-    kpj, nik = P[j % 3]
-    slot = j // 3
-    prog = "JKM" if slot % 2 == 0 else "JKK"
-    d = start + datetime.timedelta(days=slot // 2)
+    kpj, nik = P[j % len(P)]
+    d = start + datetime.timedelta(days=j // len(P))
     assert d <= datetime.date(2026, 10, 31), "too many claims for the date range"
-    c = {"idempotency_key": "%s-%06d" % (prefix, i), "program": prog,
+    c = {"idempotency_key": "%s-%06d" % (prefix, i), "program": "JKK",
          "participant": {"kpj": kpj, "nik": nik},
-         "event": {"type": "DEATH" if prog == "JKM" else "ACCIDENT", "date": d.isoformat(),
+         "event": {"type": "ACCIDENT", "date": d.isoformat(), "circumstance": "WORKPLACE",
                    "reported_at": (d + datetime.timedelta(days=1)).isoformat() + "T09:00:00+07:00",
                    "location": {"regency": "Kabupaten Mojokerto"}},
-         "heirs": [{"nik": "3516054101900901", "name": "Siti Aminah", "relation": "SPOUSE"}]}
-    if prog == "JKK":
-        c["event"]["circumstance"] = "WORKPLACE"
-        c["outcome"] = {"expenses": {"medical": 1000000 + j}}
+         "outcome": {"expenses": {"medical": 1000000 + j}}}
     print(json.dumps(c, separators=(",", ":")))
 EOF
 }

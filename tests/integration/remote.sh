@@ -138,7 +138,9 @@ python3 -c 'import json,sys
 for l in open(sys.argv[1]): print(json.dumps(json.loads(l)["claim"]))' "$CASES" >"$T_DIR/cases.jsonl"
 ctl submit --wait --inflight 1 "$T_DIR/cases.jsonl" >"$T_DIR/decisions.jsonl" || fail "submit --wait of the cases failed"
 check_cases "$CASES" "$T_DIR/decisions.jsonl" >"$T_DIR/cases.out" || fail "acceptance cases decided by remote workers differ: $(grep FAIL "$T_DIR/cases.out")"
-gen_claims 400 RB 0 2020-01-01 >"$T_DIR/batch.jsonl"
+# Events from 2020-04-01, after the acceptance cases' accidents of 2020-03-10
+# of two of the generated participants (no same-event claims).
+gen_claims 400 RB 0 2020-04-01 >"$T_DIR/batch.jsonl"
 ctl submit --inflight 32 "$T_DIR/batch.jsonl" >"$T_DIR/batch.acks" || fail "submitting 400 claims failed"
 wait_decided $(( 30 + 400 )) 60
 decided_once RB 400
@@ -150,7 +152,7 @@ pass "workers = 0, 2 remote workers: 30 acceptance cases as expected, 400 claims
 
 # ---------------------------------------------------------------- part 4
 N=1500
-gen_claims $N RK 400 2020-01-01 >"$T_DIR/kill.jsonl"
+gen_claims $N RK 400 2020-04-01 >"$T_DIR/kill.jsonl"
 "$KLAIMCTL" --endpoint "$T_EP" "${T_CTL_ARGS[@]}" --timeout 10000 submit --inflight 32 "$T_DIR/kill.jsonl" \
     >"$T_DIR/kill.acks" 2>"$T_DIR/kill.err" &
 SUB=$!
@@ -190,7 +192,7 @@ grep -q "registry generation $next is missing on this host: no $T_DIR/copy/gen-$
 for _ in $(seq 1 50); do grep -q "r\.w3\..* has registry generation $gen open, not $next" "$T_LOG" && break; sleep 0.1; done
 grep -q "r\.w3\..* has registry generation $gen open, not $next: it gets no claims until gen-$next.db" "$T_LOG" \
     || fail "klaimd did not say which generation the lagging worker lacks"
-gen_claims 60 RG 1900 2020-01-01 >"$T_DIR/gen.jsonl"
+gen_claims 60 RG 1900 2020-04-01 >"$T_DIR/gen.jsonl"
 ctl submit --inflight 8 "$T_DIR/gen.jsonl" >/dev/null || fail "submitting while a worker lags failed"
 wait_decided $(( 1930 + 60 )) 30
 decided_once RG 60
@@ -212,7 +214,7 @@ wait_ready 2 20
 [ "$(grep -c "remote worker .* ready" "$T_LOG")" -ge $((before + 2)) ] || fail "the remote workers did not READY again"
 grep -q "sending READY again on a new connection" "$T_DIR/rw-w2.log" || fail "worker two did not say it sent READY again"
 kill -0 "$RW_w1" && kill -0 "$RW_w2" || fail "a remote worker exited when klaimd died"
-gen_claims 50 RR 2000 2020-01-01 >"$T_DIR/restart.jsonl"
+gen_claims 50 RR 2000 2020-04-01 >"$T_DIR/restart.jsonl"
 ctl submit --inflight 8 "$T_DIR/restart.jsonl" >/dev/null || fail "submitting after the restart failed"
 wait_decided $(( 1990 + 50 )) 30
 decided_once RR 50

@@ -166,11 +166,11 @@ sqlite3 "$T_DATA/klaim.db" "UPDATE meta SET value = value - 3 * 3600 * 1000 WHER
 printf 'registry_max_age_hours = 2\n' >"$T_DIR/stale.conf"
 start_klaimd --config "$T_DIR/stale.conf" --workers 1
 cat >"$T_DIR/stale.json" <<'JSON'
-{"idempotency_key":"STALE-001","program":"JKM","participant":{"kpj":"24202119154","nik":"3576021406650031"},"event":{"type":"DEATH","date":"2026-01-10","reported_at":"2026-01-11T09:00:00+07:00"},"heirs":[{"nik":"3576024101700901","name":"Sri","relation":"SPOUSE"}]}
+{"idempotency_key":"STALE-001","program":"JKK","participant":{"kpj":"24395453724","nik":"3516060107870011"},"event":{"type":"ACCIDENT","date":"2026-01-10","circumstance":"WORKPLACE","reported_at":"2026-01-11T09:00:00+07:00"},"outcome":{"expenses":{"medical":2500000}}}
 JSON
 ctl submit --wait "$T_DIR/stale.json" >"$T_DIR/stale.out" || fail "submit on a stale registry"
 [ "$(json_get "$T_DIR/stale.out" 'j.get("provisional")')" = True ] || fail "not provisional: $(cat "$T_DIR/stale.out")"
-[ "$(json_get "$T_DIR/stale.out" 'j["state"]')" = APPROVED ] || fail "a stale registry must still decide"
+[ "$(json_get "$T_DIR/stale.out" 'j["state"]')" = APPROVED ] || fail "a stale registry must still decide: $(cat "$T_DIR/stale.out")"
 ctl export decisions --since 2015-01-01 >"$T_DIR/stale.csv" || fail "export on a stale registry"
 [ "$(grep '^D,k-[0-9]*,STALE-001,' "$T_DIR/stale.csv" | cut -d, -f12)" = 1 ] || fail "export: provisional flag"
 curl -fsS "http://$T_HTTP/v1/dispatch/cases" | json_get - 'j["registry"]["stale"]' | grep -qx True \

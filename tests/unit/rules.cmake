@@ -13,3 +13,8 @@ if(TARGET klaim_codec AND TARGET klaim_registry)
   target_compile_definitions(test_cases PRIVATE KLAIM_SHARED_DIR="${KLAIM_SHARED_DIR}")
   add_test(NAME test_cases COMMAND test_cases)
 endif()
+
+# test_money: payees, the checks that protect the payee, follow-up netting.
+add_executable(test_money tests/unit/test_money.c)
+target_link_libraries(test_money PRIVATE klaim_rules PkgConfig::CMOCKA)
+add_test(NAME test_money COMMAND test_money)

@@ -408,6 +408,19 @@ static void s_approved(struct klaim_decision *d)
     d->items[1].amount = 10000000;
     d->total = 115600000;
     d->scholarship_children = 2;
+    d->n_payees = 1;
+    d->payees[0].role = PAYEE_HEIR;
+    strcpy(d->payees[0].id, "3516054101900901");
+    strcpy(d->payees[0].name, "Siti Aminah");
+    d->payees[0].relation = REL_SPOUSE;
+    d->payees[0].items = 3;
+    d->payees[0].amount = 115600000;
+    d->payees[0].has_bank = 1;
+    strcpy(d->payees[0].bank.code, "008");
+    strcpy(d->payees[0].bank.account, "1234567890");
+    strcpy(d->payees[0].bank.name, "SITI AMINAH");
+    d->n_netted = 1;
+    d->netted_against[0] = 7;
 }
 
 static Klaim__Decision *s_pack_unpack(const struct klaim_decision *d)
@@ -418,6 +431,41 @@ static Klaim__Decision *s_pack_unpack(const struct klaim_decision *d)
     free(buf);
     assert_non_null(pb);
     return pb;
+}
+
+/* A worker's payees are checked like the rest of its decision: an id, the
+ * decision's own items each paid once, amounts that add up to the total. */
+static void test_decision_payees_checked(void **state)
+{
+    (void)state;
+    struct klaim_decision d, back;
+    struct klaim_err err = {0};
+    s_approved(&d);
+    Klaim__Decision *pb = s_pack_unpack(&d);
+    assert_int_equal(decision_from_pb(pb, &back, &err), 0);
+    assert_int_equal(back.n_payees, 1);
+    assert_int_equal(back.payees[0].items, 3);
+    assert_string_equal(back.payees[0].bank.account, "1234567890");
+    assert_int_equal(back.netted_against[0], 7);
+
+    pb->payees[0]->id = "";                            /* nobody to pay */
+    assert_int_equal(decision_from_pb(pb, &back, &err), -1);
+    assert_string_equal(err.field, "decision.payees[0]");
+    pb->payees[0]->id = "3516054101900901";
+    pb->payees[0]->amount = 1;                         /* not its items' sum */
+    assert_int_equal(decision_from_pb(pb, &back, &err), -1);
+    pb->payees[0]->amount = 115600000;
+    pb->payees[0]->items[1] = "JKK_DEATH_LUMP_SUM";    /* an item paid twice */
+    assert_int_equal(decision_from_pb(pb, &back, &err), -1);
+    pb->payees[0]->items[1] = "JKK_FUNERAL";
+    pb->payees[0]->bank->account = "12AB";             /* not digits */
+    assert_int_equal(decision_from_pb(pb, &back, &err), -1);
+    pb->payees[0]->bank = NULL;
+    assert_int_equal(decision_from_pb(pb, &back, &err), 0);
+    pb->n_payees = 0;                                  /* approved, paid to no one */
+    assert_int_equal(decision_from_pb(pb, &back, &err), -1);
+    assert_string_equal(err.field, "decision.payees");
+    klaim__decision__free_unpacked(pb, NULL);
 }
 
 static void test_decision_roundtrip_via_worker_msg(void **state)
@@ -584,12 +632,21 @@ static void test_decision_limits(void **state)
     assert_string_equal(err.field, "decision.items");
     pb.n_items = 16;
     pb.total = 16;
+    char *codes[16];
+    for (int i = 0; i < 16; i++) codes[i] = "JKK_MEDICAL";
+    Klaim__Payee payee = KLAIM__PAYEE__INIT, *pp = &payee;
+    payee.has_role = 1, payee.role = KLAIM__PAYEE_ROLE__PROVIDER;
+    payee.id = "RS Islam Sakinah";
+    payee.n_items = 16, payee.items = codes;
+    payee.has_amount = 1, payee.amount = 16;
+    pb.n_payees = 1, pb.payees = &pp;
     assert_int_equal(decision_from_pb(&pb, &out, &err), 0);
     assert_int_equal(out.n_items, 16);
     items[3].code = "0123456789012345678901234567890X"; /* 32 bytes */
     assert_int_equal(decision_from_pb(&pb, &out, &err), -1);
     assert_string_equal(err.field, "decision.items[3].code");
     items[3].code = "0123456789012345678901234567890"; /* 31 bytes */
+    codes[3] = items[3].code;
     assert_int_equal(decision_from_pb(&pb, &out, &err), 0);
     char basis[129];
     memset(basis, 'b', 128);
@@ -616,6 +673,7 @@ static void test_decision_limits(void **state)
     pb.state = KLAIM__STATE__PENDING_REVIEW;
     pb.n_items = 0;
     pb.total = 0;
+    pb.n_payees = 0;
     pb.reasons = rp;
     pb.n_reasons = 5;
     assert_int_equal(decision_from_pb(&pb, &out, &err), -1);
@@ -1094,6 +1152,7 @@ int main(void)
         T(test_job_pack),
         T(test_decision_checks),
         T(test_decision_limits),
+        T(test_decision_payees_checked),
         T(test_valid_fixture),
         T(test_key),
         T(test_program),
