@@ -26,6 +26,7 @@
 #include "intake.h"
 #include "klaimd.h"
 #include "log.h"
+#include "payees.h"
 #include "store.h"
 #include "store_payments.h"
 #include "strpool.h"
@@ -72,24 +73,6 @@ static int s_text_ok(const char *s, size_t max, int required)
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return 0;
     return 1;
-}
-
-/* Account holder and payee are the same name when they agree letter for
- * letter ignoring ASCII case and runs of spaces: anything else is flagged
- * for a person to look at, never guessed (docs/money.md §2). */
-static int s_names_match(const char *a, const char *b)
-{
-    for (;;) {
-        while (*a == ' ') a++;
-        while (*b == ' ') b++;
-        if (!*a || !*b) return !*a && !*b;
-        char ca = *a >= 'a' && *a <= 'z' ? (char)(*a - 32) : *a;
-        char cb = *b >= 'a' && *b <= 'z' ? (char)(*b - 32) : *b;
-        if (ca != cb) return 0;
-        a++, b++;
-        int sa = *a == ' ', sb = *b == ' ';
-        if (sa != sb && *a && *b) return 0;
-    }
 }
 
 /* ------------------------------------------------ payee states of a claim */
@@ -1129,7 +1112,9 @@ void payments_account(struct payments *p, const struct reply_to *to, const Klaim
                           req->payee, req->claim_id, (long long)h.batch[req->payee]);
         return;
     }
-    int mismatch = !s_names_match(op->kb.name, op->payee_name);
+    /* The workers' rule for bank_name_mismatch (docs/money.md §2): flagged,
+     * never refused. */
+    int mismatch = !payees_same_name(op->kb.name, op->payee_name);
     int64_t now = klaimd_now_ms();
     json_t *dj = json_pack("{s:i, s:s, s:s, s:s, s:s, s:b}", "payee", (int)req->payee, "bank_code", op->kb.code,
                            "account", op->kb.account, "name", op->kb.name, "by", req->by, "bank_name_mismatch",
