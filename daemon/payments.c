@@ -666,8 +666,8 @@ static int s_parse_settle_line(const char *s, size_t len, int file_line, struct 
         s_serr(e, file_line, "status \"%.16s\" is not PAID or FAILED", f[4]);
     } else if ((l->state = f[4][0] == 'P' ? PAY_PAID : PAY_FAILED,
                 !s_text_ok(f[5], PAY_REFERENCE_MAX, l->state == PAY_PAID))) {
-        s_serr(e, file_line, "reference: %s 1-%d characters without control characters",
-               l->state == PAY_PAID ? "a PAID line needs the bank's reference," : "", PAY_REFERENCE_MAX);
+        s_serr(e, file_line, "reference: %s1-%d characters without control characters",
+               l->state == PAY_PAID ? "a PAID line needs the bank's reference, " : "", PAY_REFERENCE_MAX);
     } else if (kdate_parse(f[6], strlen(f[6]), &l->date) != 0) {
         s_serr(e, file_line, "date \"%.16s\" is not a date: write YYYY-MM-DD", f[6]);
     } else if (!s_text_ok(f[7], PAY_REASON_MAX, l->state == PAY_FAILED)) {

@@ -26,8 +26,9 @@ struct store;
  * Returns NULL with a message in err on failure (a fatal environment error). */
 struct store *store_open(const char *path, char *err, size_t errlen);
 void store_close(struct store **s);
-/* The write connection, for store_dispatch.c only (the dispatch feed,
- * cases and clocks keep their statements there; no other file speaks SQL). */
+/* The write connection, for store_dispatch.c (the dispatch feed, cases and
+ * clocks) and store_payments.c (payment batches, lines and payee accounts)
+ * only: they keep their statements there; no other file speaks SQL. */
 struct sqlite3;
 struct sqlite3 *store_db(struct store *s);
 /* The last SQLite error text, for logs. */
