@@ -129,10 +129,11 @@ int store_lease(struct store *s, int64_t id, int *attempt, uint8_t **claim, size
 /* Remembers a stored death claim of a NIK (call after its insert, in the
  * same transaction). 0 or -1. */
 int store_death_record(struct store *s, const char *nik, int64_t claim_id, kdate death_date);
-/* The earlier death of a person (the first stored death claim of this NIK,
- * commit order, any kpj, any state, with death date D such that event_date
- * > D, or this is a death claim with a death date other than D). 0 with
- * *id (0 when none), or -1. Most NIKs have no death: answered from memory. */
+/* The earlier death of a person: a stored death claim of this NIK (any
+ * kpj, any state) with death date D such that event_date > D, or this is a
+ * death claim with a death date other than D. Answered from memory. 0 with
+ * *id (0 when none: otherwise the claim with the first such D, else the
+ * one with the last), or -1. */
 int store_find_earlier_death(struct store *s, const char *nik, kdate event_date, int has_death_date,
                              kdate death_date, int64_t *id);
 
@@ -149,14 +150,14 @@ void store_lease_extras_clear(struct store_lease_extras *x);
 /* The APPROVED and AWAITING_CONFIRMATION claims of claim id's event (rules:
  * same kpj, and same program and event date or the same death date), other
  * than id, oldest first: what a follow-up is netted against. At most max;
- * more is an error. 0 with *n, or -1. */
-int store_same_event_approved(struct store *s, int64_t id, int64_t *ids, int max, int *n);
+ * more is an error. With approval, also claims.approval (four eyes: 0 none,
+ * 1 approved on review and awaiting a second reviewer, 2 confirmed). One
+ * row read; the participant's chain only when another claim may share the
+ * event. 0 with *n, or -1. */
+int store_same_event_approved(struct store *s, int64_t id, int64_t *ids, int max, int *n, int *approval);
 /* A claim's stored bytes and decision (both xmalloc'ed). 0 or -1. */
 int store_prior(struct store *s, int64_t id, uint8_t **claim, size_t *claim_len, uint8_t **decision,
                 size_t *decision_len);
-/* claims.approval (four eyes): 0 none, 1 approved and awaiting a second
- * reviewer, 2 confirmed. 0 or -1. */
-int store_approval(struct store *s, int64_t id, int *approval);
 
 /* Record a decision for (id, attempt) if that lease is still current.
  * Returns 0 when recorded, 1 when stale (no row changed), -1 on error. */
