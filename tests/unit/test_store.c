@@ -373,9 +373,9 @@ static void test_review_counts(void **st)
     assert_int_equal(store_commit(s), 0);
     s_check_counts(s);
     assert_int_equal(store_begin(s), 0);
-    assert_int_equal(store_review_approve(s, ida, 0), 0);
+    assert_int_equal(store_review_approve(s, ida, 0, "by:a", NULL, 0), 0);
     assert_int_equal(store_review_reject(s, idb, d, sizeof d, 2), 0);
-    assert_int_equal(store_review_approve(s, idb, 0), 1); /* no longer reviewable */
+    assert_int_equal(store_review_approve(s, idb, 0, "by:a", NULL, 0), 1); /* no longer reviewable */
     assert_int_equal(store_commit(s), 0);
     s_check_counts(s);
     /* a rolled-back transaction leaves the counts as they were */
