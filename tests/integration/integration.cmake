@@ -15,6 +15,8 @@ function(klaim_integration_test name)
   add_test(NAME it_${name} COMMAND bash ${KLAIM_IT_DIR}/${name}.sh)
   set_tests_properties(it_${name} PROPERTIES ENVIRONMENT "${KLAIM_IT_ENV}" TIMEOUT 300 LABELS integration)
 endfunction()
+# four_eyes_awaiting.sh needs the result path that stores AWAITING_CONFIRMATION
+# (broker.c, docs/money.md §5): it joins this list together with that path.
 foreach(t IN ITEMS spine cases registry review auth systemd diskfull flood sandbox upstream bad_input crash feed http sla console remote durable four_eyes)
   if(EXISTS ${KLAIM_IT_DIR}/${t}.sh)
     klaim_integration_test(${t})
