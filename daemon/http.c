@@ -180,7 +180,10 @@ static int s_require(struct http *h, struct evhttp_request *req, const struct wh
 {
     if (ok) return 1;
     char msg[256];
-    snprintf(msg, sizeof msg, "role %s may not %s", klaim_role_name(who->role), what);
+    snprintf(msg, sizeof msg, "role %s may not %s%s", klaim_role_name(who->role), what,
+             who->role == ROLE_REVIEWER ? " (a reviewer lists, approves, rejects and confirms reviews and reads any "
+                                          "claim: GET /v1/review, POST /v1/claims/{id}/review, GET /v1/claims/{id})"
+                                        : "");
     s_error(h, req, KLAIM__ERROR_CODE__FORBIDDEN, "", msg, started_us);
     return 0;
 }
@@ -750,7 +753,10 @@ static void s_route(struct evhttp_request *req, void *arg)
         size_t n = (size_t)(strchr(path + 11, '/') - (path + 11));
         snprintf(id, sizeof id, "%.*s", (int)(n < sizeof id ? n : sizeof id - 1), path + 11);
         if (!s_require(h, req, &who, s_is_reviewer(&who), "review claims (reviewer, admin)", started)) goto out;
-        if (is_post) s_post_review(h, req, &who, id, started);
+        if (n >= sizeof id)
+            s_error(h, req, KLAIM__ERROR_CODE__BAD_REQUEST, "claim_id",
+                    "not a claim id (expected k- followed by digits, e.g. k-000000000042)", started);
+        else if (is_post) s_post_review(h, req, &who, id, started);
         else s_error_status(h, req, 405, "Method Not Allowed", "METHOD_NOT_ALLOWED", "", "use POST", started);
         goto out;
     }
