@@ -57,8 +57,8 @@ static int s_on_line(void *user, const char *section, const char *name, const ch
     } else if (strcmp(name, "role") == 0) {
         p->c.role = klaim_role_parse(value);
         if (p->c.role == ROLE_NONE) {
-            snprintf(p->err, sizeof p->err, "role = \"%.40s\": expected hospital, console, upstream, admin, worker or reviewer",
-                     value);
+            snprintf(p->err, sizeof p->err,
+                     "role = \"%.40s\": expected hospital, console, upstream, admin, worker or reviewer", value);
             return 0;
         }
         p->has_role = 1;

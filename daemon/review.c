@@ -114,6 +114,7 @@ static int s_text_ok(const char *s, size_t max, int required)
     return 1;
 }
 
+/* The klaimctl verb of a (checked) review action, for messages and logs. */
 static const char *s_action_name(int action)
 {
     return action == KLAIM__REVIEW_ACTION__APPROVE ? "approve" : action == KLAIM__REVIEW_ACTION__REJECT ? "reject"
@@ -186,6 +187,8 @@ static void s_last_approved(void *arg, const struct store_review *r)
     if (r->action == KLAIM__REVIEW_ACTION__APPROVE) snprintf(arg, 64, "%s", r->reason_code);
 }
 
+/* A recorded review waiting for its COMMIT: then the claim is requeued
+ * (approve) and read back for done(). */
 struct resolve_op {
     struct klaimd *k;
     int64_t id;
@@ -194,6 +197,8 @@ struct resolve_op {
     void *arg;
 };
 
+/* After the review's transaction: done() gets the claim as committed, or
+ * UNAVAILABLE when the commit failed (nothing was recorded then). */
 static void s_on_resolved(void *arg, int committed)
 {
     struct resolve_op *op = arg;
@@ -356,6 +361,10 @@ static int s_plan_confirm(struct klaimd *k, const char *claim_id, int64_t id, co
     return 0;
 }
 
+/* See review.h. Checks run in this order: the request's own fields and
+ * heirs (no store read), then the claim (exists, owner rule, state and
+ * reason, or the approval a confirm needs), then the heirs against the
+ * claim; only then is anything written, all in one transaction. */
 void review_act(struct klaimd *k, const struct review_actor *who, const Klaim__ReviewRequest *req,
                 review_done_fn done, void *arg)
 {
@@ -372,8 +381,8 @@ void review_act(struct klaimd *k, const struct review_actor *who, const Klaim__R
         return;
     }
     if (!s_text_ok(req->by, REVIEW_BY_MAX, 1)) {
-        s_refuse(done, arg, KLAIM__ERROR_CODE__BAD_REQUEST, "by", "name the reviewer: 1-%d characters, no control characters",
-                 REVIEW_BY_MAX);
+        s_refuse(done, arg, KLAIM__ERROR_CODE__BAD_REQUEST, "by",
+                 "name the reviewer: 1-%d characters, no control characters", REVIEW_BY_MAX);
         return;
     }
     if (!s_text_ok(req->note, REVIEW_NOTE_MAX, action == KLAIM__REVIEW_ACTION__REJECT)) {
@@ -538,6 +547,8 @@ static void s_on_zmq_review(void *arg, int code, const char *field, const char *
     free(z);
 }
 
+/* ZeroMQ: the identity is the CURVE client while klaimd runs with keys
+ * (k->zap), else by:NAME (review_act). */
 void review_resolve(struct klaimd *k, const struct reply_to *to, const Klaim__ReviewRequest *req)
 {
     struct review_actor who = {.keyed = k->zap != NULL};
