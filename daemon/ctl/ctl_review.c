@@ -59,7 +59,9 @@ static const char s_review_help[] =
     "               code and a 6-20 digit account number, held in the heir's name\n"
     "\n"
     "Exit codes: 0 done, 64 usage or a malformed --heir, 65 not found or not reviewable\n"
-    "(including the four-eyes refusals), 69 klaimd unreachable, 77 your role may not review.\n"
+    "(including the four-eyes refusals and heirs klaimd refuses), 69 klaimd unreachable,\n"
+    "70 a request klaimd refused as BAD_REQUEST (e.g. --heir with a reason that takes no\n"
+    "heirs), 77 your role may not review.\n"
     "Example: klaimctl review approve k-000000000017 --by \"Sri (BPJS Mojokerto)\" \\\n"
     "             --heir 3516054101900901:Siti Aminah:SPOUSE:002:0123456789\n"
     "         klaimctl review confirm k-000000000017 --by \"Budi (BPJS Mojokerto)\"\n";
