@@ -57,6 +57,7 @@ c = json.load(open(f"{out}/nonik.json")); del c["heirs"]    # HEIRS_MISSING by e
 json.dump(c, open(f"{out}/nonik.json", "w"))
 put("bpu", "review-bpu-arrears-2-months")           # BPU_ARREARS
 put("employer", "review-employer-arrears-4-months") # EMPLOYER_ARREARS, admin's own
+put("nikmm", "review-nik-mismatch")                 # INCONSISTENT_DATA, no heir has the participant's NIK
 json.dump(cases["money-heirs-missing-approved-with-heirs"]["review"][0]["heirs"], open(f"{out}/money02-heirs.json", "w"))
 PY
 submit_as() { # submit_as WHO NAME: submits, waits for the decision, prints the claim id
@@ -64,12 +65,13 @@ submit_as() { # submit_as WHO NAME: submits, waits for the decision, prints the 
     json_get "$T_DIR/$2.decision" 'j["claim_id"]'
 }
 late=$(submit_as rsis late); heirs=$(submit_as rsis heirs); nonik=$(submit_as rsis nonik)
-bpu=$(submit_as rsis bpu); employer=$(submit_as admin employer)
-for x in late:REPORT_LATE heirs:HEIRS_MISSING nonik:HEIRS_MISSING bpu:BPU_ARREARS employer:EMPLOYER_ARREARS; do
+bpu=$(submit_as rsis bpu); employer=$(submit_as admin employer); nikmm=$(submit_as rsis nikmm)
+for x in late:REPORT_LATE heirs:HEIRS_MISSING nonik:HEIRS_MISSING bpu:BPU_ARREARS employer:EMPLOYER_ARREARS \
+         nikmm:INCONSISTENT_DATA; do
     [ "$(json_get "$T_DIR/${x%%:*}.decision" 'j["state"] + " " + j["reasons"][0]["code"]')" = "PENDING_REVIEW ${x#*:}" ] \
         || fail "setup: ${x%%:*} is not PENDING_REVIEW ${x#*:}: $(cat "$T_DIR/${x%%:*}.decision")"
 done
-pass "setup: five claims wait for review"
+pass "setup: six claims wait for review"
 
 # ---------------------------------------------------------------- roles
 expect_forbidden() {
@@ -89,7 +91,7 @@ grep -q "reviewer: review list, approve, reject, confirm and status of any claim
     || fail "the FORBIDDEN message does not say what a reviewer may do: $(cat "$T_DIR/forb.err")"
 as sri status "$late" >/dev/null || fail "a reviewer reads a hospital's claim"
 as sri review list >"$T_DIR/list0.jsonl" || fail "reviewer review list"
-[ "$(wc -l <"$T_DIR/list0.jsonl")" = 5 ] || fail "review list: expected 5 claims, got $(cat "$T_DIR/list0.jsonl")"
+[ "$(wc -l <"$T_DIR/list0.jsonl")" = 6 ] || fail "review list: expected 6 claims, got $(cat "$T_DIR/list0.jsonl")"
 pass "roles: a reviewer reviews and reads any claim, nothing else; a hospital cannot review"
 
 # ---------------------------------------------------- four eyes (CURVE)
@@ -169,6 +171,10 @@ rc=0; as sri review approve "$bpu" --by "Sri" --heir "3576020505050006:Dimas:CHI
 [ "$rc" = 70 ] && grep -q BAD_REQUEST "$T_DIR/h4.err" && grep -q "heirs only replace missing or wrong heirs" "$T_DIR/h4.err" \
     || fail "heirs with BPU_ARREARS: exit $rc $(cat "$T_DIR/h4.err")"
 unchanged "$bpu"
+rc=0; as sri review approve "$nikmm" --by "Sri" --heir "3576020505050006:Dimas:CHILD" >/dev/null 2>"$T_DIR/h5.err" || rc=$?
+[ "$rc" = 70 ] && grep -q "heirs only replace missing or wrong heirs" "$T_DIR/h5.err" \
+    || fail "heirs with an INCONSISTENT_DATA that is not about heirs: exit $rc $(cat "$T_DIR/h5.err")"
+unchanged "$nikmm"
 pass "heirs: required for HEIRS_MISSING, checked (typed errors naming the field), refused with another reason"
 
 # The approve with the family card's heirs (the first one paid to a bank account).
@@ -225,7 +231,8 @@ expect 200 - - GET "/v1/review?limit=1" rita-secret
 json_get "$T_DIR/body" '(len(j["decisions"]), j["more"], j["decisions"][0]["claim_id"])' | grep -qx "(1, True, '$nonik')" \
     || fail "GET /v1/review?limit=1: $(cat "$T_DIR/body")"
 expect 200 - - GET "/v1/review?after=$nonik" rita-secret
-json_get "$T_DIR/body" '[d["claim_id"] for d in j["decisions"]] == ["'"$bpu"'"] and not j["more"]' | grep -qx True \
+json_get "$T_DIR/body" '[d["claim_id"] for d in j["decisions"]] == ["'"$bpu"'", "'"$nikmm"'"] and not j["more"]' \
+    | grep -qx True \
     || fail "GET /v1/review?after=: $(cat "$T_DIR/body")"
 expect 400 BAD_REQUEST action POST "/v1/claims/$bpu/review" rita-secret '{"action":"frobnicate","by":"Rita"}'
 expect 400 BAD_REQUEST note POST "/v1/claims/$bpu/review" rita-secret '{"action":"reject","by":"Rita"}'

@@ -5,8 +5,10 @@
 # stats) until a second reviewer confirms; the confirm makes it APPROVED,
 # payable and announced (DECIDED on the feed, audit); a confirm that comes
 # while the claim is still being decided again is kept and applies when the
-# decision comes; a threshold equal to the total still needs the confirm.
-# Needs the result path that stores AWAITING_CONFIRMATION (broker.c).
+# decision comes; a threshold equal to the total still needs the confirm;
+# a heir with the participant's NIK is only got past with new heirs.
+# Needs the result path that stores AWAITING_CONFIRMATION and the JOB's
+# reviewer heirs (broker.c), and the worker's heir check (workers/).
 source "$(dirname "$0")/lib.sh"
 
 K="$T_DIR/keys"; C="$T_DIR/clients.d"
@@ -30,6 +32,12 @@ import json, sys
 cases = {c["name"]: c for c in map(json.loads, open(sys.argv[1]))}
 json.dump(cases["review-report-late-2025"]["claim"], open(f"{sys.argv[2]}/late.json", "w"))
 json.dump(cases["review-bpu-arrears-2-months"]["claim"], open(f"{sys.argv[2]}/bpu.json", "w"))
+money = {c["name"]: c for c in map(json.loads, open(sys.argv[1].replace("cases.jsonl", "cases-money.jsonl")))}
+m1 = money["money-heir-is-participant-then-heirs-supplied"]
+json.dump(m1["claim"], open(f"{sys.argv[2]}/money01.json", "w"))
+with open(f"{sys.argv[2]}/money01.heirs", "w") as f:
+    for h in m1["review"][0]["heirs"]:
+        print("--heir", f'{h["nik"]}:{h["name"]}:{h["relation"]}', sep="\n", file=f)
 PY
 conf 0
 start_klaimd --config "$T_DIR/klaimd.conf" --workers 1
@@ -105,4 +113,20 @@ as sri review approve "$late3" --by "Sri" >/dev/null || fail "approve at the thr
 as sri status --wait 20000 "$late3" | json_get - '(j["state"], j["total"])' | grep -qx "('AWAITING_CONFIRMATION', $total)" \
     || fail "at the threshold: $(as sri status "$late3")"
 pass "a total equal to review_second_approval_rupiah needs the second reviewer"
+
+# A heir with the participant's own NIK (INCONSISTENT_DATA that no waiver
+# skips): only new heirs get it past; they go to the worker with the JOB.
+m1=$(ctl submit --wait "$T_DIR/money01.json" | json_get - 'j["claim_id"]')
+as sri status "$m1" | json_get - '(j["state"], j["reasons"][0]["code"])' | grep -qx "('PENDING_REVIEW', 'INCONSISTENT_DATA')" \
+    || fail "setup: $(as sri status "$m1")"
+rc=0; as sri review approve "$m1" --by "Sri" >/dev/null 2>"$T_DIR/m1.err" || rc=$?
+[ "$rc" = 65 ] && grep -q "participant's own NIK" "$T_DIR/m1.err" || fail "approve without heirs: exit $rc $(cat "$T_DIR/m1.err")"
+mapfile -t m1heirs <"$T_DIR/money01.heirs"
+as sri review approve "$m1" --by "Sri" --note "heir NIK corrected from the family card" "${m1heirs[@]}" >/dev/null \
+    || fail "approve with the family card's heirs"
+as sri status --wait 20000 "$m1" | json_get - '(j["state"], j["total"])' | grep -qx "('AWAITING_CONFIRMATION', 42000000)" \
+    || fail "decided again with the reviewer's heirs: $(as sri status "$m1")"
+as agus review confirm "$m1" --by "Agus" | json_get - '(j["state"], j["total"], j["scholarship_children"])' \
+    | grep -qx "('APPROVED', 42000000, 1)" || fail "confirmed: $(as agus status "$m1")"
+pass "a heir with the participant's NIK: new heirs from the reviewer, decided again, confirmed"
 stop_klaimd
