@@ -28,6 +28,7 @@ enum {
     ST_LEASE, ST_LEASED, ST_DECIDE, ST_REQUEUE, ST_REQUEUE_FREE,
     ST_LEASE_AGAIN, ST_RECOVER, ST_RECEIVED, ST_META_GET, ST_META_SET,
     ST_REVIEW_LIST, ST_REVIEW_APPROVE, ST_REVIEW_REJECT, ST_REVIEW_INSERT, ST_REVIEWS_OF,
+    ST_REVIEW_INPUTS, ST_REVIEW_CONFIRM, ST_REVIEW_CONFIRM_DECIDED,
     ST_AUDIT_HEAD, ST_AUDIT_INSERT, ST_AUDIT_PAGE, ST_AUDIT_OF, ST_EXPORT, ST_REPORT_CLAIMS,
     ST_DEATH_INSERT, ST_DEATHS_ALL, ST_EXTRAS, ST_PRIOR, ST_GATE,
     ST__N
@@ -68,15 +69,22 @@ static const char *const s_sql[ST__N] = {
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [ST_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    [ST_REVIEW_LIST] = "SELECT id FROM claims WHERE state IN (5, 6) AND id > ?1 ORDER BY id LIMIT ?2",
+    [ST_REVIEW_LIST] = "SELECT id FROM claims WHERE state IN (5, 6, 7) AND id > ?1 ORDER BY id LIMIT ?2",
     [ST_REVIEW_APPROVE] = "UPDATE claims SET state = 1, waive = waive | ?2, attempt = 0, not_before_ms = 0,"
-                          " decision = NULL, decided_at_ms = NULL, total = NULL WHERE id = ?1 AND state = ?3",
+                          " decision = NULL, decided_at_ms = NULL, total = NULL, approval = 1, approved_by = ?4,"
+                          " review_heirs = coalesce(?5, review_heirs) WHERE id = ?1 AND state = ?3",
     [ST_REVIEW_REJECT] = "UPDATE claims SET state = 4, total = 0, decision = ?2, decided_at_ms = ?3"
                          " WHERE id = ?1 AND state = ?4",
-    [ST_REVIEW_INSERT] = "INSERT INTO reviews(claim_id, action, reason_code, by, client, note, at_ms)"
-                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [ST_REVIEWS_OF] = "SELECT action, reason_code, by, client, note, at_ms FROM reviews WHERE claim_id = ?1"
-                      " ORDER BY id",
+    [ST_REVIEW_INSERT] = "INSERT INTO reviews(claim_id, action, reason_code, by, client, note, at_ms, identity, heirs)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_REVIEWS_OF] = "SELECT action, reason_code, by, client, note, at_ms, identity, heirs FROM reviews"
+                      " WHERE claim_id = ?1 ORDER BY id",
+    [ST_REVIEW_INPUTS] = "SELECT claim, approval, approved_by, review_heirs FROM claims WHERE id = ?1",
+    /* Four eyes: the second approval of a claim waiting for it becomes
+     * APPROVED and payable now; of any other claim it is only recorded. */
+    [ST_REVIEW_CONFIRM_DECIDED] = "UPDATE claims SET approval = 2, state = 3, payment_state = 1, decision = ?2,"
+                                  " decided_at_ms = ?3 WHERE id = ?1 AND state = 7 AND approval = 1",
+    [ST_REVIEW_CONFIRM] = "UPDATE claims SET approval = 2 WHERE id = ?1 AND state <> 7 AND approval = 1",
     [ST_EXPORT] = "SELECT id, idem_key, program, received_at_ms, decided_at_ms, decision, claim, member_name, category,"
                   " sponsor, regency, provisional FROM claims WHERE id > ?1 AND decided_at_ms >= ?2"
                   " AND state IN (3, 4, 5, 6) ORDER BY id LIMIT ?3",
@@ -311,6 +319,11 @@ static const char *const s_migrations[] = {
     "  PRIMARY KEY (claim_id, payee)"
     ") STRICT;"
     "CREATE INDEX claims_payable ON claims(id) WHERE state = 3 AND payment_state IN (1, 4);",
+
+    /* 8 -> 9: the review queue also lists AWAITING_CONFIRMATION (7), the
+     * claims waiting for a second reviewer (docs/money.md §5). */
+    "DROP INDEX claims_review;"
+    "CREATE INDEX claims_review ON claims(id) WHERE state IN (5, 6, 7);",
 };
 
 struct store {
@@ -1074,11 +1087,15 @@ static int s_review_move(struct store *s, sqlite3_stmt *st, int param, int to)
     return rc;
 }
 
-int store_review_approve(struct store *s, int64_t id, uint32_t waive)
+int store_review_approve(struct store *s, int64_t id, uint32_t waive, const char *approved_by, const uint8_t *heirs,
+                         size_t heirs_len)
 {
     sqlite3_stmt *st = s->st[ST_REVIEW_APPROVE];
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, waive);
+    sqlite3_bind_text(st, 4, approved_by, -1, SQLITE_STATIC);
+    if (heirs) sqlite3_bind_blob(st, 5, heirs, (int)heirs_len, SQLITE_STATIC);
+    else sqlite3_bind_null(st, 5);
     return s_review_move(s, st, 3, STATE_RECEIVED);
 }
 
@@ -1091,6 +1108,58 @@ int store_review_reject(struct store *s, int64_t id, const uint8_t *decision, si
     return s_review_move(s, st, 4, STATE_REJECTED);
 }
 
+void store_review_inputs_clear(struct store_review_inputs *in)
+{
+    free(in->claim);
+    free(in->review_heirs);
+    memset(in, 0, sizeof *in);
+}
+
+/* A blob column copied out (NULL and 0 when empty or NULL). */
+static uint8_t *s_blob_copy(sqlite3_stmt *st, int col, size_t *len)
+{
+    int n = sqlite3_column_bytes(st, col);
+    *len = 0;
+    if (n <= 0) return NULL;
+    uint8_t *b = xmalloc((size_t)n);
+    memcpy(b, sqlite3_column_blob(st, col), (size_t)n);
+    *len = (size_t)n;
+    return b;
+}
+
+int store_review_inputs(struct store *s, int64_t id, struct store_review_inputs *in)
+{
+    memset(in, 0, sizeof *in);
+    sqlite3_stmt *st = s->st[ST_REVIEW_INPUTS];
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    int out = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+    if (out == 0) {
+        in->claim = s_blob_copy(st, 0, &in->claim_len);
+        in->approval = sqlite3_column_int(st, 1);
+        snprintf(in->approved_by, sizeof in->approved_by, "%s", (const char *)sqlite3_column_text(st, 2));
+        in->review_heirs = s_blob_copy(st, 3, &in->review_heirs_len);
+    } else if (out < 0) {
+        log_error("store: review inputs of claim %lld: %s", (long long)id, sqlite3_errmsg(s->db));
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return out;
+}
+
+int store_review_confirm(struct store *s, int64_t id, const uint8_t *decision, size_t decision_len, int64_t at_ms)
+{
+    sqlite3_stmt *st = s->st[decision ? ST_REVIEW_CONFIRM_DECIDED : ST_REVIEW_CONFIRM];
+    sqlite3_bind_int64(st, 1, id);
+    if (decision) {
+        sqlite3_bind_blob(st, 2, decision, (int)decision_len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, at_ms);
+    }
+    int rc = s_update(s, st);
+    if (rc == 0 && decision) s_moved(s, STATE_AWAITING_CONFIRMATION, STATE_APPROVED);
+    return rc;
+}
+
 int store_review_record(struct store *s, const struct store_review *r)
 {
     sqlite3_stmt *st = s->st[ST_REVIEW_INSERT];
@@ -1101,6 +1170,9 @@ int store_review_record(struct store *s, const struct store_review *r)
     sqlite3_bind_text(st, 5, r->client, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, r->note, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, r->at_ms);
+    sqlite3_bind_text(st, 8, r->identity ? r->identity : "", -1, SQLITE_STATIC);
+    if (r->heirs && r->heirs_len) sqlite3_bind_blob(st, 9, r->heirs, (int)r->heirs_len, SQLITE_STATIC);
+    else sqlite3_bind_null(st, 9);
     return s_run(s, st);
 }
 
@@ -1118,6 +1190,9 @@ int store_reviews_of(struct store *s, int64_t claim_id, void (*fn)(void *arg, co
             .client = (const char *)sqlite3_column_text(st, 3),
             .note = (const char *)sqlite3_column_text(st, 4),
             .at_ms = sqlite3_column_int64(st, 5),
+            .identity = (const char *)sqlite3_column_text(st, 6),
+            .heirs = sqlite3_column_blob(st, 7),
+            .heirs_len = (size_t)sqlite3_column_bytes(st, 7),
         };
         fn(arg, &r);
     }
