@@ -555,7 +555,8 @@ static void s_on_leased(void *arg, int committed)
 static int s_lease_money(struct store *st, struct lease_op *op)
 {
     if (store_lease_extras(st, op->claim_id, &op->x) != 0) return -1;
-    if (store_same_event_approved(st, op->claim_id, op->prior_ids, KLAIM_MAX_PRIOR, &op->n_prior) != 0) return -1;
+    if (store_same_event_approved(st, op->claim_id, op->prior_ids, KLAIM_MAX_PRIOR, &op->n_prior, NULL) != 0)
+        return -1;
     for (int i = 0; i < op->n_prior; i++)
         if (store_prior(st, op->prior_ids[i], &op->prior_claim[i], &op->prior_claim_len[i], &op->prior_decision[i],
                         &op->prior_decision_len[i]) != 0) {
@@ -702,8 +703,8 @@ static int s_money_gate(struct broker *b, const struct lease *l, struct klaim_de
 {
     struct store *st = b->k->store;
     int64_t now[KLAIM_MAX_PRIOR];
-    int n;
-    if (store_same_event_approved(st, l->claim_id, now, KLAIM_MAX_PRIOR, &n) != 0) return -1;
+    int n, approval;
+    if (store_same_event_approved(st, l->claim_id, now, KLAIM_MAX_PRIOR, &n, &approval) != 0) return -1;
     int same = n == d->n_netted;
     for (int i = 0; same && i < n; i++) same = now[i] == d->netted_against[i];
     if (!same) {
@@ -711,8 +712,6 @@ static int s_money_gate(struct broker *b, const struct lease *l, struct klaim_de
                  (long long)l->claim_id, d->n_netted, n);
         return 1;
     }
-    int approval;
-    if (store_approval(st, l->claim_id, &approval) != 0) return -1;
     if (approval == 1 && d->total >= b->k->cfg.review_second_approval_rupiah) d->state = STATE_AWAITING_CONFIRMATION;
     return 0;
 }

@@ -14,7 +14,7 @@
 
 #include "xalloc.h"
 
-static const char *const s_roles[] = {"", "hospital", "console", "upstream", "admin", "worker"};
+static const char *const s_roles[] = {"", "hospital", "console", "upstream", "admin", "worker", "reviewer"};
 
 const char *klaim_role_name(enum klaim_role r)
 {
@@ -57,8 +57,8 @@ static int s_on_line(void *user, const char *section, const char *name, const ch
     } else if (strcmp(name, "role") == 0) {
         p->c.role = klaim_role_parse(value);
         if (p->c.role == ROLE_NONE) {
-            snprintf(p->err, sizeof p->err, "role = \"%.40s\": expected hospital, console, upstream, admin or worker",
-                     value);
+            snprintf(p->err, sizeof p->err,
+                     "role = \"%.40s\": expected hospital, console, upstream, admin, worker or reviewer", value);
             return 0;
         }
         p->has_role = 1;

@@ -6,7 +6,7 @@
  *   a new one and swaps it (zap.c).
  * A client file (one per client, any name ending in .client) holds:
  *     name = RS Islam Sakinah        # 1-64 printable characters, unique
- *     role = hospital                # hospital | console | upstream | admin | worker
+ *     role = hospital                # hospital | console | upstream | admin | worker | reviewer
  *     public = <40 Z85 characters>   # the client's CURVE public key
  * A key file (klaimctl keygen) holds "public = Z85" and "secret = Z85".
  */
@@ -15,7 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum klaim_role { ROLE_NONE = 0, ROLE_HOSPITAL, ROLE_CONSOLE, ROLE_UPSTREAM, ROLE_ADMIN, ROLE_WORKER };
+enum klaim_role { ROLE_NONE = 0, ROLE_HOSPITAL, ROLE_CONSOLE, ROLE_UPSTREAM, ROLE_ADMIN, ROLE_WORKER,
+                  ROLE_REVIEWER };
 
 struct client {
     char name[65];

@@ -37,6 +37,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "registry_gen.h"
+#include "review.h"
 #include "store.h"
 #include "upstream.h"
 #include "xalloc.h"
@@ -110,7 +111,8 @@ static int s_status_of(int code, const char **reason)
     case KLAIM__ERROR_CODE__TOO_LARGE: *reason = "Payload Too Large"; return 413;
     case KLAIM__ERROR_CODE__NOT_FOUND: *reason = "Not Found"; return 404;
     case KLAIM__ERROR_CODE__IDEMPOTENCY_CONFLICT: *reason = "Conflict"; return 409;
-    case KLAIM__ERROR_CODE__CASE_IS_CLOSED: *reason = "Conflict"; return 409;
+    case KLAIM__ERROR_CODE__CASE_IS_CLOSED:
+    case KLAIM__ERROR_CODE__NOT_REVIEWABLE: *reason = "Conflict"; return 409;
     case KLAIM__ERROR_CODE__FORBIDDEN: *reason = "Forbidden"; return 403;
     case KLAIM__ERROR_CODE__BUSY: *reason = "Too Many Requests"; return 429;
     case KLAIM__ERROR_CODE__UNAVAILABLE:
@@ -178,7 +180,10 @@ static int s_require(struct http *h, struct evhttp_request *req, const struct wh
 {
     if (ok) return 1;
     char msg[256];
-    snprintf(msg, sizeof msg, "role %s may not %s", klaim_role_name(who->role), what);
+    snprintf(msg, sizeof msg, "role %s may not %s%s", klaim_role_name(who->role), what,
+             who->role == ROLE_REVIEWER ? " (a reviewer lists, approves, rejects and confirms reviews and reads any "
+                                          "claim: GET /v1/review, POST /v1/claims/{id}/review, GET /v1/claims/{id})"
+                                        : "");
     s_error(h, req, KLAIM__ERROR_CODE__FORBIDDEN, "", msg, started_us);
     return 0;
 }
@@ -317,7 +322,8 @@ static void s_get_claim(struct http *h, struct evhttp_request *req, const struct
                         int64_t started_us)
 {
     if (!s_require(h, req, who,
-                   who->role == ROLE_HOSPITAL || who->role == ROLE_UPSTREAM || who->role == ROLE_ADMIN,
+                   who->role == ROLE_HOSPITAL || who->role == ROLE_UPSTREAM || who->role == ROLE_REVIEWER ||
+                       who->role == ROLE_ADMIN,
                    "read claims", started_us))
         return;
     int64_t cid;
@@ -330,6 +336,113 @@ static void s_get_claim(struct http *h, struct evhttp_request *req, const struct
     c->id = cid;
     c->who = *who;
     s_after_commit(h, req, s_get_claim_now, c, started_us);
+}
+
+/* ---------------------------------------------------------------- review */
+
+static int s_is_reviewer(const struct who *who) { return who->role == ROLE_REVIEWER || who->role == ROLE_ADMIN; }
+
+struct review_list_ctx {
+    int64_t after;
+    int limit;
+};
+
+/* GET /v1/review: {"decisions": [decision JSON...], "more": bool}, the
+ * ZeroMQ ReviewList's shape; page on with ?after= the last claim_id. */
+static void s_review_list_now(struct http *h, struct evhttp_request *req, void *arg, int64_t started_us)
+{
+    struct review_list_ctx *c = arg;
+    int64_t *ids = xcalloc((size_t)c->limit + 1, sizeof *ids);
+    int n = 0;
+    if (store_review_list(h->k->store, c->after, c->limit + 1, ids, &n) != 0) {
+        s_error(h, req, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to read; retry later", started_us);
+    } else {
+        int more = n > c->limit;
+        if (more) n = c->limit;
+        json_t *a = json_array();
+        for (int i = 0; i < n; i++) {
+            struct store_claim_row row;
+            if (store_get_by_id(h->k->store, ids[i], &row) != 0) continue;
+            struct claim_view *v = claim_view_new(h->k->intake, &row);
+            json_array_append_new(a, decision_pb_to_json(claim_view_decision(v)));
+            claim_view_free(&v);
+            store_claim_row_clear(&row);
+        }
+        s_send_json(h, req, 200, "OK", json_pack("{s:o,s:b}", "decisions", a, "more", more), started_us);
+    }
+    free(ids);
+    free(c);
+}
+
+static void s_get_review(struct http *h, struct evhttp_request *req, struct evkeyvalq *params, int64_t started_us)
+{
+    struct review_list_ctx c = {.limit = REVIEW_LIST_DEFAULT};
+    const char *v = evhttp_find_header(params, "limit");
+    if (v) {
+        char *end;
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (errno || *end || !v[0] || n < 1 || n > REVIEW_LIST_MAX) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "limit must be an integer 1..%d", REVIEW_LIST_MAX);
+            s_error(h, req, KLAIM__ERROR_CODE__BAD_REQUEST, "limit", msg, started_us);
+            return;
+        }
+        c.limit = (int)n;
+    }
+    v = evhttp_find_header(params, "after");
+    if (v && v[0] && klaim_id_parse(v, &c.after) != 0) {
+        s_error(h, req, KLAIM__ERROR_CODE__BAD_REQUEST, "after",
+                "after must be a claim id (k- followed by digits), the last one of the previous page", started_us);
+        return;
+    }
+    struct review_list_ctx *copy = xmalloc(sizeof *copy);
+    *copy = c;
+    s_after_commit(h, req, s_review_list_now, copy, started_us);
+}
+
+struct review_ctx {
+    struct http *h;
+    struct evhttp_request *req;
+    int64_t started_us;
+};
+
+static void s_on_reviewed(void *arg, int code, const char *field, const char *message,
+                          const struct store_claim_row *row)
+{
+    struct review_ctx *c = arg;
+    if (code) {
+        s_error(c->h, c->req, code, field, message, c->started_us);
+    } else {
+        struct claim_view *v = claim_view_new(c->h->k->intake, row);
+        json_t *o = decision_pb_to_json(claim_view_decision(v));
+        claim_view_free(&v);
+        s_send_json(c->h, c->req, 200, "OK", o, c->started_us);
+    }
+    free(c);
+}
+
+/* POST /v1/claims/{id}/review {"action","by","note"?,"heirs"?}: the same
+ * review_act() as ZeroMQ; the identity is the token's name (or "by:NAME"
+ * without tokens_file). Answers the claim's decision JSON after COMMIT. */
+static void s_post_review(struct http *h, struct evhttp_request *req, const struct who *who, const char *id,
+                          int64_t started_us)
+{
+    json_t *body = s_body_json(h, req, started_us);
+    if (!body) return;
+    struct klaim_err err;
+    Klaim__ReviewRequest *rr = review_json_to_pb(body, id, &err);
+    json_decref(body);
+    if (!rr) {
+        s_error(h, req, err.code, err.field, err.message, started_us);
+        return;
+    }
+    struct review_actor actor = {.keyed = h->n_tokens >= 0};
+    snprintf(actor.client, sizeof actor.client, "%s", who->name);
+    struct review_ctx *c = xmalloc(sizeof *c);
+    *c = (struct review_ctx){h, req, started_us};
+    review_act(h->k, &actor, rr, s_on_reviewed, c);
+    protobuf_c_message_free_unpacked(&rr->base, NULL);
 }
 
 /* -------------------------------------------------------------- reports */
@@ -632,6 +745,26 @@ static void s_route(struct evhttp_request *req, void *arg)
     if (strcmp(path, "/v1/claims") == 0) {
         if (is_post) s_post_claim(h, req, &who, started);
         else s_error_status(h, req, 405, "Method Not Allowed", "METHOD_NOT_ALLOWED", "", "use POST", started);
+        goto out;
+    }
+    if (strncmp(path, "/v1/claims/", 11) == 0 && strchr(path + 11, '/') &&
+        strcmp(strchr(path + 11, '/'), "/review") == 0) {
+        char id[32];
+        size_t n = (size_t)(strchr(path + 11, '/') - (path + 11));
+        snprintf(id, sizeof id, "%.*s", (int)(n < sizeof id ? n : sizeof id - 1), path + 11);
+        if (!s_require(h, req, &who, s_is_reviewer(&who), "review claims (reviewer, admin)", started)) goto out;
+        if (n >= sizeof id)
+            s_error(h, req, KLAIM__ERROR_CODE__BAD_REQUEST, "claim_id",
+                    "not a claim id (expected k- followed by digits, e.g. k-000000000042)", started);
+        else if (is_post) s_post_review(h, req, &who, id, started);
+        else s_error_status(h, req, 405, "Method Not Allowed", "METHOD_NOT_ALLOWED", "", "use POST", started);
+        goto out;
+    }
+    if (strcmp(path, "/v1/review") == 0) {
+        if (!s_require(h, req, &who, s_is_reviewer(&who), "list the review queue (reviewer, admin)", started))
+            goto out;
+        if (is_get) s_get_review(h, req, &params, started);
+        else s_error_status(h, req, 405, "Method Not Allowed", "METHOD_NOT_ALLOWED", "", "use GET", started);
         goto out;
     }
     if (strncmp(path, "/v1/claims/", 11) == 0 && !strchr(path + 11, '/')) {

@@ -15,7 +15,9 @@
  *   GET  /metrics                       admin (open without tokens_file)
  *   GET  / /app.js /style.css           open (the console asks for a token)
  *   POST /v1/claims                     hospital, admin
- *   GET  /v1/claims/{id}                hospital (own), upstream, admin
+ *   GET  /v1/claims/{id}                hospital (own), upstream, reviewer, admin
+ *   POST /v1/claims/{id}/review         reviewer, admin (approve|reject|confirm)
+ *   GET  /v1/review?limit=&after=       reviewer, admin (the review queue)
  *   GET  /v1/dispatch?since=SEQ         console, admin (SSE; Last-Event-ID)
  *   GET  /v1/dispatch/cases             console, admin (open cases + head)
  *   POST /v1/dispatch/{case}/ack|assign|close   console, admin

@@ -58,7 +58,8 @@ int http_tokens_parse(const char *text, struct http_token *out, int max, char *e
         }
         enum klaim_role r = klaim_role_parse(role);
         if (r == ROLE_NONE || r == ROLE_WORKER) {
-            snprintf(err, errlen, "line %d: role \"%s\": expected hospital, console, upstream or admin", line, role);
+            snprintf(err, errlen, "line %d: role \"%s\": expected hospital, console, upstream, reviewer or admin", line,
+                     role);
             return -1;
         }
         if (nl == 0 || nl > 64) {

@@ -111,6 +111,7 @@ struct review_set {
     Klaim__Review **ptrs;
     struct strpool text;
     size_t n, cap;
+    Klaim__Claim **heirs;       /* reviewers' heirs, unpacked (one per review, NULL when none) */
 };
 
 static void s_collect_review(void *arg, const struct store_review *r)
@@ -119,7 +120,10 @@ static void s_collect_review(void *arg, const struct store_review *r)
     if (rs->n == rs->cap) {
         rs->cap = rs->cap ? 2 * rs->cap : 4;
         rs->items = xrealloc(rs->items, rs->cap * sizeof *rs->items);
+        rs->heirs = xrealloc(rs->heirs, rs->cap * sizeof *rs->heirs);
     }
+    Klaim__Claim *heirs = r->heirs && r->heirs_len ? klaim__claim__unpack(NULL, r->heirs_len, r->heirs) : NULL;
+    rs->heirs[rs->n] = heirs;
     Klaim__Review *v = &rs->items[rs->n++];
     klaim__review__init(v);
     v->has_action = 1, v->action = (Klaim__ReviewAction)r->action;
@@ -128,10 +132,15 @@ static void s_collect_review(void *arg, const struct store_review *r)
     v->client = strpool_keep(&rs->text, r->client);
     v->note = strpool_keep(&rs->text, r->note);
     v->has_at_ms = 1, v->at_ms = r->at_ms;
+    if (r->identity && r->identity[0]) v->identity = strpool_keep(&rs->text, r->identity);
+    if (heirs) v->n_heirs = heirs->n_heirs, v->heirs = heirs->heirs;
 }
 
 static void s_review_set_free(struct review_set *rs)
 {
+    for (size_t i = 0; i < rs->n; i++)
+        if (rs->heirs[i]) klaim__claim__free_unpacked(rs->heirs[i], NULL);
+    free(rs->heirs);
     strpool_free(&rs->text);
     free(rs->items);
     free(rs->ptrs);
@@ -670,13 +679,17 @@ static void s_stats(struct intake *in, const struct reply_to *to)
 /* -------------------------------------------------------------- dispatch */
 
 /* Which roles may make which request (interface.md): hospital submits and
- * reads its own claims, upstream loads the registry, console watches, admin
- * does everything. */
+ * reads its own claims, upstream loads the registry, console watches,
+ * reviewer works the review queue and reads any claim (docs/money.md §5)
+ * and records payee accounts (§6), admin does everything. */
 static int s_allowed(int role, int body)
 {
     switch (body) {
     case KLAIM__REQUEST__BODY_SUBMIT: return role == ROLE_HOSPITAL || role == ROLE_ADMIN;
-    case KLAIM__REQUEST__BODY_STATUS: return role == ROLE_HOSPITAL || role == ROLE_UPSTREAM || role == ROLE_ADMIN;
+    case KLAIM__REQUEST__BODY_STATUS:
+        return role == ROLE_HOSPITAL || role == ROLE_UPSTREAM || role == ROLE_REVIEWER || role == ROLE_ADMIN;
+    case KLAIM__REQUEST__BODY_REVIEW_LIST:
+    case KLAIM__REQUEST__BODY_REVIEW: return role == ROLE_REVIEWER || role == ROLE_ADMIN;
     case KLAIM__REQUEST__BODY_STATS: return role == ROLE_CONSOLE || role == ROLE_UPSTREAM || role == ROLE_ADMIN;
     case KLAIM__REQUEST__BODY_REGISTRY_CHUNK:
     case KLAIM__REQUEST__BODY_EXPORT:
@@ -685,6 +698,7 @@ static int s_allowed(int role, int body)
     case KLAIM__REQUEST__BODY_PAYMENT_BATCH:
     case KLAIM__REQUEST__BODY_PAYMENT_SHOW:
     case KLAIM__REQUEST__BODY_SETTLE: return role == ROLE_UPSTREAM || role == ROLE_ADMIN;
+    case KLAIM__REQUEST__BODY_PAYMENT_ACCOUNT: return role == ROLE_REVIEWER || role == ROLE_ADMIN;
     case KLAIM__REQUEST__BODY_FEED_REPLAY:
     case KLAIM__REQUEST__BODY_DISPATCH_ACTION: return role == ROLE_CONSOLE || role == ROLE_ADMIN;
     default: return role == ROLE_ADMIN;
@@ -715,7 +729,9 @@ static int s_authorize(struct intake *in, zmq_msg_t *frame, int body, struct rep
         intake_send_error(in, to, KLAIM__ERROR_CODE__FORBIDDEN, "",
                           "role %s may not do this (hospital: submit and status of its own claims; console: "
                           "stats, reports and the feed; upstream: registry import, export, audit, reports, "
-                          "status, stats, payment batches and settlement; admin: everything; worker: nothing here, only remote_worker_endpoint)",
+                          "status, stats, payment batches and settlement; reviewer: review list, approve, reject, "
+                          "confirm, status of any claim and payee accounts; admin: everything; worker: nothing "
+                          "here, only remote_worker_endpoint)",
                           klaim_role_name(to->role));
         return 0;
     }

@@ -28,8 +28,9 @@ enum {
     ST_LEASE, ST_LEASED, ST_DECIDE, ST_REQUEUE, ST_REQUEUE_FREE,
     ST_LEASE_AGAIN, ST_RECOVER, ST_RECEIVED, ST_META_GET, ST_META_SET,
     ST_REVIEW_LIST, ST_REVIEW_APPROVE, ST_REVIEW_REJECT, ST_REVIEW_INSERT, ST_REVIEWS_OF,
+    ST_REVIEW_INPUTS, ST_REVIEW_CONFIRM, ST_REVIEW_CONFIRM_DECIDED,
     ST_AUDIT_HEAD, ST_AUDIT_INSERT, ST_AUDIT_PAGE, ST_AUDIT_OF, ST_EXPORT, ST_REPORT_CLAIMS,
-    ST_DEATHS_OF, ST_DEATH_INSERT, ST_DEATH_NIKS, ST_EXTRAS, ST_PRIOR, ST_APPROVAL,
+    ST_DEATH_INSERT, ST_DEATHS_ALL, ST_EXTRAS, ST_PRIOR, ST_GATE,
     ST__N
 };
 
@@ -47,7 +48,7 @@ static const char *const s_sql[ST__N] = {
     [ST_BY_ID] = "SELECT id, digest, owner, state, attempt, program, idem_key, received_at_ms,"
                  " decided_at_ms, decision, provisional FROM claims WHERE id = ?1",
     /* A participant's claims, newest first: kpjmap.h gives the newest. */
-    [ST_CHAIN] = "SELECT program, event_date, death_date, kpj_prev, state, kpj FROM claims WHERE id = ?1",
+    [ST_CHAIN] = "SELECT program, event_date, death_date, kpj_prev, state FROM claims WHERE id = ?1",
     [ST_KPJ_SCAN] = "SELECT id, kpj, program, event_date, death_date FROM claims INDEXED BY claims_kpj_scan"
                     " ORDER BY id",
     /* Each state-changing statement matches one old state, so that the
@@ -68,15 +69,22 @@ static const char *const s_sql[ST__N] = {
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [ST_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    [ST_REVIEW_LIST] = "SELECT id FROM claims WHERE state IN (5, 6) AND id > ?1 ORDER BY id LIMIT ?2",
+    [ST_REVIEW_LIST] = "SELECT id FROM claims WHERE state IN (5, 6, 7) AND id > ?1 ORDER BY id LIMIT ?2",
     [ST_REVIEW_APPROVE] = "UPDATE claims SET state = 1, waive = waive | ?2, attempt = 0, not_before_ms = 0,"
-                          " decision = NULL, decided_at_ms = NULL, total = NULL WHERE id = ?1 AND state = ?3",
+                          " decision = NULL, decided_at_ms = NULL, total = NULL, approval = 1, approved_by = ?4,"
+                          " review_heirs = coalesce(?5, review_heirs) WHERE id = ?1 AND state = ?3",
     [ST_REVIEW_REJECT] = "UPDATE claims SET state = 4, total = 0, decision = ?2, decided_at_ms = ?3"
                          " WHERE id = ?1 AND state = ?4",
-    [ST_REVIEW_INSERT] = "INSERT INTO reviews(claim_id, action, reason_code, by, client, note, at_ms)"
-                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [ST_REVIEWS_OF] = "SELECT action, reason_code, by, client, note, at_ms FROM reviews WHERE claim_id = ?1"
-                      " ORDER BY id",
+    [ST_REVIEW_INSERT] = "INSERT INTO reviews(claim_id, action, reason_code, by, client, note, at_ms, identity, heirs)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_REVIEWS_OF] = "SELECT action, reason_code, by, client, note, at_ms, identity, heirs FROM reviews"
+                      " WHERE claim_id = ?1 ORDER BY id",
+    [ST_REVIEW_INPUTS] = "SELECT claim, approval, approved_by, review_heirs FROM claims WHERE id = ?1",
+    /* Four eyes: the second approval of a claim waiting for it becomes
+     * APPROVED and payable now; of any other claim it is only recorded. */
+    [ST_REVIEW_CONFIRM_DECIDED] = "UPDATE claims SET approval = 2, state = 3, payment_state = 1, decision = ?2,"
+                                  " decided_at_ms = ?3 WHERE id = ?1 AND state = 7 AND approval = 1",
+    [ST_REVIEW_CONFIRM] = "UPDATE claims SET approval = 2 WHERE id = ?1 AND state <> 7 AND approval = 1",
     [ST_EXPORT] = "SELECT id, idem_key, program, received_at_ms, decided_at_ms, decision, claim, member_name, category,"
                   " sponsor, regency, provisional FROM claims WHERE id > ?1 AND decided_at_ms >= ?2"
                   " AND state IN (3, 4, 5, 6) ORDER BY id LIMIT ?3",
@@ -86,13 +94,12 @@ static const char *const s_sql[ST__N] = {
         " sum(CASE WHEN state = 3 THEN total ELSE 0 END) FROM claims WHERE state IN (3, 4, 5, 6)"
         " AND decided_at_ms BETWEEN ?1 AND ?2 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
     /* The money path (docs/money.md). */
-    [ST_DEATHS_OF] = "SELECT claim_id, death_date FROM deaths WHERE nik = ?1 ORDER BY claim_id",
     [ST_DEATH_INSERT] = "INSERT INTO deaths(nik, claim_id, death_date) VALUES(?1, ?2, ?3)",
-    [ST_DEATH_NIKS] = "SELECT DISTINCT nik FROM deaths",
+    [ST_DEATHS_ALL] = "SELECT nik, claim_id, death_date FROM deaths ORDER BY rowid",
     [ST_EXTRAS] = "SELECT c.earlier_death, d.death_date, c.review_heirs FROM claims c"
                   " LEFT JOIN claims d ON d.id = c.earlier_death AND c.earlier_death <> 0 WHERE c.id = ?1",
     [ST_PRIOR] = "SELECT claim, decision FROM claims WHERE id = ?1",
-    [ST_APPROVAL] = "SELECT approval FROM claims WHERE id = ?1",
+    [ST_GATE] = "SELECT program, event_date, death_date, kpj, approval, duplicate_of FROM claims WHERE id = ?1",
     [ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
     [ST_AUDIT_INSERT] = "INSERT INTO audit(seq, at_ms, claim_id, actor, action, detail, prev_hash, hash)"
                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -261,7 +268,6 @@ static const char *const s_migrations[] = {
      * payment_batches / payment_lines: numbered batches, one line a payee.
      * payee_accounts: bank details supplied or corrected after a decision. */
     "CREATE TABLE deaths (nik TEXT NOT NULL, claim_id INTEGER NOT NULL, death_date INTEGER NOT NULL) STRICT;"
-    "CREATE INDEX deaths_nik ON deaths(nik, claim_id);"
     "ALTER TABLE claims ADD COLUMN earlier_death INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE claims ADD COLUMN review_heirs BLOB;"
     "ALTER TABLE claims ADD COLUMN approval INTEGER NOT NULL DEFAULT 0;"
@@ -313,6 +319,11 @@ static const char *const s_migrations[] = {
     "  PRIMARY KEY (claim_id, payee)"
     ") STRICT;"
     "CREATE INDEX claims_payable ON claims(id) WHERE state = 3 AND payment_state IN (1, 4);",
+
+    /* 8 -> 9: the review queue also lists AWAITING_CONFIRMATION (7), the
+     * claims waiting for a second reviewer (docs/money.md §5). */
+    "DROP INDEX claims_review;"
+    "CREATE INDEX claims_review ON claims(id) WHERE state IN (5, 6, 7);",
 };
 
 struct store {
@@ -323,8 +334,11 @@ struct store {
     int64_t audit_seq, audit_seq_pending;
     uint8_t audit_hash[32], audit_hash_pending[32];
     struct kpjmap *kpj;         /* participant -> newest claim (kpjmap.h) */
-    struct kpjmap *dead;        /* NIKs with a stored death claim: a miss needs no query */
-    struct kpj_undo {           /* the open transaction's changes to it */
+    /* NIK -> the first and the last death date of its stored death claims
+     * (.id the claim, .sig the date): the earlier-death check in memory. */
+    struct kpjmap *death_first, *death_last;
+    struct kpj_undo {           /* the open transaction's changes to the maps */
+        struct kpjmap *map;
         uint64_t key;
         struct kpj_head prev;
     } *undo;
@@ -473,14 +487,45 @@ static int s_kpj_load(struct store *s, char *err, size_t errlen)
     return 0;
 }
 
-/* Fills the set of NIKs with a death claim from the deaths table. */
+/* Remembers a map entry as it was before the open transaction changed it. */
+static void s_undo(struct store *s, struct kpjmap *map, uint64_t key, struct kpj_head prev)
+{
+    if (s->n_undo == s->cap_undo) {
+        s->cap_undo = s->cap_undo ? 2 * s->cap_undo : 256;
+        s->undo = xrealloc(s->undo, s->cap_undo * sizeof *s->undo);
+    }
+    s->undo[s->n_undo++] = (struct kpj_undo){map, key, prev};
+}
+
+/* A death of nik on death_date in claim id, into the two maps (in claim
+ * id order: the first death is the earliest stored; "first" keeps the
+ * lowest date, "last" the highest). undo: inside a transaction. */
+static void s_death_note(struct store *s, const char *nik, int64_t id, kdate death_date, int undo)
+{
+    uint64_t key = kpjmap_nik_key(nik);
+    struct kpj_head lo = kpjmap_get(s->death_first, key), hi = kpjmap_get(s->death_last, key);
+    if (lo.id == 0 || (kdate)lo.sig > death_date) {
+        if (undo) s_undo(s, s->death_first, key, lo);
+        kpjmap_put(s->death_first, key, (struct kpj_head){id, (uint64_t)(uint32_t)death_date});
+    }
+    if (hi.id == 0 || (kdate)hi.sig < death_date) {
+        if (undo) s_undo(s, s->death_last, key, hi);
+        kpjmap_put(s->death_last, key, (struct kpj_head){id, (uint64_t)(uint32_t)death_date});
+    }
+}
+
+/* Fills the death maps from the deaths table (append-only, no index: a
+ * NIK is a random key, and an index on it would put a random page into
+ * nearly every commit). */
 static int s_deaths_load(struct store *s, char *err, size_t errlen)
 {
-    s->dead = kpjmap_new();
-    sqlite3_stmt *st = s->st[ST_DEATH_NIKS];
+    s->death_first = kpjmap_new();
+    s->death_last = kpjmap_new();
+    sqlite3_stmt *st = s->st[ST_DEATHS_ALL];
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        kpjmap_put(s->dead, kpjmap_nik_key((const char *)sqlite3_column_text(st, 0)), (struct kpj_head){1, 0});
+        s_death_note(s, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+                     sqlite3_column_int(st, 2), 0);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
         snprintf(err, errlen, "reading the deaths table: %s", sqlite3_errmsg(s->db));
@@ -606,7 +651,8 @@ void store_close(struct store **sp)
     if (s->async_commit) sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
     sqlite3_close(s->db);
     kpjmap_free(&s->kpj);
-    kpjmap_free(&s->dead);
+    kpjmap_free(&s->death_first);
+    kpjmap_free(&s->death_last);
     free(s->undo);
     free(s);
     *sp = NULL;
@@ -719,7 +765,7 @@ void store_rollback(struct store *s)
     memcpy(s->audit_hash_pending, s->audit_hash, 32);
     while (s->n_undo > 0) {
         s->n_undo--;
-        kpjmap_put(s->kpj, s->undo[s->n_undo].key, s->undo[s->n_undo].prev);
+        kpjmap_put(s->undo[s->n_undo].map, s->undo[s->n_undo].key, s->undo[s->n_undo].prev);
     }
     if (!sqlite3_get_autocommit(s->db)) {
         int rc = sqlite3_step(s->st[ST_ROLLBACK]);
@@ -837,11 +883,7 @@ int store_insert_claim(struct store *s, const struct store_new_claim *c, int64_t
     if (out == 0) {
         *id = sqlite3_last_insert_rowid(s->db);
         s_moved(s, 0, c->state);
-        if (s->n_undo == s->cap_undo) {
-            s->cap_undo = s->cap_undo ? 2 * s->cap_undo : 256;
-            s->undo = xrealloc(s->undo, s->cap_undo * sizeof *s->undo);
-        }
-        s->undo[s->n_undo++] = (struct kpj_undo){key, prev};
+        s_undo(s, s->kpj, key, prev);
         kpjmap_put(s->kpj, key,
                    (struct kpj_head){*id, prev.sig | s_event_sig(c->program, c->event_date, c->has_death_date,
                                                                  c->death_date)});
@@ -1045,11 +1087,15 @@ static int s_review_move(struct store *s, sqlite3_stmt *st, int param, int to)
     return rc;
 }
 
-int store_review_approve(struct store *s, int64_t id, uint32_t waive)
+int store_review_approve(struct store *s, int64_t id, uint32_t waive, const char *approved_by, const uint8_t *heirs,
+                         size_t heirs_len)
 {
     sqlite3_stmt *st = s->st[ST_REVIEW_APPROVE];
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, waive);
+    sqlite3_bind_text(st, 4, approved_by, -1, SQLITE_STATIC);
+    if (heirs) sqlite3_bind_blob(st, 5, heirs, (int)heirs_len, SQLITE_STATIC);
+    else sqlite3_bind_null(st, 5);
     return s_review_move(s, st, 3, STATE_RECEIVED);
 }
 
@@ -1062,6 +1108,58 @@ int store_review_reject(struct store *s, int64_t id, const uint8_t *decision, si
     return s_review_move(s, st, 4, STATE_REJECTED);
 }
 
+void store_review_inputs_clear(struct store_review_inputs *in)
+{
+    free(in->claim);
+    free(in->review_heirs);
+    memset(in, 0, sizeof *in);
+}
+
+/* A blob column copied out (NULL and 0 when empty or NULL). */
+static uint8_t *s_blob_copy(sqlite3_stmt *st, int col, size_t *len)
+{
+    int n = sqlite3_column_bytes(st, col);
+    *len = 0;
+    if (n <= 0) return NULL;
+    uint8_t *b = xmalloc((size_t)n);
+    memcpy(b, sqlite3_column_blob(st, col), (size_t)n);
+    *len = (size_t)n;
+    return b;
+}
+
+int store_review_inputs(struct store *s, int64_t id, struct store_review_inputs *in)
+{
+    memset(in, 0, sizeof *in);
+    sqlite3_stmt *st = s->st[ST_REVIEW_INPUTS];
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    int out = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+    if (out == 0) {
+        in->claim = s_blob_copy(st, 0, &in->claim_len);
+        in->approval = sqlite3_column_int(st, 1);
+        snprintf(in->approved_by, sizeof in->approved_by, "%s", (const char *)sqlite3_column_text(st, 2));
+        in->review_heirs = s_blob_copy(st, 3, &in->review_heirs_len);
+    } else if (out < 0) {
+        log_error("store: review inputs of claim %lld: %s", (long long)id, sqlite3_errmsg(s->db));
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return out;
+}
+
+int store_review_confirm(struct store *s, int64_t id, const uint8_t *decision, size_t decision_len, int64_t at_ms)
+{
+    sqlite3_stmt *st = s->st[decision ? ST_REVIEW_CONFIRM_DECIDED : ST_REVIEW_CONFIRM];
+    sqlite3_bind_int64(st, 1, id);
+    if (decision) {
+        sqlite3_bind_blob(st, 2, decision, (int)decision_len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, at_ms);
+    }
+    int rc = s_update(s, st);
+    if (rc == 0 && decision) s_moved(s, STATE_AWAITING_CONFIRMATION, STATE_APPROVED);
+    return rc;
+}
+
 int store_review_record(struct store *s, const struct store_review *r)
 {
     sqlite3_stmt *st = s->st[ST_REVIEW_INSERT];
@@ -1072,6 +1170,9 @@ int store_review_record(struct store *s, const struct store_review *r)
     sqlite3_bind_text(st, 5, r->client, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, r->note, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, r->at_ms);
+    sqlite3_bind_text(st, 8, r->identity ? r->identity : "", -1, SQLITE_STATIC);
+    if (r->heirs && r->heirs_len) sqlite3_bind_blob(st, 9, r->heirs, (int)r->heirs_len, SQLITE_STATIC);
+    else sqlite3_bind_null(st, 9);
     return s_run(s, st);
 }
 
@@ -1089,6 +1190,9 @@ int store_reviews_of(struct store *s, int64_t claim_id, void (*fn)(void *arg, co
             .client = (const char *)sqlite3_column_text(st, 3),
             .note = (const char *)sqlite3_column_text(st, 4),
             .at_ms = sqlite3_column_int64(st, 5),
+            .identity = (const char *)sqlite3_column_text(st, 6),
+            .heirs = sqlite3_column_blob(st, 7),
+            .heirs_len = (size_t)sqlite3_column_bytes(st, 7),
         };
         fn(arg, &r);
     }
@@ -1229,32 +1333,23 @@ int store_death_record(struct store *s, const char *nik, int64_t claim_id, kdate
     sqlite3_bind_int64(st, 2, claim_id);
     sqlite3_bind_int(st, 3, death_date);
     if (s_run(s, st) != 0) return -1;
-    /* Not undone by a rollback: a NIK in the set only costs a query. */
-    kpjmap_put(s->dead, kpjmap_nik_key(nik), (struct kpj_head){1, 0});
+    s_death_note(s, nik, claim_id, death_date, !sqlite3_get_autocommit(s->db));
     return 0;
 }
 
+/* With the first (lowest) and last (highest) stored death dates of a NIK:
+ * an event after some death is after the first; a death date unlike some
+ * stored one is unlike the first or the last. */
 int store_find_earlier_death(struct store *s, const char *nik, kdate event_date, int has_death_date,
                              kdate death_date, int64_t *id)
 {
     *id = 0;
-    if (kpjmap_get(s->dead, kpjmap_nik_key(nik)).id == 0) return 0;
-    sqlite3_stmt *st = s->st[ST_DEATHS_OF];
-    sqlite3_bind_text(st, 1, nik, -1, SQLITE_STATIC);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        kdate d = sqlite3_column_int(st, 1);
-        if (event_date > d || (has_death_date && death_date != d)) {
-            *id = sqlite3_column_int64(st, 0);
-            break;
-        }
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        log_error("store: deaths of a NIK: %s", sqlite3_errmsg(s->db));
-        return -1;
-    }
+    uint64_t key = kpjmap_nik_key(nik);
+    struct kpj_head lo = kpjmap_get(s->death_first, key);
+    if (lo.id == 0) return 0;
+    struct kpj_head hi = kpjmap_get(s->death_last, key);
+    if (event_date > (kdate)lo.sig || (has_death_date && death_date != (kdate)lo.sig)) *id = lo.id;
+    else if (has_death_date && death_date != (kdate)hi.sig) *id = hi.id;
     return 0;
 }
 
@@ -1292,6 +1387,7 @@ struct same_event_approved {
     const struct store_kpj_claim *self;
     int64_t *ids;
     int n, max;
+    int older;                  /* 0: self is the first of its event, stop at it */
 };
 
 /* Collects the APPROVED (or AWAITING_CONFIRMATION) claims of self's event.
@@ -1300,19 +1396,23 @@ static int s_approved_same(void *arg, const struct store_kpj_claim *k)
 {
     struct same_event_approved *a = arg;
     const struct store_kpj_claim *c = a->self;
-    if (k->id == c->id || (k->state != STATE_APPROVED && k->state != STATE_AWAITING_CONFIRMATION)) return 0;
+    if (k->id == c->id) return !a->older;
+    if (k->state != STATE_APPROVED && k->state != STATE_AWAITING_CONFIRMATION) return 0;
     if (!((k->program == c->program && k->event_date == c->event_date) ||
           (c->has_death_date && k->has_death_date && k->death_date == c->death_date)))
         return 0;
-    if (a->n == a->max) return 1;
+    if (a->n == a->max) {
+        a->max = -1;
+        return 1;
+    }
     a->ids[a->n++] = k->id;
     return 0;
 }
 
-int store_same_event_approved(struct store *s, int64_t id, int64_t *ids, int max, int *n)
+int store_same_event_approved(struct store *s, int64_t id, int64_t *ids, int max, int *n, int *approval)
 {
     *n = 0;
-    sqlite3_stmt *st = s->st[ST_CHAIN];
+    sqlite3_stmt *st = s->st[ST_GATE];
     sqlite3_bind_int64(st, 1, id);
     if (sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_reset(st);
@@ -1327,16 +1427,17 @@ int store_same_event_approved(struct store *s, int64_t id, int64_t *ids, int max
         .death_date = sqlite3_column_int(st, 2),
     };
     char kpj[16];
-    snprintf(kpj, sizeof kpj, "%s", (const char *)sqlite3_column_text(st, 5));
+    snprintf(kpj, sizeof kpj, "%s", (const char *)sqlite3_column_text(st, 3));
+    if (approval) *approval = sqlite3_column_int(st, 4);
+    int64_t duplicate_of = sqlite3_column_int64(st, 5);
     sqlite3_reset(st);
-    uint64_t sig = kpjmap_get(s->kpj, kpjmap_key(kpj)).sig;
-    if (!(sig & s_event_bit(self.program, self.event_date)) &&
-        !(self.has_death_date && (sig & s_death_bit(self.death_date))))
-        return 0;
-    struct same_event_approved a = {&self, ids, 0, max};
-    int rc = store_kpj_claims(s, kpj, s_approved_same, &a);
-    if (rc < 0) return -1;
-    if (rc == 1) {
+    /* Without an earlier claim of its event (duplicate_of, found at intake
+     * in commit order) only newer claims can share it: none when this is
+     * the participant's newest claim, the usual case, answered from memory. */
+    if (duplicate_of == 0 && kpjmap_get(s->kpj, kpjmap_key(kpj)).id == id) return 0;
+    struct same_event_approved a = {&self, ids, 0, max, duplicate_of != 0};
+    if (store_kpj_claims(s, kpj, s_approved_same, &a) < 0) return -1;
+    if (a.max < 0) {
         log_error("store: claim %lld: more than %d approved claims of one event", (long long)id, max);
         return -1;
     }
@@ -1366,17 +1467,6 @@ int store_prior(struct store *s, int64_t id, uint8_t **claim, size_t *claim_len,
     } else {
         log_error("store: prior claim %lld: %s", (long long)id, rc == SQLITE_DONE ? "missing" : sqlite3_errmsg(s->db));
     }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_ROW ? 0 : -1;
-}
-
-int store_approval(struct store *s, int64_t id, int *approval)
-{
-    sqlite3_stmt *st = s->st[ST_APPROVAL];
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    *approval = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_ROW ? 0 : -1;

@@ -130,10 +130,11 @@ int store_lease(struct store *s, int64_t id, int *attempt, uint8_t **claim, size
 /* Remembers a stored death claim of a NIK (call after its insert, in the
  * same transaction). 0 or -1. */
 int store_death_record(struct store *s, const char *nik, int64_t claim_id, kdate death_date);
-/* The earlier death of a person (the first stored death claim of this NIK,
- * commit order, any kpj, any state, with death date D such that event_date
- * > D, or this is a death claim with a death date other than D). 0 with
- * *id (0 when none), or -1. Most NIKs have no death: answered from memory. */
+/* The earlier death of a person: a stored death claim of this NIK (any
+ * kpj, any state) with death date D such that event_date > D, or this is a
+ * death claim with a death date other than D. Answered from memory. 0 with
+ * *id (0 when none: otherwise the claim with the first such D, else the
+ * one with the last), or -1. */
 int store_find_earlier_death(struct store *s, const char *nik, kdate event_date, int has_death_date,
                              kdate death_date, int64_t *id);
 
@@ -150,14 +151,14 @@ void store_lease_extras_clear(struct store_lease_extras *x);
 /* The APPROVED and AWAITING_CONFIRMATION claims of claim id's event (rules:
  * same kpj, and same program and event date or the same death date), other
  * than id, oldest first: what a follow-up is netted against. At most max;
- * more is an error. 0 with *n, or -1. */
-int store_same_event_approved(struct store *s, int64_t id, int64_t *ids, int max, int *n);
+ * more is an error. With approval, also claims.approval (four eyes: 0 none,
+ * 1 approved on review and awaiting a second reviewer, 2 confirmed). One
+ * row read; the participant's chain only when another claim may share the
+ * event. 0 with *n, or -1. */
+int store_same_event_approved(struct store *s, int64_t id, int64_t *ids, int max, int *n, int *approval);
 /* A claim's stored bytes and decision (both xmalloc'ed). 0 or -1. */
 int store_prior(struct store *s, int64_t id, uint8_t **claim, size_t *claim_len, uint8_t **decision,
                 size_t *decision_len);
-/* claims.approval (four eyes): 0 none, 1 approved and awaiting a second
- * reviewer, 2 confirmed. 0 or -1. */
-int store_approval(struct store *s, int64_t id, int *approval);
 
 /* Record a decision for (id, attempt) if that lease is still current.
  * Returns 0 when recorded, 1 when stale (no row changed), -1 on error. */
@@ -179,7 +180,7 @@ void store_clocks_init(struct store *s, uint64_t n);
 void store_clocks_moved(struct store *s, int delta);
 uint64_t store_clocks_running(const struct store *s);
 
-/* Counts by state (index 0..6); for stats. */
+/* Counts by state (index 0..7); for stats. */
 void store_count_states(const struct store *s, uint64_t counts[8]);
 
 /* Small integer settings (registry generation and row count). */
@@ -245,7 +246,7 @@ int store_audit_of(struct store *s, int64_t claim_id, void (*fn)(void *arg, cons
 /* The last committed seq (0 when empty). */
 int64_t store_audit_head(const struct store *s);
 
-/* ---- review queue (PENDING_REVIEW and DEAD claims) ---- */
+/* ---- review queue (PENDING_REVIEW, DEAD and AWAITING_CONFIRMATION claims) ---- */
 
 struct store_review {
     int64_t claim_id;
@@ -255,18 +256,47 @@ struct store_review {
     const char *client;
     const char *note;
     int64_t at_ms;
+    const char *identity;       /* who it counts as for four eyes ("" before schema 8) */
+    const void *heirs;          /* APPROVE: the reviewer's heirs, a packed Klaim__Claim (heirs only), or NULL */
+    size_t heirs_len;
 };
 
-/* Up to limit claim ids awaiting review with id > after_id, ascending. */
+/* Up to limit claim ids awaiting review or a second reviewer (states 5, 6
+ * and 7) with id > after_id, ascending. */
 int store_review_list(struct store *s, int64_t after_id, int limit, int64_t *ids, int *n);
 /* Approve: back to RECEIVED with the reason's waiver bit added and the
- * attempt count reset, to be decided again. 0, 1 if not awaiting review, -1. */
-int store_review_approve(struct store *s, int64_t id, uint32_t waive);
+ * attempt count reset, to be decided again; approval = 1 with approved_by
+ * (four eyes). heirs (a packed Klaim__Claim holding only heirs), when not
+ * NULL, become the claim's review_heirs. 0, 1 if not awaiting review, -1. */
+int store_review_approve(struct store *s, int64_t id, uint32_t waive, const char *approved_by, const uint8_t *heirs,
+                         size_t heirs_len);
 /* Reject: final REJECTED with the given decision. 0, 1 if not awaiting review, -1. */
 int store_review_reject(struct store *s, int64_t id, const uint8_t *decision, size_t decision_len, int64_t at_ms);
+
+/* What a review checks beyond the claim row: the canonical claim, the
+ * four-eyes approval (0 none, 1 awaiting a second reviewer, 2 confirmed),
+ * the first approver's identity and the reviewer's heirs. Buffers are
+ * xmalloc'ed (NULL when empty); free with store_review_inputs_clear(). */
+struct store_review_inputs {
+    uint8_t *claim;
+    size_t claim_len;
+    int approval;
+    char approved_by[96];
+    uint8_t *review_heirs;
+    size_t review_heirs_len;
+};
+/* 0 and in filled, 1 when there is no such claim, -1. */
+int store_review_inputs(struct store *s, int64_t id, struct store_review_inputs *in);
+void store_review_inputs_clear(struct store_review_inputs *in);
+/* Confirm (the second approval): approval 1 -> 2. With a decision, the
+ * claim must be AWAITING_CONFIRMATION and becomes APPROVED with that
+ * decision, payment_state UNPAID and decided_at_ms = at_ms; without one,
+ * the claim must be in any other state and only the approval changes (it
+ * applies when the claim is decided). 0, 1 when nothing matched, -1. */
+int store_review_confirm(struct store *s, int64_t id, const uint8_t *decision, size_t decision_len, int64_t at_ms);
 /* Appends to the review history. 0 or -1. */
 int store_review_record(struct store *s, const struct store_review *r);
-/* Calls fn for each review of a claim, oldest first (strings valid during fn). */
+/* Calls fn for each review of a claim, oldest first (strings and heirs valid during fn). */
 int store_reviews_of(struct store *s, int64_t claim_id, void (*fn)(void *arg, const struct store_review *r), void *arg);
 
 #endif

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "xalloc.h"
 
@@ -333,6 +334,66 @@ int claim_from_json(const json_t *obj, kdate today_wib, struct klaim_claim *out,
     return rc;
 }
 
+/* A heir's "bank": {"bank_code","account","name"} (strings; checked by
+ * validate_heirs). */
+static int s_heir_banks(const json_t *hj, Klaim__Heir **heirs, size_t n, struct klaim_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "heirs[%zu]", i);
+        json_t *bj;
+        int rc = s_obj(json_array_get(hj, i), path, "bank", &bj, err);
+        if (rc < 0) return -1;
+        if (rc == 0) continue;
+        snprintf(path, sizeof path, "heirs[%zu].bank", i);
+        Klaim__BankAccount *b = xmalloc(sizeof *b);
+        klaim__bank_account__init(b);
+        heirs[i]->bank = b;
+        if (s_str(bj, path, "bank_code", &b->bank_code, err) || s_str(bj, path, "account", &b->account, err) ||
+            s_str(bj, path, "name", &b->name, err))
+            return -1;
+    }
+    return 0;
+}
+
+Klaim__ReviewRequest *review_json_to_pb(const json_t *obj, const char *claim_id, struct klaim_err *err)
+{
+    Klaim__ReviewRequest *rr = xmalloc(sizeof *rr);
+    klaim__review_request__init(rr);
+    rr->claim_id = xstrdup(claim_id);
+    static const char *const actions[] = {"", "approve", "reject", "confirm"};
+    json_t *a = s_get(obj, "action");
+    if (!a || !json_is_string(a)) {
+        klaim_err_set(err, KLAIM__ERROR_CODE__BAD_REQUEST, "action",
+                      "action: expected \"approve\", \"reject\" or \"confirm\"");
+        goto fail;
+    }
+    for (size_t i = 1; i < sizeof actions / sizeof actions[0]; i++)
+        if (strcasecmp(json_string_value(a), actions[i]) == 0) rr->has_action = 1, rr->action = (Klaim__ReviewAction)i;
+    if (!rr->has_action) {
+        klaim_err_set(err, KLAIM__ERROR_CODE__BAD_REQUEST, "action",
+                      "action \"%.20s\" is not known: expected \"approve\", \"reject\" or \"confirm\"",
+                      json_string_value(a));
+        goto fail;
+    }
+    if (s_str(obj, "", "by", &rr->by, err) || s_str(obj, "", "note", &rr->note, err)) {
+        err->code = KLAIM__ERROR_CODE__BAD_REQUEST;
+        goto fail;
+    }
+    json_t *hj = s_get(obj, "heirs");
+    if (hj) {
+        Klaim__Claim tmp = KLAIM__CLAIM__INIT;
+        int rc = s_heirs(hj, &tmp, err);
+        rr->n_heirs = tmp.n_heirs;
+        rr->heirs = tmp.heirs;
+        if (rc != 0 || s_heir_banks(hj, rr->heirs, rr->n_heirs, err) != 0) goto fail;
+    }
+    return rr;
+fail:
+    protobuf_c_message_free_unpacked(&rr->base, NULL);
+    return NULL;
+}
+
 /* ------------------------------------------------------------ JSON out */
 
 static void s_set_str(json_t *o, const char *key, const char *v)
@@ -453,6 +514,30 @@ static json_t *s_time(protobuf_c_boolean has, int64_t ms)
     return json_string(buf);
 }
 
+/* Heirs as protobuf (a reviewer's) -> the claim JSON's heirs array, with
+ * the bank account when there is one. */
+static json_t *s_heirs_pb_to_json(Klaim__Heir *const *hs, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const Klaim__Heir *h = hs[i];
+        json_t *j = json_object();
+        if (h->nik && h->nik[0]) json_object_set_new(j, "nik", s_jstring(h->nik));
+        json_object_set_new(j, "name", s_jstring(h->name ? h->name : ""));
+        json_object_set_new(j, "relation",
+                            s_name_or_null(h->has_relation, klaim_relation_name((enum klaim_relation)h->relation)));
+        if (h->bank) {
+            const Klaim__BankAccount *b = h->bank;
+            json_object_set_new(j, "bank",
+                                json_pack("{s:o,s:o,s:o}", "bank_code", s_jstring(b->bank_code ? b->bank_code : ""),
+                                          "account", s_jstring(b->account ? b->account : ""), "name",
+                                          s_jstring(b->name ? b->name : "")));
+        }
+        json_array_append_new(a, j);
+    }
+    return a;
+}
+
 json_t *decision_pb_to_json(const Klaim__Decision *d)
 {
     json_t *o = json_object();
@@ -546,15 +631,19 @@ json_t *decision_pb_to_json(const Klaim__Decision *d)
         for (size_t i = 0; i < d->n_reviews; i++) {
             const Klaim__Review *v = d->reviews[i];
             json_t *j = json_object();
-            const char *action = v->action == KLAIM__REVIEW_ACTION__APPROVE  ? "APPROVE"
-                                 : v->action == KLAIM__REVIEW_ACTION__REJECT ? "REJECT"
-                                                                             : NULL;
+            const char *action = v->action == KLAIM__REVIEW_ACTION__APPROVE   ? "APPROVE"
+                                 : v->action == KLAIM__REVIEW_ACTION__REJECT  ? "REJECT"
+                                 : v->action == KLAIM__REVIEW_ACTION__CONFIRM ? "CONFIRM"
+                                                                              : NULL;
             json_object_set_new(j, "action", s_str_or_null(action));
             json_object_set_new(j, "reason_code", s_jstring(v->reason_code ? v->reason_code : ""));
             json_object_set_new(j, "by", s_jstring(v->by ? v->by : ""));
             json_object_set_new(j, "client", s_jstring(v->client ? v->client : ""));
             json_object_set_new(j, "note", s_jstring(v->note ? v->note : ""));
             json_object_set_new(j, "at", s_time(v->has_at_ms, v->at_ms));
+            /* docs/money.md §5: who the review counts as for four eyes; §3: the heirs it brought */
+            if (v->identity) json_object_set_new(j, "identity", s_jstring(v->identity));
+            if (v->n_heirs > 0) json_object_set_new(j, "heirs", s_heirs_pb_to_json(v->heirs, v->n_heirs));
             json_array_append_new(reviews, j);
         }
         json_object_set_new(o, "reviews", reviews);

@@ -19,6 +19,14 @@
 Klaim__Claim *claim_json_to_pb(const json_t *obj, struct klaim_err *err);
 void claim_json_pb_free(Klaim__Claim *pb);
 
+/* A review's JSON body ({"action": "approve"|"reject"|"confirm", "by",
+ * "note", "heirs": [heir as in a claim, with "bank": {"bank_code",
+ * "account", "name"}]}) -> a ReviewRequest for claim_id, or NULL with err
+ * (BAD_REQUEST naming action/by/note, INVALID_CLAIM naming heirs[i].x).
+ * Only JSON types are checked here; review.c checks the values. Free with
+ * protobuf_c_message_free_unpacked(&rr->base, NULL). */
+Klaim__ReviewRequest *review_json_to_pb(const json_t *obj, const char *claim_id, struct klaim_err *err);
+
 /* JSON object -> validated internal claim (claim_json_to_pb + validate_claim). */
 int claim_from_json(const json_t *obj, kdate today_wib, struct klaim_claim *out, struct klaim_err *err);
 

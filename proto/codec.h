@@ -63,6 +63,14 @@ int validate_claim(const Klaim__Claim *pb, kdate today_wib, struct klaim_claim *
 int validate_bank_fields(const char *path, const char *code, const char *account, const char *name,
                          struct klaim_bank *out, struct klaim_err *err);
 
+/* Heirs a reviewer supplies (ReviewRequest.heirs): the claim's heir checks
+ * (relation, 16-digit NIK when given, name text) plus a name that is
+ * required and a bank account that is whole (3-digit bank_code, 6-20 digit
+ * account, holder name) when given. Fields are named "heirs[i].nik" etc.
+ * 0 with out[0..*n_out), or -1 with err (INVALID_CLAIM). */
+int validate_heirs(Klaim__Heir *const *heirs, size_t n, struct klaim_heir out[KLAIM_MAX_HEIRS], int *n_out,
+                   struct klaim_err *err);
+
 /* The canonical encoding of a validated claim: a Klaim__Claim packed from
  * the internal struct (never the client's bytes, which may carry unknown
  * fields). Same claim from JSON or protobuf => same bytes. xmalloc'ed. */

@@ -459,6 +459,54 @@ static int s_heirs(const Klaim__Claim *pb, struct klaim_claim *out, struct klaim
     return 0;
 }
 
+/* A heir's bank account (Heir.bank): all of bank_code (3 digits), account
+ * (6..20 digits) and the holder's name, or the whole message left out. */
+static int s_heir_bank(size_t i, const Klaim__BankAccount *b, struct klaim_heir *o, struct klaim_err *err)
+{
+    char field[64];
+    o->has_bank = 0;
+    if (!b) return 0;
+    snprintf(field, sizeof field, "heirs[%zu].bank.bank_code", i);
+    if (!b->bank_code || !s_is_digits(b->bank_code, 3))
+        FAIL(field, "%s \"%s\" is not 3 digits; give Bank Indonesia's 3-digit bank code (e.g. 002 for BRI)", field,
+             s_q(b->bank_code ? b->bank_code : "").s);
+    size_t n = b->account ? strlen(b->account) : 0;
+    int digits = n >= 6 && n <= 20;
+    for (size_t k = 0; digits && k < n; k++) digits = b->account[k] >= '0' && b->account[k] <= '9';
+    snprintf(field, sizeof field, "heirs[%zu].bank.account", i);
+    if (!digits)
+        FAIL(field, "%s (%zu characters) is not 6-20 digits; give the account number without spaces or dashes",
+             field, n);
+    snprintf(field, sizeof field, "heirs[%zu].bank.name", i);
+    if (s_text(field, b->name, o->bank.name, 0, err) != 0) return -1;
+    if (!o->bank.name[0]) FAIL(field, "%s is missing; give the account holder's name as the bank knows it", field);
+    memcpy(o->bank.code, b->bank_code, 4);
+    memcpy(o->bank.account, b->account, n + 1);
+    o->has_bank = 1;
+    return 0;
+}
+
+int validate_heirs(Klaim__Heir *const *heirs, size_t n, struct klaim_heir out[KLAIM_MAX_HEIRS], int *n_out,
+                   struct klaim_err *err)
+{
+    Klaim__Claim pb = KLAIM__CLAIM__INIT;
+    pb.n_heirs = n;
+    pb.heirs = (Klaim__Heir **)heirs;
+    struct klaim_claim c;
+    memset(&c, 0, sizeof c);
+    *n_out = 0;
+    if (s_heirs(&pb, &c, err) != 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        char field[64];
+        snprintf(field, sizeof field, "heirs[%zu].name", i);
+        if (!c.heirs[i].name[0]) FAIL(field, "%s is missing; give the heir's name", field);
+        if (s_heir_bank(i, heirs[i]->bank, &c.heirs[i], err) != 0) return -1;
+    }
+    memcpy(out, c.heirs, sizeof c.heirs);
+    *n_out = c.n_heirs;
+    return 0;
+}
+
 int validate_claim(const Klaim__Claim *pb, kdate today_wib, struct klaim_claim *out, struct klaim_err *err)
 {
     /* Zeroed first: padding and the tails of the strings are part of the

@@ -54,7 +54,7 @@ static const char s_help[] =
     "  account  record a payee's corrected account (payee N: its place in the decision's\n"
     "           payees, from 0); a holder name that is not the payee's is flagged, not refused\n"
     "\n"
-    "Roles: batch, show and settle need upstream or admin; account needs admin.\n"
+    "Roles: batch, show and settle need upstream or admin; account needs reviewer or admin.\n"
     "Exit codes: 0 done (also: nothing to batch), 64 usage, 65 refused (the message names\n"
     "the field or file line), 66 FILE unreadable, 69 klaimd unreachable, 73 cannot write DIR,\n"
     "77 forbidden.\n"

@@ -43,7 +43,8 @@ static const char s_stats_help[] =
     "usage: " S_STATS_USAGE "\n"
     "\n"
     "Print klaimd's counters as one JSON object:\n"
-    "  claims         claims by state (RECEIVED, PROCESSING, APPROVED, REJECTED, PENDING_REVIEW)\n"
+    "  claims         claims by state (RECEIVED, PROCESSING, APPROVED, REJECTED, PENDING_REVIEW,\n"
+    "                 AWAITING_CONFIRMATION: approved once, waiting for a second reviewer)\n"
     "  queue_depth    claims waiting for a worker    in_flight  claims leased to workers\n"
     "  dead           claims parked after too many failed attempts\n"
     "  workers        configured, ready, restarts\n"
@@ -177,7 +178,8 @@ static json_int_t s_u(protobuf_c_boolean has, uint64_t v)
 static json_t *s_stats_json(const Klaim__Stats *st)
 {
     static const int states[] = {KLAIM__STATE__RECEIVED, KLAIM__STATE__PROCESSING, KLAIM__STATE__APPROVED,
-                                 KLAIM__STATE__REJECTED, KLAIM__STATE__PENDING_REVIEW};
+                                 KLAIM__STATE__REJECTED, KLAIM__STATE__PENDING_REVIEW,
+                                 KLAIM__STATE__AWAITING_CONFIRMATION};
     json_t *claims = json_object();
     for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
         json_int_t n = 0;

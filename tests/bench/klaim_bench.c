@@ -260,21 +260,28 @@ static int s_write_registry(const char *path, long n)
 
 /* ---------------------------------------------------------- send / recv */
 
-/* One claim: a JKK accident (70 %) or a JKM death of a random participant,
- * 1 % with an unknown kpj, event date in 2024.. yesterday-1, reported the
- * next day. Request id = seq + 1 (0 is "undecodable" in PROTOCOL.md). */
+/* One claim: a JKK accident (70 %) of a random participant among the first
+ * four fifths, or a JKM death (30 %) of the next participant of the last
+ * fifth, on a date fixed per participant: a person dies once, so a death
+ * repeated after the pool wraps is the same event (a duplicate), never a
+ * second death. 1 % name an unknown kpj. Events in 2024.. yesterday-1,
+ * reported the next day. Request id = seq + 1 (0 is "undecodable" in
+ * PROTOCOL.md). */
 static void send_claim(long seq, double t_sched)
 {
+    static long deaths;
     char idem[64], date[11], rep[32], hnik[48];
     snprintf(idem, sizeof idem, "bench-%016llx-%014ld", (unsigned long long)runid, seq);
     struct s_member m;
-    if (xr() % 100 == 0) {
-        long u = npart + 1 + (long)(xr() % 1000000);
-        s_member(u, &m);
-    } else {
-        s_member(1 + (long)(xr() % (uint64_t)npart), &m);
-    }
-    kdate ev = s_first_event + (kdate)(xr() % (uint64_t)(s_today - 1 - s_first_event));
+    int jkk = xr() % 10 < 7;
+    long living = npart - npart / 5, who;
+    if (xr() % 100 == 0) who = npart + 1 + (long)(xr() % 1000000);
+    else if (jkk || npart < 5) who = 1 + (long)(xr() % (uint64_t)(living > 0 ? living : npart));
+    else who = living + 1 + deaths++ % (npart / 5);
+    s_member(who, &m);
+    kdate span = s_today - 1 - s_first_event;
+    kdate ev = jkk ? s_first_event + (kdate)(xr() % (uint64_t)span)
+                   : s_first_event + (kdate)(((uint64_t)who * 0x9e3779b97f4a7c15ULL >> 20) % (uint64_t)span);
     kdate_format(ev, date);
     char next[11];
     kdate_format(ev + 1, next);
@@ -300,7 +307,7 @@ static void send_claim(long seq, double t_sched)
     c.participant = &p;
     c.event = &e;
     e.has_type = 1;
-    if (xr() % 10 < 7) {
+    if (jkk) {
         c.program = KLAIM__PROGRAM__JKK;
         e.type = KLAIM__EVENT_TYPE__ACCIDENT;
         e.has_circumstance = 1;

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 
 K="$T_DIR/keys"; C="$T_DIR/clients.d"
 mkdir -p "$K" "$C"
-for who in server rsis rsud console upstream admin stranger; do
+for who in server rsis rsud console upstream admin reviewer stranger; do
     "$KLAIMCTL" keygen "$K/$who" >/dev/null || fail "keygen $who"
 done
 [ "$(stat -c %a "$K/server.key")" = 600 ] || fail "keygen: the secret key file is not 0600"
@@ -19,12 +19,13 @@ allow rsud "RSUD Wahidin" hospital
 allow console "Rapid response console" console
 allow upstream "BPJS upstream" upstream
 allow admin "Admin" admin
+allow reviewer "Reviewer" reviewer
 printf 'curve_secret_key_file = %s\nclients_dir = %s\n' "$K/server.key" "$C" >"$T_DIR/klaimd.conf"
 
 as() { local who=$1; shift; "$KLAIMCTL" --endpoint "$T_EP" --curve-key "$K/$who.key" --server-key "$K/server.pub" "$@"; }
 T_CTL_ARGS=(--curve-key "$K/admin.key" --server-key "$K/server.pub")
 start_klaimd --config "$T_DIR/klaimd.conf" --workers 1
-grep -q "CURVE on: 5 clients" "$T_LOG" || fail "klaimd did not load 5 clients"
+grep -q "CURVE on: 6 clients" "$T_LOG" || fail "klaimd did not load 6 clients"
 
 # Unknown key and no key at all: refused at the handshake, never answered.
 rc=0; as stranger --timeout 1500 stats >/dev/null 2>"$T_DIR/stranger.err" || rc=$?
@@ -76,9 +77,18 @@ for who in rsis console; do
     expect_forbidden "$who" payments settle "$T_DIR/settle.csv"
 done
 expect_forbidden upstream payments account "$id" --payee 0 --bank-code 008 --account 1234567890 --account-name X --by Sri
-as upstream payments batch --out "$T_DIR" >/dev/null 2>&1 || fail "upstream payments batch"
-rc=0; as upstream payments show 1 >/dev/null 2>"$T_DIR/show.err" || rc=$?
-[ "$rc" = 65 ] && grep -q NOT_FOUND "$T_DIR/show.err" || fail "upstream payments show: exit $rc"
+expect_forbidden reviewer payments batch --out "$T_DIR"
+expect_forbidden reviewer payments settle "$T_DIR/settle.csv"
+as reviewer payments account "$id" --payee 0 --bank-code 008 --account 1234567890 --account-name Sumiati --by Sri \
+    >"$T_DIR/acct.json" 2>"$T_DIR/acct.err" || fail "reviewer payments account: $(cat "$T_DIR/acct.err")"
+json_get "$T_DIR/acct.json" 'j["bank"]["account"] == "1234567890" and j["bank_name_mismatch"] is False' | grep -q True \
+    || fail "reviewer payments account: $(cat "$T_DIR/acct.json")"
+as upstream payments batch --out "$T_DIR" >"$T_DIR/batch.json" 2>/dev/null || fail "upstream payments batch"
+json_get "$T_DIR/batch.json" 'j["batch"] == 1 and j["claims"] == 1' | grep -q True \
+    || fail "upstream payments batch with the reviewer's account: $(cat "$T_DIR/batch.json")"
+as upstream payments show 1 >/dev/null || fail "upstream payments show"
+rc=0; as upstream payments show 2 >/dev/null 2>"$T_DIR/show.err" || rc=$?
+[ "$rc" = 65 ] && grep -q NOT_FOUND "$T_DIR/show.err" || fail "upstream payments show 2: exit $rc"
 pass "roles: typed FORBIDDEN for what a role may not do"
 
 # The feed PUB: only console and admin keys get through the handshake.
@@ -113,8 +123,8 @@ pass "feed: console subscribes, a hospital key is refused at the handshake"
 # Reload: revoke RSUD; a broken allow-list is refused and the old one kept.
 rm "$C/rsud.client"
 kill -HUP "$T_PID"
-for _ in $(seq 50); do grep -q "reload: 4 clients" "$T_LOG" && break; sleep 0.1; done
-grep -q "reload: 4 clients" "$T_LOG" || fail "SIGHUP did not reload the allow-list"
+for _ in $(seq 50); do grep -q "reload: 5 clients" "$T_LOG" && break; sleep 0.1; done
+grep -q "reload: 5 clients" "$T_LOG" || fail "SIGHUP did not reload the allow-list"
 rc=0; as rsud --timeout 1500 status "$id" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 69 ] || fail "revoked key: exit $rc, expected 69 (refused)"
 as rsis status "$id" >/dev/null || fail "others keep working after a reload"

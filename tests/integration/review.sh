@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # review.sh - the review queue: PENDING_REVIEW claims are listed, approved
-# (the reason is waived and the claim decided again by a worker) or rejected
+# (the reason is waived and the claim decided again by a worker, then
+# confirmed by a second reviewer: docs/money.md §5) or rejected
 # (final, with the reviewer's note), and every action is recorded with who,
 # when and why, across a restart.
 source "$(dirname "$0")/lib.sh"
@@ -32,9 +33,12 @@ ctl review list --limit 1 >"$T_DIR/page1" 2>"$T_DIR/page1.err" || fail "review l
 pass "review list"
 
 # Approve REPORT_LATE: the worker decides again without that check.
+# Four eyes (review_second_approval_rupiah = 0): a second reviewer confirms.
 ctl review approve "$late" --by "Sri Wahyuni" --note "employer report arrived by fax in time" >/dev/null \
     || fail "approve $late"
-ctl status --wait 20000 "$late" >"$T_DIR/late.json" || fail "status of the approved claim"
+ctl status --wait 20000 "$late" >/dev/null || fail "status of the approved claim"
+ctl review confirm "$late" --by "Agus Salim" >/dev/null || fail "confirm $late"
+ctl status --wait 20000 "$late" >"$T_DIR/late.json" || fail "status of the confirmed claim"
 python3 - "$T_DIR/late.json" <<'PY' || fail "approved REPORT_LATE claim: $(cat "$T_DIR/late.json")"
 import json, sys
 j = json.load(open(sys.argv[1]))
@@ -43,9 +47,11 @@ assert j["total"] > 0 and j["total"] == sum(i["amount"] for i in j["items"]), j
 assert j["reasons"] == []
 r = j["reviews"][0]
 assert (r["action"], r["reason_code"], r["by"], r["client"]) == ("APPROVE", "REPORT_LATE", "Sri Wahyuni", "local"), r
-assert r["note"] == "employer report arrived by fax in time" and r["at"], r
+assert r["note"] == "employer report arrived by fax in time" and r["at"] and r["identity"] == "by:Sri Wahyuni", r
+c = j["reviews"][1]
+assert (c["action"], c["by"], c["identity"]) == ("CONFIRM", "Agus Salim", "by:Agus Salim"), c
 PY
-pass "approve waives REPORT_LATE and pays"
+pass "approve waives REPORT_LATE and, once confirmed, pays"
 
 # Reject HEIRS_MISSING: final, with the note.
 rc=0; ctl review reject "$heirs" --by "Sri Wahyuni" >/dev/null 2>&1 || rc=$?
@@ -77,7 +83,7 @@ pass "not reviewable: typed errors"
 
 ctl review list >"$T_DIR/list2.jsonl"
 [ "$(wc -l <"$T_DIR/list2.jsonl")" = 2 ] || fail "after two reviews 2 claims should wait: $(cat "$T_DIR/list2.jsonl")"
-[ "$(db 'SELECT count(*) FROM reviews')" = 2 ] || fail "reviews table"
+[ "$(db 'SELECT count(*) FROM reviews')" = 3 ] || fail "reviews table"
 
 stop_klaimd
 start_klaimd --workers 1

@@ -488,6 +488,82 @@ static void test_decision_json(void **state)
     free(buf);
 }
 
+/* A review's JSON body (HTTP) -> ReviewRequest; its heirs through
+ * validate_heirs: each bad value is a typed error naming heirs[i].x. */
+static void test_review_json(void **state)
+{
+    (void)state;
+    struct klaim_err err;
+    json_error_t je;
+    json_t *j = json_loads("{\"action\":\"Approve\",\"by\":\"Rita\",\"note\":\"KK seen\",\"heirs\":["
+                           "{\"nik\":\"3576020505050006\",\"name\":\"Dimas\",\"relation\":\"CHILD\","
+                           "\"bank\":{\"bank_code\":\"002\",\"account\":\"0123456789\",\"name\":\"Dimas\"}},"
+                           "{\"name\":\"Nadia\",\"relation\":\"CHILD\"}]}",
+                           0, &je);
+    Klaim__ReviewRequest *rr = review_json_to_pb(j, "k-000000000007", &err);
+    json_decref(j);
+    assert_non_null(rr);
+    assert_string_equal(rr->claim_id, "k-000000000007");
+    assert_int_equal(rr->action, KLAIM__REVIEW_ACTION__APPROVE);
+    assert_string_equal(rr->by, "Rita");
+    assert_int_equal(rr->n_heirs, 2);
+    struct klaim_heir hs[KLAIM_MAX_HEIRS];
+    int n = 0;
+    assert_int_equal(validate_heirs(rr->heirs, rr->n_heirs, hs, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(hs[0].nik, "3576020505050006");
+    assert_int_equal(hs[0].relation, REL_CHILD);
+    assert_true(hs[0].has_bank);
+    assert_string_equal(hs[0].bank.code, "002");
+    assert_string_equal(hs[0].bank.account, "0123456789");
+    assert_string_equal(hs[0].bank.name, "Dimas");
+    assert_false(hs[1].has_bank);
+    assert_string_equal(hs[1].nik, "");
+    /* each malformed value, named */
+    static const struct {
+        const char *heir, *field;
+    } bad[] = {
+        {"{\"nik\":\"12\",\"name\":\"A\",\"relation\":\"CHILD\"}", "heirs[1].nik"},
+        {"{\"nik\":\"3576020505050006\",\"relation\":\"CHILD\"}", "heirs[1].name"},
+        {"{\"nik\":\"3576020505050006\",\"name\":\"A\"}", "heirs[1].relation"},
+        {"{\"name\":\"A\",\"relation\":\"CHILD\",\"bank\":{\"bank_code\":\"02\",\"account\":\"123456\",\"name\":\"A\"}}",
+         "heirs[1].bank.bank_code"},
+        {"{\"name\":\"A\",\"relation\":\"CHILD\",\"bank\":{\"bank_code\":\"002\",\"account\":\"12345\",\"name\":\"A\"}}",
+         "heirs[1].bank.account"},
+        {"{\"name\":\"A\",\"relation\":\"CHILD\",\"bank\":{\"bank_code\":\"002\",\"account\":\"123456\"}}",
+         "heirs[1].bank.name"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "{\"action\":\"approve\",\"heirs\":[{\"name\":\"B\",\"relation\":\"SPOUSE\"},%s]}", bad[i].heir);
+        j = json_loads(text, 0, &je);
+        assert_non_null(j);
+        Klaim__ReviewRequest *r2 = review_json_to_pb(j, "k-1", &err);
+        json_decref(j);
+        assert_non_null(r2);
+        assert_int_equal(validate_heirs(r2->heirs, r2->n_heirs, hs, &n, &err), -1);
+        assert_int_equal(err.code, INVALID);
+        if (strcmp(err.field, bad[i].field) != 0) fail_msg("case %zu: field %s, want %s", i, err.field, bad[i].field);
+        protobuf_c_message_free_unpacked(&r2->base, NULL);
+    }
+    /* type errors before any value check */
+    j = json_loads("{\"action\":\"maybe\"}", 0, &je);
+    assert_null(review_json_to_pb(j, "k-1", &err));
+    assert_int_equal(err.code, KLAIM__ERROR_CODE__BAD_REQUEST);
+    assert_string_equal(err.field, "action");
+    json_decref(j);
+    j = json_loads("{\"action\":\"reject\",\"note\":5}", 0, &je);
+    assert_null(review_json_to_pb(j, "k-1", &err));
+    assert_string_equal(err.field, "note");
+    json_decref(j);
+    j = json_loads("{\"action\":\"approve\",\"heirs\":[{\"name\":\"A\",\"relation\":\"CHILD\",\"bank\":7}]}", 0, &je);
+    assert_null(review_json_to_pb(j, "k-1", &err));
+    assert_string_equal(err.field, "heirs[0].bank");
+    json_decref(j);
+    protobuf_c_message_free_unpacked(&rr->base, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_validation_through_json),
         cmocka_unit_test(test_digest_json_vs_protobuf),
         cmocka_unit_test(test_decision_json),
+        cmocka_unit_test(test_review_json),
         cmocka_unit_test(test_heir_bank),
         cmocka_unit_test(test_decision_payment),
     };

@@ -19,8 +19,11 @@ static void test_tokens(void **state)
     char err[256];
     const char *ok = "# comment\n\n"
                      "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 hospital RS Islam Sakinah\n"
-                     "  2C26B46B68FFC68FF99B453C1D30413413422D706483BFA0F98A5E886266E7AE admin Operator  \n";
-    assert_int_equal(http_tokens_parse(ok, t, 4, err, sizeof err), 2);
+                     "  2C26B46B68FFC68FF99B453C1D30413413422D706483BFA0F98A5E886266E7AE admin Operator  \n"
+                     "fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9 reviewer Sri Lestari\n";
+    assert_int_equal(http_tokens_parse(ok, t, 4, err, sizeof err), 3);
+    assert_int_equal(t[2].role, ROLE_REVIEWER);
+    assert_string_equal(t[2].name, "Sri Lestari");
     assert_int_equal(t[0].role, ROLE_HOSPITAL);
     assert_string_equal(t[0].name, "RS Islam Sakinah");
     assert_int_equal(t[0].hash[0], 0x9f);

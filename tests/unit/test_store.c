@@ -373,9 +373,9 @@ static void test_review_counts(void **st)
     assert_int_equal(store_commit(s), 0);
     s_check_counts(s);
     assert_int_equal(store_begin(s), 0);
-    assert_int_equal(store_review_approve(s, ida, 0), 0);
+    assert_int_equal(store_review_approve(s, ida, 0, "by:a", NULL, 0), 0);
     assert_int_equal(store_review_reject(s, idb, d, sizeof d, 2), 0);
-    assert_int_equal(store_review_approve(s, idb, 0), 1); /* no longer reviewable */
+    assert_int_equal(store_review_approve(s, idb, 0, "by:a", NULL, 0), 1); /* no longer reviewable */
     assert_int_equal(store_commit(s), 0);
     s_check_counts(s);
     /* a rolled-back transaction leaves the counts as they were */
@@ -391,6 +391,92 @@ static void test_review_counts(void **st)
     store_close(&s);
 }
 
+/* Four eyes in the store (docs/money.md §5): approve records approval 1,
+ * its identity and heirs; confirm turns an AWAITING_CONFIRMATION claim
+ * APPROVED (counts follow), or only records the approval otherwise; the
+ * review queue lists AWAITING_CONFIRMATION; reviews keep identity and heirs. */
+static void test_four_eyes(void **st)
+{
+    struct store *s = s_open();
+    struct store_new_claim a = s_claim("F-1", "24000000401", 20500, STATE_PROCESSING);
+    struct store_new_claim b = s_claim("F-2", "24000000402", 20500, STATE_PROCESSING);
+    int64_t ida, idb;
+    const uint8_t d[] = {0x18, 0x05}, d2[] = {0x18, 0x03}, heirs[] = {0x6a, 0x00};
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_insert_claim(s, &a, 0, &ida), 0);
+    assert_int_equal(store_insert_claim(s, &b, 0, &idb), 0);
+    assert_int_equal(store_decide(s, ida, 1, STATE_PENDING_REVIEW, 0, d, sizeof d, 1, NULL), 0);
+    assert_int_equal(store_decide(s, idb, 1, STATE_PENDING_REVIEW, 0, d, sizeof d, 1, NULL), 0);
+    struct store_review_inputs in;
+    assert_int_equal(store_review_confirm(s, ida, NULL, 0, 2), 1); /* nothing to confirm */
+    assert_int_equal(store_review_approve(s, ida, 4, "Sri Lestari", heirs, sizeof heirs), 0);
+    assert_int_equal(store_review_approve(s, idb, 4, "by:Sri", NULL, 0), 0);
+    struct store_review rev = {.claim_id = ida, .action = 1, .reason_code = "HEIRS_MISSING", .by = "Sri",
+                               .client = "Sri Lestari", .note = "", .at_ms = 3, .identity = "Sri Lestari",
+                               .heirs = heirs, .heirs_len = sizeof heirs};
+    assert_int_equal(store_review_record(s, &rev), 0);
+    assert_int_equal(store_review_inputs(s, ida, &in), 0);
+    assert_int_equal(in.approval, 1);
+    assert_string_equal(in.approved_by, "Sri Lestari");
+    assert_int_equal(in.review_heirs_len, sizeof heirs);
+    assert_memory_equal(in.review_heirs, heirs, sizeof heirs);
+    assert_non_null(in.claim);
+    store_review_inputs_clear(&in);
+    assert_int_equal(store_review_inputs(s, 999999, &in), 1);
+    /* a: decided again and waiting for the second reviewer; b: confirmed
+     * early, while it is still RECEIVED */
+    int attempt;
+    uint8_t *blob;
+    size_t len;
+    int64_t dup, recv;
+    uint32_t waive;
+    assert_int_equal(store_lease(s, ida, &attempt, &blob, &len, &dup, &recv, &waive), 0);
+    free(blob);
+    assert_int_equal(store_decide(s, ida, attempt, STATE_AWAITING_CONFIRMATION, 9, d2, sizeof d2, 4, NULL), 0);
+    assert_int_equal(store_review_confirm(s, idb, NULL, 0, 5), 0);
+    assert_int_equal(store_review_confirm(s, idb, NULL, 0, 5), 1); /* confirmed already */
+    assert_int_equal(store_commit(s), 0);
+    s_check_counts(s);
+    int64_t ids[4];
+    int n;
+    assert_int_equal(store_review_list(s, 0, 4, ids, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], ida);
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_review_confirm(s, ida, d, sizeof d, 6), 0);
+    assert_int_equal(store_commit(s), 0);
+    s_check_counts(s);
+    struct store_claim_row row;
+    assert_int_equal(store_get_by_id(s, ida, &row), 0);
+    assert_int_equal(row.state, STATE_APPROVED);
+    assert_int_equal(row.decided_at_ms, 6);
+    assert_memory_equal(row.decision, d, sizeof d);
+    store_claim_row_clear(&row);
+    assert_int_equal(store_review_inputs(s, ida, &in), 0);
+    assert_int_equal(in.approval, 2);
+    store_review_inputs_clear(&in);
+    assert_int_equal(store_review_list(s, 0, 4, ids, &n), 0);
+    assert_int_equal(n, 0);
+    store_close(&s);
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open(s_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT identity, length(heirs) FROM reviews WHERE claim_id = ?1", -1, &q,
+                                        NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(q, 1, ida);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), "Sri Lestari");
+    assert_int_equal(sqlite3_column_int(q, 1), sizeof heirs);
+    sqlite3_finalize(q);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT payment_state FROM claims WHERE id = ?1", -1, &q, NULL), SQLITE_OK);
+    sqlite3_bind_int64(q, 1, ida);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 1);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_lease_decide_recover),
         cmocka_unit_test(test_rollback_and_meta),
         cmocka_unit_test(test_review_counts),
+        cmocka_unit_test(test_four_eyes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
