@@ -730,7 +730,7 @@ static int s_authorize(struct intake *in, zmq_msg_t *frame, int body, struct rep
                           "role %s may not do this (hospital: submit and status of its own claims; console: "
                           "stats, reports and the feed; upstream: registry import, export, audit, reports, "
                           "status, stats, payment batches and settlement; reviewer: review list, approve, reject, "
-                          "confirm, status of any claim and payee accounts; admin: everything; worker: nothing "
+                          "confirm and status of any claim, payee accounts; admin: everything; worker: nothing "
                           "here, only remote_worker_endpoint)",
                           klaim_role_name(to->role));
         return 0;
