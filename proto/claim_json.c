@@ -334,28 +334,6 @@ int claim_from_json(const json_t *obj, kdate today_wib, struct klaim_claim *out,
     return rc;
 }
 
-/* A heir's "bank": {"bank_code","account","name"} (strings; checked by
- * validate_heirs). */
-static int s_heir_banks(const json_t *hj, Klaim__Heir **heirs, size_t n, struct klaim_err *err)
-{
-    for (size_t i = 0; i < n; i++) {
-        char path[64];
-        snprintf(path, sizeof path, "heirs[%zu]", i);
-        json_t *bj;
-        int rc = s_obj(json_array_get(hj, i), path, "bank", &bj, err);
-        if (rc < 0) return -1;
-        if (rc == 0) continue;
-        snprintf(path, sizeof path, "heirs[%zu].bank", i);
-        Klaim__BankAccount *b = xmalloc(sizeof *b);
-        klaim__bank_account__init(b);
-        heirs[i]->bank = b;
-        if (s_str(bj, path, "bank_code", &b->bank_code, err) || s_str(bj, path, "account", &b->account, err) ||
-            s_str(bj, path, "name", &b->name, err))
-            return -1;
-    }
-    return 0;
-}
-
 Klaim__ReviewRequest *review_json_to_pb(const json_t *obj, const char *claim_id, struct klaim_err *err)
 {
     Klaim__ReviewRequest *rr = xmalloc(sizeof *rr);
@@ -386,7 +364,7 @@ Klaim__ReviewRequest *review_json_to_pb(const json_t *obj, const char *claim_id,
         int rc = s_heirs(hj, &tmp, err);
         rr->n_heirs = tmp.n_heirs;
         rr->heirs = tmp.heirs;
-        if (rc != 0 || s_heir_banks(hj, rr->heirs, rr->n_heirs, err) != 0) goto fail;
+        if (rc != 0) goto fail; /* s_heirs reads each heir's "bank" too */
     }
     return rr;
 fail:
