@@ -256,16 +256,42 @@ for src, name in ((sys.argv[1], "s3.csv"), (sys.argv[2], "s2.csv")):
     open(f"{sys.argv[3]}/{name}", "w").write("".join(
         f"{r[0]},{r[1]},{r[2]},{r[9]},PAID,BRI-{r[0]}-{r[1]},2026-03-12,\n" for r in rows))
 PY
-ctl payments settle "$T_DIR/s3.csv" >/dev/null 2>&1 &
+# a) killed at a random moment of batch 2's settlement
+ctl payments settle "$T_DIR/s2.csv" >/dev/null 2>&1 &
 ctl_pid=$!
 sleep 0.02
 kill9_klaimd
 wait "$ctl_pid" || true
+# b) killed after batch 3's settlement committed but before its WAL sync
+#    let the reply go (the sync held by the sync_gate shim, as in it_durable)
+: "${SYNC_GATE_SO:?set SYNC_GATE_SO to the sync_gate shim}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+GATE="$T_DIR/gate"
+LD_PRELOAD="$SYNC_GATE_SO" SYNC_GATE="$GATE" start_klaimd --workers 2
+n3=$(db "SELECT n_lines FROM payment_batches WHERE id = 3")
+touch "$GATE"
+ctl --timeout 60000 payments settle "$T_DIR/s3.csv" >"$T_DIR/s3a.json" 2>&1 &
+ctl_pid=$!
+for _ in $(seq 1 100); do
+    [ "$(db "SELECT count(*) FROM payment_lines WHERE batch_id = 3 AND state = 3")" = "$n3" ] && break
+    sleep 0.1
+done
+[ "$(db "SELECT count(*) FROM payment_lines WHERE batch_id = 3 AND state = 3")" = "$n3" ] \
+    || fail "batch 3's settlement was not committed"
+sleep 0.3
+kill -0 "$ctl_pid" 2>/dev/null || fail "a settlement was answered before its WAL sync: $(cat "$T_DIR/s3a.json")"
+kill9_klaimd
+kill "$ctl_pid" 2>/dev/null || true
+wait "$ctl_pid" 2>/dev/null || true
+[ ! -s "$T_DIR/s3a.json" ] || fail "the killed settlement answered: $(cat "$T_DIR/s3a.json")"
+rm -f "$GATE"
 start_klaimd --workers 2
 ctl payments settle "$T_DIR/s3.csv" >"$T_DIR/s3.json" || fail "settle batch 3 after kill -9"
-json_get "$T_DIR/s3.json" 'j["paid"] + j["unchanged"] == j["lines"] and j["batch_settled"] is True' | grep -q True \
-    || fail "settle 3 after restart: $(cat "$T_DIR/s3.json")"
-ctl payments settle "$T_DIR/s2.csv" >/dev/null || fail "settle batch 2"
+json_get "$T_DIR/s3.json" 'j["unchanged"] == j["lines"] and j["paid"] == 0 and j["batch_settled"] is True' | grep -q True \
+    || fail "batch 3's committed settlement was lost or applied twice: $(cat "$T_DIR/s3.json")"
+ctl payments settle "$T_DIR/s2.csv" >"$T_DIR/s2.json" || fail "settle batch 2 after kill -9"
+json_get "$T_DIR/s2.json" 'j["paid"] + j["unchanged"] == j["lines"] and j["batch_settled"] is True' | grep -q True \
+    || fail "settle 2 after restart: $(cat "$T_DIR/s2.json")"
 status_of "$failed_claim" | json_get - 'j["payment"]["state"] == "PAID" and j["payment"]["batch"] == 3' | grep -q True \
     || fail "the corrected claim is not PAID: $(cat "$T_DIR/st.json")"
 status_of "$nobank" | json_get - 'j["payment"]["state"] == "PAID"' | grep -q True || fail "batch 2's claim: $(cat "$T_DIR/st.json")"
@@ -279,4 +305,4 @@ ctl payments batch >"$T_DIR/b.json" 2>/dev/null || fail "final batch"
 json_get "$T_DIR/b.json" 'j["batch"] is None and j["skipped_no_account"] == 0 and j["skipped_failed"] == 0' \
     | grep -q True || fail "paid claims were offered again: $(cat "$T_DIR/b.json")"
 ctl audit verify >/dev/null || fail "audit chain broken"
-pass "kill -9 mid-settlement, restart, settle again: every claim PAID once, nothing paid twice"
+pass "kill -9 mid-settlement (at random, and committed but unsynced): restart, settle again: every claim PAID once, nothing paid twice"
