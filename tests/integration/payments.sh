@@ -306,3 +306,93 @@ json_get "$T_DIR/b.json" 'j["batch"] is None and j["skipped_no_account"] == 0 an
     | grep -q True || fail "paid claims were offered again: $(cat "$T_DIR/b.json")"
 ctl audit verify >/dev/null || fail "audit chain broken"
 pass "kill -9 mid-settlement (at random, and committed but unsynced): restart, settle again: every claim PAID once, nothing paid twice"
+
+# ------------------------------- one claim, three payees: registry sponsor account, partial failure
+# The registry's optional sponsor account columns give the EMPLOYER payee
+# (STMB) its account; the hospital (PROVIDER) and the participant get
+# theirs from payments account. One failed line makes the claim FAILED and
+# only that payee is paid again.
+python3 - "$KLAIM_SHARED_DIR/domain/registry-demo.csv" >"$T_DIR/registry15.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+w = csv.writer(sys.stdout, lineterminator="\n")
+w.writerow(rows[0] + ["sponsor_bank_code", "sponsor_account", "sponsor_account_name"])
+for n, r in enumerate(rows[1:]):
+    w.writerow(r + (["014", "88800%05d" % n, r[10]] if r[10] else ["", "", ""]))
+PY
+ctl registry import "$T_DIR/registry15.csv" >"$T_DIR/import15.json" || fail "import of the registry with sponsor accounts"
+json_get "$T_DIR/import15.json" 'j["bad"] == 0 and j["updated"] > 0' | grep -q True || fail "import15: $(cat "$T_DIR/import15.json")"
+python3 - "$KLAIM_SHARED_DIR/domain/cases.jsonl" >"$T_DIR/jkk.json" <<'PY'
+import json, sys
+for c in map(json.loads, open(sys.argv[1])):
+    if c["name"] == "jkk-stmb-45-days-medical-transport-under-caps":
+        c["claim"]["idempotency_key"] = "PAY-JKK-1"
+        print(json.dumps(c["claim"]))
+PY
+ctl submit --wait "$T_DIR/jkk.json" >"$T_DIR/jkk_d.json" || fail "submit the JKK claim"
+jkk=$(json_get "$T_DIR/jkk_d.json" 'j["claim_id"]')
+payee_of() { json_get "$T_DIR/jkk_d.json" "[i for i, p in enumerate(j['payees']) if p['role'] == '$1'][0]"; }
+python3 - "$T_DIR/jkk_d.json" <<'PY' || fail "JKK payees: $(cat "$T_DIR/jkk_d.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["state"] == "APPROVED", d["state"]
+roles = {p["role"]: p for p in d["payees"]}
+assert set(roles) == {"PROVIDER", "EMPLOYER", "PARTICIPANT"}, roles
+e = roles["EMPLOYER"]
+assert e["id"] == "PT Ngoro Sinar Tekstil" and e["bank"]["bank_code"] == "014" and e["bank"]["name"] == e["id"], e
+assert not roles["PROVIDER"].get("bank") and not roles["PARTICIPANT"].get("bank"), roles
+PY
+p_prov=$(payee_of PROVIDER); p_emp=$(payee_of EMPLOYER); p_part=$(payee_of PARTICIPANT)
+ctl payments batch >"$T_DIR/b.json" 2>/dev/null || fail "batch before the accounts"
+json_get "$T_DIR/b.json" "j['batch'] is None and j['skipped'] == ['$jkk']" | grep -q True \
+    || fail "a claim with payees without accounts was batched: $(cat "$T_DIR/b.json")"
+hosp=$(json_get "$T_DIR/jkk_d.json" "j['payees'][$p_prov]['name']")
+part=$(json_get "$T_DIR/jkk_d.json" "j['payees'][$p_part]['name']")
+ctl payments account "$jkk" --payee "$p_prov" --bank-code 002 --account 0011223344 --account-name "$hosp" --by Sri \
+    >/dev/null || fail "hospital account"
+ctl payments account "$jkk" --payee "$p_part" --bank-code 009 --account 5566778899 --account-name "$part" --by Sri \
+    >/dev/null || fail "participant account"
+mkdir -p "$T_DIR/out7" "$T_DIR/out8"
+ctl payments batch --out "$T_DIR/out7" >"$T_DIR/b4.json" 2>/dev/null || fail "batch 4"
+json_get "$T_DIR/b4.json" 'j["batch"] == 4 and j["claims"] == 1 and j["lines"] == 3' | grep -q True \
+    || fail "batch 4: $(cat "$T_DIR/b4.json")"
+xmllint --noout --schema "$XSD" "$T_DIR/out7/payments-000004.xml" 2>/dev/null || fail "batch 4 XML invalid"
+python3 - "$T_DIR/out7/payments-000004.csv" "$T_DIR/jkk_d.json" "$T_DIR" <<'PY' || fail "batch 4 CSV: $(cat "$T_DIR/out7/payments-000004.csv")"
+import csv, json, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))[1:-1]
+d = json.load(open(sys.argv[2]))
+assert [r[3] for r in rows] == [p["role"] for p in d["payees"]], rows      # payee order
+assert [int(r[9]) for r in rows] == [p["amount"] for p in d["payees"]], rows
+acct = {r[3]: (r[6], r[7]) for r in rows}
+assert acct["EMPLOYER"][0] == "014" and acct["PROVIDER"] == ("002", "0011223344"), acct
+assert acct["PARTICIPANT"] == ("009", "5566778899"), acct
+# the bank pays the employer and the participant; the hospital's account is refused
+out = "".join(f"{r[0]},{r[1]},{r[2]},{r[9]},{'FAILED' if r[3] == 'PROVIDER' else 'PAID'},"
+              f"{'' if r[3] == 'PROVIDER' else 'BNI-' + r[1]},2026-03-13,"
+              f"{'account number unknown' if r[3] == 'PROVIDER' else ''}\n" for r in rows)
+open(sys.argv[3] + "/s4.csv", "w").write(out)
+PY
+ctl payments settle "$T_DIR/s4.csv" >"$T_DIR/s4.json" || fail "settle batch 4"
+json_get "$T_DIR/s4.json" 'j["paid"] == 2 and j["failed"] == 1 and j["claims_failed"] == 1' | grep -q True \
+    || fail "settle 4: $(cat "$T_DIR/s4.json")"
+status_of "$jkk" | json_get - 'j["payment"]["state"] == "FAILED" and j["payment"]["failure"] == "account number unknown"' \
+    | grep -q True || fail "the JKK claim after a partial failure: $(cat "$T_DIR/st.json")"
+ctl payments account "$jkk" --payee "$p_prov" --bank-code 002 --account 0011223355 --account-name "$hosp" --by Sri \
+    >/dev/null || fail "hospital account corrected"
+rc=0; ctl payments account "$jkk" --payee "$p_emp" --bank-code 002 --account 0011223355 --account-name X --by Sri \
+    >/dev/null 2>"$T_DIR/err" || rc=$?
+[ "$rc" = 65 ] && grep -q "was paid in batch 4" "$T_DIR/err" || fail "account of a paid payee: exit $rc $(cat "$T_DIR/err")"
+ctl payments batch --out "$T_DIR/out8" >"$T_DIR/b5.json" 2>/dev/null || fail "batch 5"
+json_get "$T_DIR/b5.json" 'j["batch"] == 5 and j["lines"] == 1' | grep -q True || fail "batch 5: $(cat "$T_DIR/b5.json")"
+grep -q "^5,1,$jkk,PROVIDER,.*,002,0011223355," "$T_DIR/out8/payments-000005.csv" \
+    || fail "batch 5 is not the hospital's line alone: $(cat "$T_DIR/out8/payments-000005.csv")"
+sed -n 2p "$T_DIR/out8/payments-000005.csv" | python3 -c 'import csv,sys
+r=next(csv.reader(sys.stdin)); print(f"{r[0]},{r[1]},{r[2]},{r[9]},PAID,BNI-H,2026-03-16,")' >"$T_DIR/s5.csv"
+ctl payments settle "$T_DIR/s5.csv" >/dev/null || fail "settle batch 5"
+status_of "$jkk" | json_get - 'j["payment"]["state"] == "PAID" and j["payment"]["batch"] == 5 and j["payment"]["paid_on"] == "2026-03-16"' \
+    | grep -q True || fail "the JKK claim is not PAID: $(cat "$T_DIR/st.json")"
+[ "$(db "SELECT count(*) FROM payment_lines WHERE claim_id = ${jkk#k-} AND state = 3")" = 3 ] \
+    || fail "the JKK claim's three payees are not paid once each"
+[ -z "$(db "SELECT claim_id FROM payment_lines WHERE state = 3 GROUP BY claim_id, payee HAVING count(*) > 1")" ] \
+    || fail "a payee was paid twice"
+pass "three payees: the sponsor's registry account, corrected accounts, a partial failure paid again for that payee only"
