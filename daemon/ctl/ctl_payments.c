@@ -20,6 +20,7 @@
 
 #include "ctl.h"
 #include "ctl_conn.h"
+#include "dates.h"
 #include "pay_render.h"
 #include "types.h"
 #include "xalloc.h"
@@ -354,6 +355,9 @@ int ctl_payments(const struct ctl_opts *o, int argc, char **argv)
     }
     if (strcmp(sub, "batch") == 0) {
         if (arg) return ctl_usage(S_USAGE, "payments batch: unexpected argument \"%s\"", arg);
+        kdate d;
+        if (until && kdate_parse(until, strlen(until), &d) != 0)
+            return ctl_usage(S_USAGE, "payments batch: --until \"%s\" is not a date: give YYYY-MM-DD (WIB)", until);
         return s_batch(o, until, out);
     }
     if (strcmp(sub, "show") == 0) {

@@ -61,6 +61,11 @@ snapshot() { db "SELECT batch_id, line, state, reference, coalesce(settled_on, '
 status_of() { ctl status "$1" >"$T_DIR/st.json" || fail "status $1"; cat "$T_DIR/st.json"; }
 
 # ---------------------------------------------------------------- batch 1
+rc=0; ctl payments batch --until 2026-02-30 >/dev/null 2>"$T_DIR/err" || rc=$?
+[ "$rc" = 64 ] && grep -q "is not a date" "$T_DIR/err" || fail "batch --until 2026-02-30: exit $rc $(cat "$T_DIR/err")"
+ctl payments batch --until 2020-01-01 >"$T_DIR/b0.json" 2>/dev/null || fail "payments batch --until 2020-01-01"
+json_get "$T_DIR/b0.json" 'j["batch"] is None and j["claims"] == 0 and j["skipped_no_account"] == 0' | grep -q True \
+    || fail "claims decided after --until were considered: $(cat "$T_DIR/b0.json")"
 mkdir -p "$T_DIR/out1" "$T_DIR/out2" "$T_DIR/out3"
 ctl payments batch --out "$T_DIR/out1" >"$T_DIR/b1.json" 2>"$T_DIR/b1.err" || fail "payments batch: $(cat "$T_DIR/b1.err")"
 python3 - "$T_DIR/b1.json" "$T_DIR/decided.jsonl" "$nobank" <<'PY' || fail "batch 1: $(cat "$T_DIR/b1.json")"
