@@ -12,7 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dates.h"
 #include "log.h"
+
+/* Dates holidays may list (about 15 a year: decades of them). */
+#define CONFIG_MAX_HOLIDAYS 512
 
 struct config {
     char data_dir[PATH_MAX];
@@ -58,6 +62,8 @@ struct config {
     char db_path[PATH_MAX];             /* DATA/klaim.db */
     char lock_path[PATH_MAX];           /* DATA/klaimd.lock */
     char worker_endpoint[PATH_MAX + 8]; /* ipc://DATA/run/workers.sock */
+    kdate holiday_days[CONFIG_MAX_HOLIDAYS]; /* holidays parsed: ascending, no repeats (workdays.h) */
+    size_t n_holidays;
 };
 
 /* Fills every key with its default. */
