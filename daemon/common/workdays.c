@@ -93,6 +93,34 @@ int64_t workdays_late_amount(int64_t total, int days_late)
     return q * days_late + r * days_late / 100;
 }
 
+/* The WIB date of a unix-ms instant (rounding toward the past). */
+static kdate s_wib_date(int64_t ms)
+{
+    int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    return kdate_wib(s);
+}
+
+void workdays_clock_of(const struct workdays *w, int64_t unit_ms, int64_t approved_ms, int paid, kdate paid_on,
+                       int64_t now_ms, int64_t total, struct workdays_clock *out)
+{
+    memset(out, 0, sizeof *out);
+    if (unit_ms > 0) {
+        out->runs_out_ms = approved_ms + (int64_t)(WORKDAYS_PAYMENT_DAYS + 1) * unit_ms;
+        out->due = s_wib_date(out->runs_out_ms - 1);
+    } else {
+        out->due = workdays_payment_due(w, s_wib_date(approved_ms));
+        out->runs_out_ms = ((int64_t)(out->due + 1) * 86400 - KLAIM_WIB_OFFSET_S) * 1000;
+    }
+    if (paid) {
+        out->days_late = workdays_days_late(w, out->due, paid_on);
+    } else if (now_ms >= out->runs_out_ms) {
+        out->past_due = 1;
+        out->days_late = unit_ms > 0 ? (int)((now_ms - out->runs_out_ms) / unit_ms + 1)
+                                     : workdays_days_late(w, out->due, s_wib_date(now_ms));
+    }
+    out->late_amount = workdays_late_amount(total, out->days_late);
+}
+
 static int s_cmp_kdate(const void *a, const void *b)
 {
     kdate x = *(const kdate *)a, y = *(const kdate *)b;

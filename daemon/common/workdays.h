@@ -57,4 +57,24 @@ int workdays_days_late(const struct workdays *w, kdate due, kdate on);
  * <= 0. A figure for reports: never added to a payment. */
 int64_t workdays_late_amount(int64_t total, int days_late);
 
+/* One claim's payment clock as it stands at now_ms (unix ms). */
+struct workdays_clock {
+    kdate due;                  /* the deadline, a WIB date */
+    int64_t runs_out_ms;        /* an unpaid claim is late from this instant (the end of due, WIB) */
+    int days_late;              /* paid: fixed at the paid date; unpaid: as of now (0 while not past due) */
+    int64_t late_amount;        /* workdays_late_amount(total, days_late) */
+    int past_due;               /* unpaid and now_ms >= runs_out_ms */
+};
+
+/* The clock of a claim APPROVED at approved_ms (unix ms), with benefit
+ * total, paid on paid_on when paid (else unpaid, judged at now_ms).
+ * unit_ms > 0 is the test clock (config sla_test_unit_ms): every day is a
+ * working day unit_ms long, the first starting at approved_ms, so an
+ * unpaid clock runs out (3 + 1) x unit_ms after the approval and days_late
+ * grows by one each unit_ms after that; due is then the WIB date of the
+ * last instant before it runs out. A paid clock counts calendar working
+ * days from due to paid_on in both modes. */
+void workdays_clock_of(const struct workdays *w, int64_t unit_ms, int64_t approved_ms, int paid, kdate paid_on,
+                       int64_t now_ms, int64_t total, struct workdays_clock *out);
+
 #endif

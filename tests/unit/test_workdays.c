@@ -156,6 +156,71 @@ static void test_parse(void **state)
     assert_non_null(strstr(err, "more than 2"));
 }
 
+/* Unix ms of a WIB wall-clock time on a date. */
+static int64_t s_wib_ms(const char *date, int hour, int minute)
+{
+    return ((int64_t)D(date) * 86400 + hour * 3600 + minute * 60 - 7 * 3600) * 1000;
+}
+
+/* Paid on time, paid late, unpaid past due, and not yet due: the figures
+ * the decision JSON and the claims report show. */
+static void test_clock_paid_and_unpaid(void **state)
+{
+    (void)state;
+    kdate h[] = {D("2026-01-08")}; /* a Thursday holiday */
+    struct workdays w = {h, 1};
+    int64_t approved = s_wib_ms("2026-01-02", 10, 0); /* Friday */
+    int64_t total = 42000000;
+    struct workdays_clock c;
+    /* paid on the due date: on time, whenever asked */
+    workdays_clock_of(&w, 0, approved, 1, D("2026-01-07"), s_wib_ms("2026-03-01", 9, 0), total, &c);
+    s_assert_date(c.due, "2026-01-07");
+    assert_true(c.runs_out_ms == s_wib_ms("2026-01-08", 0, 0));
+    assert_int_equal(c.days_late, 0);
+    assert_int_equal(c.late_amount, 0);
+    assert_int_equal(c.past_due, 0);
+    /* paid on Monday 12th: Fri 9th and Mon 12th late (Thu 8th a holiday) */
+    workdays_clock_of(&w, 0, approved, 1, D("2026-01-12"), s_wib_ms("2026-03-01", 9, 0), total, &c);
+    assert_int_equal(c.days_late, 2);
+    assert_int_equal(c.late_amount, 840000);
+    assert_int_equal(c.past_due, 0);
+    /* unpaid, the last minute of the due date (WIB): not late yet */
+    workdays_clock_of(&w, 0, approved, 0, 0, s_wib_ms("2026-01-07", 23, 59), total, &c);
+    assert_int_equal(c.past_due, 0);
+    assert_int_equal(c.days_late, 0);
+    /* unpaid at midnight: past due; the holiday is no day late, Friday is */
+    workdays_clock_of(&w, 0, approved, 0, 0, s_wib_ms("2026-01-08", 0, 0), total, &c);
+    assert_int_equal(c.past_due, 1);
+    assert_int_equal(c.days_late, 0);
+    workdays_clock_of(&w, 0, approved, 0, 0, s_wib_ms("2026-01-09", 8, 0), total, &c);
+    assert_int_equal(c.past_due, 1);
+    assert_int_equal(c.days_late, 1);
+    assert_int_equal(c.late_amount, 420000);
+    /* approved late in the evening WIB (already the next day in WIB,
+     * still the day before in UTC): the WIB date counts */
+    workdays_clock_of(&s_none, 0, s_wib_ms("2026-01-06", 1, 0), 0, 0, 0, total, &c);
+    s_assert_date(c.due, "2026-01-09");
+}
+
+/* sla_test_unit_ms: every day a working day unit_ms long. */
+static void test_clock_test_unit(void **state)
+{
+    (void)state;
+    int64_t t0 = s_wib_ms("2026-01-02", 10, 0), unit = 1000;
+    struct workdays_clock c;
+    workdays_clock_of(&s_none, unit, t0, 0, 0, t0 + 4 * unit - 1, 1000, &c);
+    assert_true(c.runs_out_ms == t0 + 4 * unit);
+    assert_int_equal(c.past_due, 0);
+    s_assert_date(c.due, "2026-01-02");
+    workdays_clock_of(&s_none, unit, t0, 0, 0, t0 + 4 * unit, 1000, &c);
+    assert_int_equal(c.past_due, 1);
+    assert_int_equal(c.days_late, 1);
+    assert_int_equal(c.late_amount, 10);
+    workdays_clock_of(&s_none, unit, t0, 0, 0, t0 + 6 * unit + 500, 1000, &c);
+    assert_int_equal(c.days_late, 3);
+    assert_int_equal(c.late_amount, 30);
+}
+
 /* The closed form against counting day by day, over random ranges and
  * random holiday lists (weekends included), before and after the epoch. */
 static void test_between_matches_loop(void **state)
@@ -193,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_holiday_on_weekend), cmocka_unit_test(test_due_year_end),
         cmocka_unit_test(test_days_late),        cmocka_unit_test(test_late_amount),
         cmocka_unit_test(test_parse),            cmocka_unit_test(test_between_matches_loop),
+        cmocka_unit_test(test_clock_paid_and_unpaid), cmocka_unit_test(test_clock_test_unit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
