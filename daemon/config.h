@@ -46,7 +46,8 @@ struct config {
     int sla_report_hours;                 /* accident (end of its day) -> first report */
     int sla_decision_days;                /* first report -> final decision */
     int sla_ack_minutes;                  /* case opened -> acknowledged */
-    int sla_test_unit_ms;                 /* tests only: > 0 makes each SLA hour/day/minute this long */
+    int sla_test_unit_ms;                 /* tests only: > 0 makes each SLA hour/day/minute, and each payment
+                                             clock working day, this long */
     /* remote workers (scale-out, issue 7) */
     char remote_worker_endpoint[256];     /* tcp://HOST:PORT with CURVE, ZAP domain "workers"; "" = off */
     int remote_workers;                   /* remote worker slots, after the local ones */

@@ -495,7 +495,8 @@ static json_t *s_workforce(const char *path)
 
 int ctl_reports(const struct ctl_opts *o, int argc, char **argv)
 {
-    static const char usage[] = "klaimctl report claims [--from DATE] [--to DATE] [--by decision|event] [--format csv]\n"
+    static const char usage[] = "klaimctl report claims [--from DATE] [--to DATE] [--by decision|event]\n"
+                                "                       [--format csv]\n"
                                 "       klaimctl report coverage [--as-of DATE] [--workforce FILE.csv] [--format csv]";
     if (argc < 1 || (strcmp(argv[0], "claims") != 0 && strcmp(argv[0], "coverage") != 0)) {
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
@@ -538,7 +539,8 @@ int ctl_reports(const struct ctl_opts *o, int argc, char **argv)
     int table = o->table || (!o->format && isatty(STDOUT_FILENO));
     if (!csv && !o->table && strcmp(format, "json") != 0) return ctl_usage(usage, "report: --format json, table or csv");
     if (by && strcmp(by, "decision") != 0 && strcmp(by, "event") != 0)
-        return ctl_usage(usage, "report claims: --by decision (decision dates, the default) or --by event (event dates)");
+        return ctl_usage(usage, "report claims: --by decision (decision dates, the default) or --by event "
+                                "(event dates)");
     json_t *wf = workforce ? s_workforce(workforce) : NULL;
     if (workforce && !wf) return CTL_EX_DATAERR;
     int rc;
@@ -641,9 +643,9 @@ int ctl_reports(const struct ctl_opts *o, int argc, char **argv)
             }
         }
     } else if (table) {
+        const char *by_text = !claims ? "" : by && strcmp(by, "event") == 0 ? " by event date" : " by decision date";
         printf("%s report%s%s%s, registry generation %llu\n\n", kind, r->as_of && r->as_of[0] ? " as of " : "",
-               r->as_of ? r->as_of : "", claims ? (by && strcmp(by, "event") == 0 ? " by event date" : " by decision date") : "",
-               (unsigned long long)r->registry_generation);
+               r->as_of ? r->as_of : "", by_text, (unsigned long long)r->registry_generation);
         s_print_columns(rows);
         if (share) {
             putchar('\n');
