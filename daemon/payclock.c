@@ -85,7 +85,8 @@ static int s_heir_with_nik(const void *blob, int len)
 }
 
 /* Reads P_COLS from column i. A reviewer's heirs replace the claim's
- * (docs/money.md §3), so only they count when there are any. */
+ * (docs/money.md §3), so only they count when there are any. A PAID claim
+ * without a paid date (no PAID line) counts as paid today. */
 static void s_read_row(sqlite3_stmt *st, int i, struct p_row *r)
 {
     r->decided_at_ms = sqlite3_column_int64(st, i);
