@@ -1,8 +1,9 @@
 /* test_workdays.c - the JKM payment clock's working-day arithmetic
  * (daemon/common/workdays.c): deadlines at the boundaries (approved on a
  * Friday, on a weekend, across holidays, at the year end, a holiday on a
- * weekend), days late, the late amount, the holiday list parser, and the
- * closed-form count against a day-by-day count. */
+ * weekend), days late, the late amount, the holiday list parser, the
+ * closed-form count against a day-by-day count, and a claim's whole clock
+ * (paid on time, paid late, unpaid past due; real days and the test unit). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -196,8 +197,8 @@ static void test_clock_paid_and_unpaid(void **state)
     assert_int_equal(c.past_due, 1);
     assert_int_equal(c.days_late, 1);
     assert_int_equal(c.late_amount, 420000);
-    /* approved late in the evening WIB (already the next day in WIB,
-     * still the day before in UTC): the WIB date counts */
+    /* approved at 01:00 WIB on Tuesday, still Monday in UTC: the WIB date
+     * counts (due Friday, not Thursday) */
     workdays_clock_of(&s_none, 0, s_wib_ms("2026-01-06", 1, 0), 0, 0, 0, total, &c);
     s_assert_date(c.due, "2026-01-09");
 }
