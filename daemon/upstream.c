@@ -2,8 +2,8 @@
  *
  * Owns: paging of the audit chain and of decided claims, the claims report
  *   (SQL over klaim.db, by decision or event date, with the JKM payment
- *   clock's columns from payclock.c) and the coverage report (a helper scans the current
- *   registry generation: klaim-worker --report-coverage).
+ *   clock's columns from payclock.c) and the coverage report (a helper
+ *   scans the current registry generation: klaim-worker --report-coverage).
  * Runs in: klaimd main loop only. Reads answer from committed state: a
  *   request that arrives while a transaction is open waits for its commit.
  */
