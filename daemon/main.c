@@ -30,6 +30,7 @@
 #include "feed.h"
 #include "http.h"
 #include "metrics.h"
+#include "payclock.h"
 #include "sla.h"
 #include "intake.h"
 #include "klaimd.h"
@@ -322,6 +323,8 @@ static void s_dispatch_start(struct klaimd *k)
     k->cases = cases_new(k);
     k->sla = sla_new(k, err, sizeof err);
     if (!k->sla) log_fatal(EX_UNAVAILABLE, "%s", err);
+    k->payclock = payclock_new(k, err, sizeof err);
+    if (!k->payclock) log_fatal(EX_UNAVAILABLE, "%s", err);
     if (k->cfg.http_listen[0]) {
         k->http = http_new(k, err, sizeof err);
         if (!k->http) log_fatal(EX_CONFIG, "%s", err);
@@ -333,6 +336,7 @@ static void s_dispatch_start(struct klaimd *k)
 static void s_dispatch_stop(struct klaimd *k)
 {
     http_free(&k->http);
+    payclock_free(&k->payclock);
     sla_free(&k->sla);
     cases_free(&k->cases);
     feed_free(&k->feed);

@@ -520,6 +520,22 @@ static json_t *s_heirs_pb_to_json(Klaim__Heir *const *hs, size_t n)
     return a;
 }
 
+/* The JKM payment clock's members of the decision's "payment" object (due,
+ * days_late, late_amount; docs/money.md §7), added to that object when it
+ * is already there, else to a new one. Nothing without a due date. */
+static void s_payment_clock_json(json_t *o, const Klaim__Payment *p)
+{
+    if (!p || !p->due) return;
+    json_t *pay = json_object_get(o, "payment");
+    if (!json_is_object(pay)) {
+        pay = json_object();
+        json_object_set_new(o, "payment", pay);
+    }
+    json_object_set_new(pay, "due", s_jstring(p->due));
+    json_object_set_new(pay, "days_late", json_integer(p->has_days_late ? p->days_late : 0));
+    json_object_set_new(pay, "late_amount", json_integer(p->has_late_amount ? p->late_amount : 0));
+}
+
 json_t *decision_pb_to_json(const Klaim__Decision *d)
 {
     json_t *o = json_object();
@@ -617,5 +633,6 @@ json_t *decision_pb_to_json(const Klaim__Decision *d)
         }
         json_object_set_new(o, "reviews", reviews);
     }
+    s_payment_clock_json(o, d->payment);
     return o;
 }
