@@ -153,39 +153,6 @@ int ctl_audit(const struct ctl_opts *o, int argc, char **argv)
 
 /* ---------------------------------------------------------------- export */
 
-/* Who is paid an item (POLICY, README "Exports"): death benefits to the
- * first heir in the order of Permenaker 44/2015 Ps. 19, STMB to the
- * employer for wage earners (the worker for BPU), medical care to the
- * hospital, the rest to the participant. */
-enum payee { PAY_HEIR, PAY_EMPLOYER, PAY_PARTICIPANT, PAY_PROVIDER, PAY__N };
-static const char *const s_payee_name[] = {"HEIR", "EMPLOYER", "PARTICIPANT", "PROVIDER"};
-
-static enum payee s_payee_of(const char *code, const Klaim__Claim *cl, const Klaim__MemberFacts *m)
-{
-    int death = cl && cl->program == KLAIM__PROGRAM__JKM;
-    if (cl && cl->outcome && cl->outcome->death_date && cl->outcome->death_date[0]) death = 1;
-    if (strncmp(code, "JKM_", 4) == 0 || strcmp(code, "JKK_DEATH_LUMP_SUM") == 0 || strcmp(code, "JKK_FUNERAL") == 0)
-        return PAY_HEIR;
-    if (strcmp(code, "JKK_PERIODIC") == 0) return death ? PAY_HEIR : PAY_PARTICIPANT;
-    if (strcmp(code, "JKK_STMB") == 0)
-        return m && m->category && strcmp(m->category, "BPU") != 0 && m->sponsor && m->sponsor[0] ? PAY_EMPLOYER
-                                                                                                  : PAY_PARTICIPANT;
-    if (strcmp(code, "JKK_MEDICAL") == 0) return PAY_PROVIDER;
-    return PAY_PARTICIPANT;
-}
-
-static const Klaim__Heir *s_first_heir(const Klaim__Claim *cl)
-{
-    static const int order[] = {KLAIM__RELATION__SPOUSE,      KLAIM__RELATION__CHILD,      KLAIM__RELATION__PARENT,
-                                KLAIM__RELATION__GRANDCHILD,  KLAIM__RELATION__GRANDPARENT, KLAIM__RELATION__SIBLING,
-                                KLAIM__RELATION__PARENT_IN_LAW, KLAIM__RELATION__WILL_BENEFICIARY,
-                                KLAIM__RELATION__OTHER};
-    for (size_t o = 0; cl && o < sizeof order / sizeof order[0]; o++)
-        for (size_t i = 0; i < cl->n_heirs; i++)
-            if ((int)cl->heirs[i]->relation == order[o]) return cl->heirs[i];
-    return NULL;
-}
-
 /* A CSV value, quoted when it must be (RFC 4180). */
 static void s_csv_value(FILE *f, const char *v)
 {
@@ -234,8 +201,21 @@ static void s_claim_ids(const Klaim__Claim *cl, int jkm, struct claim_ids *out)
 }
 
 /* The columns of every CSV record: the first 17 as before, then the
- * claim's identity (D records only; empty in P and T records). */
-#define EXPORT_COLS 21
+ * claim's identity (D records only; empty in P and T records), then the
+ * payee's bank account (P records, when known). */
+#define EXPORT_COLS 24
+
+/* A payee's role as the export spells it. */
+static const char *s_role(const Klaim__Payee *y)
+{
+    switch (y->role) {
+    case KLAIM__PAYEE_ROLE__HEIR: return "HEIR";
+    case KLAIM__PAYEE_ROLE__PROVIDER: return "PROVIDER";
+    case KLAIM__PAYEE_ROLE__EMPLOYER: return "EMPLOYER";
+    case KLAIM__PAYEE_ROLE__PARTICIPANT: return "PARTICIPANT";
+    default: return "";
+    }
+}
 
 /* One decided claim: its D record and, when APPROVED, one P record per
  * payee. Everything printed comes from the store, so it is repeatable. */
@@ -253,24 +233,18 @@ static void s_export_row(FILE *f, int jsonl, const Klaim__ExportRow *row, struct
                                      : "";
     const char *reason = d->n_reasons ? d->reasons[0]->code : "";
     const char *program = d->program == KLAIM__PROGRAM__JKK ? "JKK" : "JKM";
-    /* payees */
-    long long amount[PAY__N] = {0};
-    char codes[PAY__N][256];
-    memset(codes, 0, sizeof codes);
-    if (d->state == KLAIM__STATE__APPROVED)
-        for (size_t i = 0; i < d->n_items; i++) {
-            enum payee p = s_payee_of(d->items[i]->code, cl, m);
-            amount[p] += d->items[i]->amount;
+    /* The payees are the decision's own (docs/money.md §2): every item
+     * paid once, to a payee with an id; nothing is chosen here. */
+    const int approved = d->has_state && d->state == KLAIM__STATE__APPROVED;
+    char codes[KLAIM_MAX_PAYEES][256];
+    size_t n_payees = approved && d->n_payees <= KLAIM_MAX_PAYEES ? d->n_payees : 0;
+    for (size_t p = 0; p < n_payees; p++) {
+        codes[p][0] = '\0';
+        for (size_t i = 0; i < d->payees[p]->n_items; i++) {
             size_t n = strlen(codes[p]);
-            snprintf(codes[p] + n, sizeof codes[p] - n, "%s%s", n ? ";" : "", d->items[i]->code);
+            snprintf(codes[p] + n, sizeof codes[p] - n, "%s%s", n ? ";" : "", d->payees[p]->items[i]);
         }
-    const Klaim__Heir *heir = s_first_heir(cl);
-    const char *pname[PAY__N] = {heir && heir->name ? heir->name : "", m && m->sponsor ? m->sponsor : "",
-                                 m && m->name ? m->name : "",
-                                 cl && cl->event && cl->event->hospital && cl->event->hospital[0] ? cl->event->hospital
-                                                                                                  : "PLKK"};
-    const char *pid[PAY__N] = {heir && heir->nik ? heir->nik : "", "",
-                               cl && cl->participant && cl->participant->kpj ? cl->participant->kpj : "", ""};
+    }
     struct claim_ids ids;
     s_claim_ids(cl, d->program != KLAIM__PROGRAM__JKK, &ids);
     t->decisions++;
@@ -287,13 +261,17 @@ static void s_export_row(FILE *f, int jsonl, const Klaim__ExportRow *row, struct
         json_object_set_new(j, "event_date", json_string(ids.event_date));
         json_object_set_new(j, "death_date", ids.death_date[0] ? json_string(ids.death_date) : json_null());
         json_t *pays = json_object_get(j, "payments");
-        for (int p = 0; p < PAY__N; p++) {
-            if (!amount[p]) continue;
-            json_array_append_new(pays, json_pack("{s:s, s:s, s:s, s:I, s:s}", "payee_type", s_payee_name[p],
-                                                  "payee_name", pname[p], "payee_id", pid[p], "amount",
-                                                  (json_int_t)amount[p], "items", codes[p]));
+        for (size_t p = 0; p < n_payees; p++) {
+            const Klaim__Payee *y = d->payees[p];
+            json_t *pj = json_pack("{s:s, s:s, s:s, s:I, s:s}", "payee_type", s_role(y), "payee_name",
+                                   y->name ? y->name : "", "payee_id", y->id ? y->id : "", "amount",
+                                   (json_int_t)y->amount, "items", codes[p]);
+            if (y->bank)
+                json_object_set_new(pj, "bank", json_pack("{s:s, s:s, s:s}", "bank_code", y->bank->bank_code,
+                                                          "account", y->bank->account, "name", y->bank->name));
+            json_array_append_new(pays, pj);
             t->payments++;
-            t->paid += amount[p];
+            t->paid += y->amount;
         }
         char *s = json_dumps(j, JSON_COMPACT);
         fprintf(f, "%s\n", s);
@@ -304,19 +282,23 @@ static void s_export_row(FILE *f, int jsonl, const Klaim__ExportRow *row, struct
     const char *drow[] = {"D", d->claim_id, d->idempotency_key, program, state, d->rule_set, decided,
                           m ? m->regency : "", m ? m->sponsor : "", m ? m->category : "", reason,
                           row->provisional ? "1" : "0", "", "", "", total, "",
-                          ids.kpj, ids.nik, ids.event_date, ids.death_date};
+                          ids.kpj, ids.nik, ids.event_date, ids.death_date, "", "", ""};
+    _Static_assert(sizeof drow / sizeof drow[0] == EXPORT_COLS, "a D record has every column");
     s_csv_row(f, drow, EXPORT_COLS);
-    for (int p = 0; p < PAY__N; p++) {
-        if (!amount[p]) continue;
+    for (size_t p = 0; p < n_payees; p++) {
+        const Klaim__Payee *y = d->payees[p];
+        const Klaim__BankAccount *b = y->bank;
         char a[32];
-        snprintf(a, sizeof a, "%lld", amount[p]);
+        snprintf(a, sizeof a, "%lld", (long long)y->amount);
         const char *prow[] = {"P", d->claim_id, d->idempotency_key, program, state, d->rule_set, decided,
                               m ? m->regency : "", m ? m->sponsor : "", m ? m->category : "", "",
-                              row->provisional ? "1" : "0", s_payee_name[p], pname[p], pid[p], a, codes[p],
-                              "", "", "", ""};
+                              row->provisional ? "1" : "0", s_role(y), y->name ? y->name : "", y->id ? y->id : "",
+                              a, codes[p], "", "", "", "", b ? b->bank_code : "", b ? b->account : "",
+                              b ? b->name : ""};
+        _Static_assert(sizeof prow / sizeof prow[0] == EXPORT_COLS, "a P record has every column");
         s_csv_row(f, prow, EXPORT_COLS);
         t->payments++;
-        t->paid += amount[p];
+        t->paid += y->amount;
     }
 }
 
@@ -362,7 +344,8 @@ int ctl_export(const struct ctl_opts *o, int argc, char **argv)
     }
     if (!jsonl)
         fputs("record,claim_id,idempotency_key,program,state,rule_set,decided_at,regency,sponsor,category,reason,"
-              "provisional,payee_type,payee_name,payee_id,amount,items,kpj,nik,event_date,death_date\n",
+              "provisional,payee_type,payee_name,payee_id,amount,items,kpj,nik,event_date,death_date,bank_code,account,"
+              "account_name\n",
               f);
     struct totals t = {0};
     snprintf(t.cursor, sizeof t.cursor, "%s", after ? after : "");
@@ -398,7 +381,9 @@ int ctl_export(const struct ctl_opts *o, int argc, char **argv)
             snprintf(a, sizeof a, "%lld", t.total);
             snprintf(b, sizeof b, "decisions=%lld;payments=%lld;payments_total=%lld;cursor=%s", t.decisions,
                      t.payments, t.paid, t.cursor);
-            const char *trow[] = {"T", "", "", "", "", "", "", "", "", "", "", "", "", "", "", a, b, "", "", "", ""};
+            const char *trow[] = {"T", "", "", "", "", "", "", "", "", "", "", "", "", "", "", a, b, "", "", "", "", "",
+                                  "", ""};
+            _Static_assert(sizeof trow / sizeof trow[0] == EXPORT_COLS, "a T record has every column");
             s_csv_row(f, trow, EXPORT_COLS);
         }
     }
@@ -411,14 +396,15 @@ help:
            "Decided claims (decided at or after --since, WIB) for upstream, in claim id order:\n"
            "  CSV: a D record per claim (state, total, reason, regency, sponsor, category,\n"
            "       and in the last four columns kpj, nik, event_date, death_date),\n"
-           "       a P record per payee of an APPROVED claim (HEIR, EMPLOYER, PARTICIPANT,\n"
-           "       PROVIDER with the amount and the item codes), and a last T record with the\n"
-           "       control totals and the cursor\n"
+           "       a P record per payee of an APPROVED claim, as the decision names it (HEIR,\n"
+           "       PROVIDER, EMPLOYER or PARTICIPANT, with its id, the amount, the item codes\n"
+           "       and, in the last three columns, its bank account when known), and a last T\n"
+           "       record with the control totals and the cursor\n"
            "  jsonl: one object per claim (kpj, nik, event_date, death_date included) with\n"
            "       its payments, then {\"control\":{...}}\n"
-           "Payees: death benefits to the first heir (spouse, child, parent, ...), STMB to the\n"
-           "employer of a wage earner (to a BPU worker himself), medical care to the hospital,\n"
-           "everything else to the participant. The same store gives the same bytes; resume\n"
+           "The payees are the decision's own: every item paid once, each payee with an id\n"
+           "(a death benefit only ever to a heir with a NIK). The same store gives the same\n"
+           "bytes; resume "
            "with --after CURSOR.\n",
            usage);
     return CTL_EX_OK;

@@ -218,7 +218,7 @@ head = open(sys.argv[1]).readline().strip().split(",")
 assert head[:17] == ["record", "claim_id", "idempotency_key", "program", "state", "rule_set", "decided_at", "regency",
                      "sponsor", "category", "reason", "provisional", "payee_type", "payee_name", "payee_id", "amount",
                      "items"], head
-assert head[17:] == ["kpj", "nik", "event_date", "death_date"], head
+assert head[17:] == ["kpj", "nik", "event_date", "death_date", "bank_code", "account", "account_name"], head
 cases = {json.loads(l)["claim"]["idempotency_key"]: json.loads(l)["claim"] for l in open(sys.argv[3])}
 D = {r["idempotency_key"]: r for r in rows if r["record"] == "D"}
 assert len(D) == 30, len(D)
