@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "workdays.h"
+
 enum kind { K_PATH, K_STR, K_INT, K_I64, K_LEVEL, K_STR0 /* may be empty */ };
 
 struct key {
@@ -265,6 +267,18 @@ static int s_check_remote(const struct config *c, char *err, size_t errlen)
     return 0;
 }
 
+/* holidays: a list of real dates, kept parsed and sorted for the payment
+ * clock (workdays.h); an error names the value and the fix. */
+static int s_check_holidays(struct config *c, char *err, size_t errlen)
+{
+    char why[256];
+    if (workdays_parse(c->holidays, c->holiday_days, CONFIG_MAX_HOLIDAYS, &c->n_holidays, why, sizeof why) != 0) {
+        snprintf(err, errlen, "holidays = \"%.200s%s\": %s", c->holidays, strlen(c->holidays) > 200 ? "..." : "", why);
+        return -1;
+    }
+    return 0;
+}
+
 int config_finish(struct config *c, char *err, size_t errlen)
 {
     if (c->data_dir[0] != '/') {
@@ -323,6 +337,7 @@ int config_finish(struct config *c, char *err, size_t errlen)
         return -1;
     }
     if (s_check_dispatch(c, err, errlen) != 0) return -1;
+    if (s_check_holidays(c, err, errlen) != 0) return -1;
     if (s_check_remote(c, err, errlen) != 0) return -1;
     if (access(c->worker_path, X_OK) != 0) {
         snprintf(err, errlen, "worker_path = \"%s\": not an executable file (%s)", c->worker_path, strerror(errno));

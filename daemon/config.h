@@ -12,7 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dates.h"
 #include "log.h"
+
+/* Dates holidays may list (about 15 a year: decades of them). */
+#define CONFIG_MAX_HOLIDAYS 512
 
 struct config {
     char data_dir[PATH_MAX];
@@ -42,7 +46,8 @@ struct config {
     int sla_report_hours;                 /* accident (end of its day) -> first report */
     int sla_decision_days;                /* first report -> final decision */
     int sla_ack_minutes;                  /* case opened -> acknowledged */
-    int sla_test_unit_ms;                 /* tests only: > 0 makes each SLA hour/day/minute this long */
+    int sla_test_unit_ms;                 /* tests only: > 0 makes each SLA hour/day/minute, and each payment
+                                             clock working day, this long */
     /* remote workers (scale-out, issue 7) */
     char remote_worker_endpoint[256];     /* tcp://HOST:PORT with CURVE, ZAP domain "workers"; "" = off */
     int remote_workers;                   /* remote worker slots, after the local ones */
@@ -58,6 +63,8 @@ struct config {
     char db_path[PATH_MAX];             /* DATA/klaim.db */
     char lock_path[PATH_MAX];           /* DATA/klaimd.lock */
     char worker_endpoint[PATH_MAX + 8]; /* ipc://DATA/run/workers.sock */
+    kdate holiday_days[CONFIG_MAX_HOLIDAYS]; /* holidays parsed: ascending, no repeats (workdays.h) */
+    size_t n_holidays;
 };
 
 /* Fills every key with its default. */

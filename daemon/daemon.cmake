@@ -27,6 +27,7 @@ add_executable(klaimd
   daemon/feed.c
   daemon/cases.c
   daemon/sla.c
+  daemon/payclock.c
   daemon/http.c
   daemon/http_tokens.c
   daemon/metrics.c

@@ -456,7 +456,7 @@ struct report_ctx {
     struct evhttp_connection *con;
     int64_t started_us;
     int gone;
-    char kind[16], from[16], to[16], as_of[16];
+    char kind[16], from[16], to[16], by[16], as_of[16];
 };
 
 static void s_report_gone(struct evhttp_connection *con, void *arg) { ((struct report_ctx *)arg)->gone = 1; }
@@ -477,7 +477,7 @@ static void s_report_done(void *arg, json_t *report, int code, const char *err)
 static void s_report_now(struct http *h, struct evhttp_request *req, void *arg, int64_t started_us)
 {
     struct report_ctx *c = arg;
-    upstream_report_json(h->k, c->kind, c->from, c->to, c->as_of, s_report_done, c);
+    upstream_report_json(h->k, c->kind, c->from, c->to, c->by, c->as_of, s_report_done, c);
 }
 
 static void s_get_report(struct http *h, struct evhttp_request *req, const char *kind, struct evkeyvalq *params,
@@ -492,6 +492,7 @@ static void s_get_report(struct http *h, struct evhttp_request *req, const char 
     const char *v;
     if ((v = evhttp_find_header(params, "from"))) snprintf(c->from, sizeof c->from, "%.15s", v);
     if ((v = evhttp_find_header(params, "to"))) snprintf(c->to, sizeof c->to, "%.15s", v);
+    if ((v = evhttp_find_header(params, "by"))) snprintf(c->by, sizeof c->by, "%.15s", v);
     if ((v = evhttp_find_header(params, "as_of"))) snprintf(c->as_of, sizeof c->as_of, "%.15s", v);
     evhttp_connection_set_closecb(c->con, s_report_gone, c);
     s_after_commit(h, req, s_report_now, c, started_us);

@@ -26,6 +26,7 @@
 #include "feed.h"
 #include "klaimd.h"
 #include "log.h"
+#include "payclock.h"
 #include "payments.h"
 #include "registry_gen.h"
 #include "review.h"
@@ -184,6 +185,7 @@ static void s_decision_of(struct intake *in, const struct store_claim_row *row, 
 
 struct claim_view {
     Klaim__Decision d;
+    struct payclock_view pc;    /* payment.due, days_late, late_amount (payclock.h) */
     Klaim__Decision *stored;
     struct review_set rs;
     struct payment_view pay;
@@ -197,6 +199,8 @@ struct claim_view *claim_view_new(struct intake *in, const struct store_claim_ro
     s_decision_of(in, row, &v->d, &v->stored, &v->rs, v->id, sizeof v->id, &v->pay);
     memcpy(v->key, row->idem_key, sizeof v->key);
     v->d.idempotency_key = v->key;
+    /* last: it copies whatever payment d already shows */
+    payclock_fill(in->k->payclock, row->id, &v->d, &v->pc);
     return v;
 }
 

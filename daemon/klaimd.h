@@ -21,6 +21,7 @@ struct zap;
 struct feed;
 struct cases;
 struct sla;
+struct payclock;
 struct http;
 struct metrics;
 struct payments;
@@ -43,6 +44,7 @@ struct klaimd {
     struct feed *feed;          /* dispatch feed: events, PUB, replay, SSE cursors (issue 5) */
     struct cases *cases;        /* dispatch cases and their actions */
     struct sla *sla;            /* SLA clocks: stored deadlines, one timer */
+    struct payclock *payclock;  /* the JKM payment clock (docs/money.md §7) */
     struct http *http;          /* HTTP gateway; NULL when http_listen is empty */
     struct metrics *metrics;    /* counters and histograms for /metrics */
     struct payments *payments;  /* payment batches and settlement (docs/money.md §6) */

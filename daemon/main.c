@@ -30,6 +30,7 @@
 #include "feed.h"
 #include "http.h"
 #include "metrics.h"
+#include "payclock.h"
 #include "payments.h"
 #include "sla.h"
 #include "intake.h"
@@ -325,6 +326,8 @@ static void s_dispatch_start(struct klaimd *k)
     if (!k->sla) log_fatal(EX_UNAVAILABLE, "%s", err);
     k->payments = payments_new(k, err, sizeof err);
     if (!k->payments) log_fatal(EX_UNAVAILABLE, "payments: %s", err);
+    k->payclock = payclock_new(k, err, sizeof err);
+    if (!k->payclock) log_fatal(EX_UNAVAILABLE, "%s", err);
     if (k->cfg.http_listen[0]) {
         k->http = http_new(k, err, sizeof err);
         if (!k->http) log_fatal(EX_CONFIG, "%s", err);
@@ -336,6 +339,7 @@ static void s_dispatch_start(struct klaimd *k)
 static void s_dispatch_stop(struct klaimd *k)
 {
     http_free(&k->http);
+    payclock_free(&k->payclock);
     payments_free(&k->payments);
     sla_free(&k->sla);
     cases_free(&k->cases);

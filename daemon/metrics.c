@@ -2,7 +2,7 @@
  *
  * Owns: histograms and the rendering of klaimd's counters: claims by
  *   state, queue depth, in flight, workers, restarts, commit batch sizes,
- *   feed seq, SLA clocks, HTTP and feed latencies.
+ *   feed seq, SLA clocks, JKM payment clocks, HTTP and feed latencies.
  * Runs in: klaimd main loop only (a scrape reads the store once).
  * See also: http.c (the route), intake.c stats (the same numbers for klaimctl).
  */
@@ -16,6 +16,7 @@
 #include "broker.h"
 #include "feed.h"
 #include "klaimd.h"
+#include "payclock.h"
 #include "sla.h"
 #include "store.h"
 #include "supervisor.h"
@@ -98,6 +99,12 @@ void metrics_render(struct klaimd *k, struct evbuffer *out)
     GAUGE("klaimd_degraded", "1 while the store cannot commit.", "%d", batch_degraded(k->batch));
     GAUGE("klaimd_feed_seq", "Newest published feed seq.", "%" PRIu64, feed_head(k->feed));
     GAUGE("klaimd_sla_clocks_pending", "SLA clocks running (ACK or DECISION, not met, not breached).", "%" PRIu64, sla_pending(k->sla));
+    GAUGE("klaimd_payment_clocks_running",
+          "JKM payment clocks running: APPROVED death claims with heirs, not paid, deadline not passed.", "%" PRIu64,
+          payclock_running(k->payclock));
+    COUNTER("klaimd_payment_clock_breaches_total",
+            "JKM payment clocks that ran out unpaid (SLA_BREACHED, clock PAYMENT) since start.", "%" PRIu64,
+            payclock_breaches(k->payclock));
     GAUGE("klaimd_sse_clients", "HTTP Server-Sent-Events subscribers.", "%" PRIu64, k->metrics->sse_clients);
     GAUGE("klaimd_uptime_seconds", "Seconds since klaimd started.", "%" PRId64, (klaimd_now_ms() - k->started_ms) / 1000);
     evbuffer_add_printf(out, "# HELP klaimd_http_responses_total HTTP responses by status class.\n"

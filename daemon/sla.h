@@ -12,6 +12,7 @@
  * sla_decision_days -> a final decision), ACK (case opened +
  * sla_ack_minutes -> acknowledged). sla_test_unit_ms > 0 makes every hour,
  * day and minute of these clocks that many milliseconds (tests only).
+ * The JKM payment clock is payclock.c's (claims, not cases).
  */
 #ifndef KLAIM_SLA_H
 #define KLAIM_SLA_H

@@ -31,6 +31,7 @@ enum {
     ST_REVIEW_INPUTS, ST_REVIEW_CONFIRM, ST_REVIEW_CONFIRM_DECIDED,
     ST_AUDIT_HEAD, ST_AUDIT_INSERT, ST_AUDIT_PAGE, ST_AUDIT_OF, ST_EXPORT, ST_REPORT_CLAIMS,
     ST_DEATH_INSERT, ST_DEATHS_ALL, ST_EXTRAS, ST_PRIOR, ST_GATE,
+    ST_REPORT_CLAIMS_EVENT,
     ST__N
 };
 
@@ -100,6 +101,13 @@ static const char *const s_sql[ST__N] = {
                   " LEFT JOIN claims d ON d.id = c.earlier_death AND c.earlier_death <> 0 WHERE c.id = ?1",
     [ST_PRIOR] = "SELECT claim, decision FROM claims WHERE id = ?1",
     [ST_GATE] = "SELECT program, event_date, death_date, kpj, approval, duplicate_of FROM claims WHERE id = ?1",
+    /* The same by event date (days since 1970-01-01, WIB): what was decided
+     * for the deaths or accidents of a period. */
+    [ST_REPORT_CLAIMS_EVENT] =
+        "SELECT coalesce(regency, ''), program, coalesce(sponsor, ''), CASE WHEN state = 3 THEN '' ELSE"
+        " coalesce(reason, '') END, count(*), sum(state = 3), sum(state = 4), sum(state IN (5, 6)),"
+        " sum(CASE WHEN state = 3 THEN total ELSE 0 END) FROM claims WHERE state IN (3, 4, 5, 6)"
+        " AND event_date BETWEEN ?1 AND ?2 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
     [ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
     [ST_AUDIT_INSERT] = "INSERT INTO audit(seq, at_ms, claim_id, actor, action, detail, prev_hash, hash)"
                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -324,6 +332,16 @@ static const char *const s_migrations[] = {
      * claims waiting for a second reviewer (docs/money.md §5). */
     "DROP INDEX claims_review;"
     "CREATE INDEX claims_review ON claims(id) WHERE state IN (5, 6, 7);",
+    /* 9 -> 10: the JKM payment clock (docs/money.md §7, payclock.c).
+     * claims.payment_clock: 0 running (or no clock yet), 1 breached (its
+     *   SLA_BREACHED event is written: once per claim, across restarts),
+     *   2 no clock (an APPROVED death claim without an heir with a NIK).
+     * claims_payment_clock: the unpaid APPROVED death claims whose clock has
+     *   not run out, in approval order, which is deadline order; a claim
+     *   leaves it when it is PAID or its breach is written. */
+    "ALTER TABLE claims ADD COLUMN payment_clock INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX claims_payment_clock ON claims(decided_at_ms)"
+    "  WHERE state = 3 AND death_date IS NOT NULL AND payment_state <> 3 AND payment_clock = 0;",
 };
 
 struct store {
@@ -1233,12 +1251,13 @@ int store_export_page(struct store *s, int64_t after_id, int64_t since_ms, int l
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int store_report_claims(struct store *s, int64_t from_ms, int64_t to_ms,
-                        void (*fn)(void *arg, const struct store_report_row *r), void *arg)
+/* The rows of either claims report statement, bounds bound as given. */
+static int s_report_claims(struct store *s, int which, int64_t lo, int64_t hi,
+                           void (*fn)(void *arg, const struct store_report_row *r), void *arg)
 {
-    sqlite3_stmt *st = s->st[ST_REPORT_CLAIMS];
-    sqlite3_bind_int64(st, 1, from_ms);
-    sqlite3_bind_int64(st, 2, to_ms);
+    sqlite3_stmt *st = s->st[which];
+    sqlite3_bind_int64(st, 1, lo);
+    sqlite3_bind_int64(st, 2, hi);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_report_row r = {
@@ -1257,6 +1276,18 @@ int store_report_claims(struct store *s, int64_t from_ms, int64_t to_ms,
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_report_claims(struct store *s, int64_t from_ms, int64_t to_ms,
+                        void (*fn)(void *arg, const struct store_report_row *r), void *arg)
+{
+    return s_report_claims(s, ST_REPORT_CLAIMS, from_ms, to_ms, fn, arg);
+}
+
+int store_report_claims_by_event(struct store *s, kdate from, kdate to,
+                                 void (*fn)(void *arg, const struct store_report_row *r), void *arg)
+{
+    return s_report_claims(s, ST_REPORT_CLAIMS_EVENT, from, to, fn, arg);
 }
 
 int store_audit(struct store *s, int64_t at_ms, int64_t claim_id, const char *actor, const char *action,

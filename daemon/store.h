@@ -224,6 +224,10 @@ struct store_report_row {
  * sponsor and first reason. */
 int store_report_claims(struct store *s, int64_t from_ms, int64_t to_ms,
                         void (*fn)(void *arg, const struct store_report_row *r), void *arg);
+/* The same for claims whose event date (accident, death) is in from..to
+ * (WIB dates, inclusive), whenever they were decided. */
+int store_report_claims_by_event(struct store *s, kdate from, kdate to,
+                                 void (*fn)(void *arg, const struct store_report_row *r), void *arg);
 
 /* ---- audit chain (proto/audit.h says how entries are hashed) ---- */
 

@@ -1,8 +1,9 @@
 /* upstream.c - see upstream.h.
  *
  * Owns: paging of the audit chain and of decided claims, the claims report
- *   (SQL over klaim.db) and the coverage report (a helper scans the current
- *   registry generation: klaim-worker --report-coverage).
+ *   (SQL over klaim.db, by decision or event date, with the JKM payment
+ *   clock's columns from payclock.c) and the coverage report (a helper
+ *   scans the current registry generation: klaim-worker --report-coverage).
  * Runs in: klaimd main loop only. Reads answer from committed state: a
  *   request that arrives while a transaction is open waits for its commit.
  */
@@ -21,6 +22,7 @@
 #include "intake.h"
 #include "klaimd.h"
 #include "log.h"
+#include "payclock.h"
 #include "registry_gen.h"
 #include "store.h"
 #include "strpool.h"
@@ -325,18 +327,86 @@ static void s_report_acc_free(struct report_acc *a)
 /* Bounds of a WIB calendar date in unix ms: [00:00, 24:00) at UTC+7. */
 static int64_t s_day_start_ms(kdate d) { return ((int64_t)d * 86400 - KLAIM_WIB_OFFSET_S) * 1000; }
 
+/* The claims report's filter: by decision date (unix ms bounds) or by
+ * event date (day numbers), from/to as given ("" = from the start, to
+ * today). 0, or -1 with *field and *why. */
+struct claims_range {
+    int by_event;
+    kdate from, to;
+};
+static int s_claims_range(const char *from, const char *to, const char *by, struct claims_range *r, const char **field,
+                          const char **why)
+{
+    r->from = 0, r->to = kdate_today_wib();
+    r->by_event = by && strcmp(by, "event") == 0;
+    if (by && by[0] && !r->by_event && strcmp(by, "decision") != 0) {
+        *field = "by", *why = "by must be decision (from/to are decision dates, the default) or event (event dates)";
+        return -1;
+    }
+    if ((from && from[0] && kdate_parse(from, strlen(from), &r->from) != 0) ||
+        (to && to[0] && kdate_parse(to, strlen(to), &r->to) != 0)) {
+        *field = "from_date", *why = "from/to must be dates (YYYY-MM-DD)";
+        return -1;
+    }
+    return 0;
+}
+
+/* Adds one claim with the payment clock to its group: the APPROVED row of
+ * its regency, programme and sponsor (reason ""), which the counts above
+ * always hold (both reads use the same filter in one loop pass). */
+static void s_clock_row(void *arg, const struct payclock_report_row *c)
+{
+    struct report_acc *a = arg;
+    const char *program = klaim_program_name((enum klaim_program)c->program);
+    Klaim__ReportRow *row = NULL;
+    for (size_t i = 0; i < a->n && !row; i++) {
+        Klaim__ReportRow *x = &a->v[i];
+        if (!x->reason[0] && strcmp(x->regency, c->regency) == 0 && strcmp(x->program, program) == 0 &&
+            strcmp(x->sponsor, c->sponsor) == 0)
+            row = x;
+    }
+    if (!row) {
+        row = s_rrow(a);
+        row->regency = strpool_keep(&a->text, c->regency);
+        row->program = strpool_keep(&a->text, program);
+        row->sponsor = strpool_keep(&a->text, c->sponsor);
+        row->reason = strpool_keep(&a->text, "");
+    }
+    if (c->outcome == PAYCLOCK_ON_TIME) row->paid_on_time++;
+    else if (c->outcome == PAYCLOCK_PAID_LATE) row->paid_late++;
+    else if (c->outcome == PAYCLOCK_PAST_DUE) row->unpaid_past_due++;
+    row->late_amount += c->late_amount;
+}
+
+/* The claims report's rows into a: the counts by group, then the payment
+ * clock's columns. 0, or -1 on a store error. */
+static int s_claims_collect(struct klaimd *k, const struct claims_range *r, struct report_acc *a)
+{
+    int rc = r->by_event ? store_report_claims_by_event(k->store, r->from, r->to, s_claims_row, a)
+                         : store_report_claims(k->store, s_day_start_ms(r->from), s_day_start_ms(r->to + 1) - 1,
+                                               s_claims_row, a);
+    if (rc != 0) return -1;
+    rc = r->by_event ? payclock_report(k->payclock, 1, r->from, r->to, s_clock_row, a)
+                     : payclock_report(k->payclock, 0, s_day_start_ms(r->from), s_day_start_ms(r->to + 1) - 1,
+                                       s_clock_row, a);
+    for (size_t i = 0; i < a->n; i++) {
+        Klaim__ReportRow *x = &a->v[i];
+        x->has_paid_on_time = x->has_paid_late = x->has_unpaid_past_due = x->has_late_amount = 1;
+    }
+    return rc;
+}
+
 static void s_claims_now(struct klaimd *k, const struct reply_to *to, const ProtobufCMessage *m)
 {
     const Klaim__ReportRequest *req = (const Klaim__ReportRequest *)m;
-    kdate from = 0, until = kdate_today_wib();
-    if ((req->from_date && req->from_date[0] && kdate_parse(req->from_date, strlen(req->from_date), &from) != 0) ||
-        (req->to_date && req->to_date[0] && kdate_parse(req->to_date, strlen(req->to_date), &until) != 0)) {
-        intake_send_error(k->intake, to, KLAIM__ERROR_CODE__BAD_REQUEST, "from_date",
-                          "from/to must be dates (YYYY-MM-DD)");
+    struct claims_range r;
+    const char *field, *why;
+    if (s_claims_range(req->from_date, req->to_date, req->by, &r, &field, &why) != 0) {
+        intake_send_error(k->intake, to, KLAIM__ERROR_CODE__BAD_REQUEST, field, "%s", why);
         return;
     }
     struct report_acc a = {0};
-    if (store_report_claims(k->store, s_day_start_ms(from), s_day_start_ms(until + 1) - 1, s_claims_row, &a) != 0)
+    if (s_claims_collect(k, &r, &a) != 0)
         intake_send_error(k->intake, to, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to read; retry later");
     else
         s_send_report(k, to, "claims", &a, "");
@@ -452,22 +522,8 @@ static void s_coverage(struct klaimd *k, const struct reply_to *to, const Klaim_
     }
 }
 
-struct claims_json {
-    json_t *rows;
-};
-
-static void s_claims_json_row(void *arg, const struct store_report_row *r)
-{
-    json_array_append_new(((struct claims_json *)arg)->rows,
-                          json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "regency", r->regency, "program",
-                                    klaim_program_name((enum klaim_program)r->program), "sponsor", r->sponsor, "reason",
-                                    r->reason, "claims", (json_int_t)r->claims, "approved", (json_int_t)r->approved,
-                                    "rejected", (json_int_t)r->rejected, "pending_review",
-                                    (json_int_t)r->pending_review, "paid", (json_int_t)r->paid));
-}
-
-void upstream_report_json(struct klaimd *k, const char *kind, const char *from, const char *to, const char *as_of,
-                          upstream_json_fn done, void *arg)
+void upstream_report_json(struct klaimd *k, const char *kind, const char *from, const char *to, const char *by,
+                          const char *as_of, upstream_json_fn done, void *arg)
 {
     if (kind && strcmp(kind, "coverage") == 0) {
         struct coverage_job *j = xcalloc(1, sizeof *j);
@@ -481,20 +537,33 @@ void upstream_report_json(struct klaimd *k, const char *kind, const char *from, 
         }
         return;
     }
-    kdate f = 0, t = kdate_today_wib();
-    if ((from && from[0] && kdate_parse(from, strlen(from), &f) != 0) ||
-        (to && to[0] && kdate_parse(to, strlen(to), &t) != 0)) {
-        done(arg, NULL, KLAIM__ERROR_CODE__BAD_REQUEST, "from and to must be dates (YYYY-MM-DD)");
+    struct claims_range r;
+    const char *field, *why;
+    if (s_claims_range(from, to, by, &r, &field, &why) != 0) {
+        done(arg, NULL, KLAIM__ERROR_CODE__BAD_REQUEST, why);
         return;
     }
-    struct claims_json c = {json_array()};
-    if (store_report_claims(k->store, s_day_start_ms(f), s_day_start_ms(t + 1) - 1, s_claims_json_row, &c) != 0) {
-        json_decref(c.rows);
+    struct report_acc a = {0};
+    if (s_claims_collect(k, &r, &a) != 0) {
+        s_report_acc_free(&a);
         done(arg, NULL, KLAIM__ERROR_CODE__UNAVAILABLE, "the store failed to read; retry later");
         return;
     }
-    done(arg, json_pack("{s:s, s:I, s:o}", "kind", "claims", "registry_generation",
-                        (json_int_t)registry_gen_current(k->reg), "rows", c.rows),
+    json_t *rows = json_array();
+    for (size_t i = 0; i < a.n; i++) {
+        const Klaim__ReportRow *x = &a.v[i];
+        json_array_append_new(
+            rows, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "regency", x->regency,
+                            "program", x->program, "sponsor", x->sponsor, "reason", x->reason, "claims",
+                            (json_int_t)x->claims, "approved", (json_int_t)x->approved, "rejected",
+                            (json_int_t)x->rejected, "pending_review", (json_int_t)x->pending_review, "paid",
+                            (json_int_t)x->paid, "paid_on_time", (json_int_t)x->paid_on_time, "paid_late",
+                            (json_int_t)x->paid_late, "unpaid_past_due", (json_int_t)x->unpaid_past_due,
+                            "late_amount", (json_int_t)x->late_amount));
+    }
+    s_report_acc_free(&a);
+    done(arg, json_pack("{s:s, s:s, s:I, s:o}", "kind", "claims", "by", r.by_event ? "event" : "decision",
+                        "registry_generation", (json_int_t)registry_gen_current(k->reg), "rows", rows),
          0, NULL);
 }
 

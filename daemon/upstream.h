@@ -23,9 +23,11 @@ void upstream_report(struct klaimd *k, const struct reply_to *to, const Klaim__R
 /* The same reports as JSON, for the HTTP gateway: done(arg, report, err)
  * runs exactly once, at once for "claims" and when the helper ends for
  * "coverage"; report (a new reference the callee owns) is NULL on error and
- * err then says why. The caller must keep arg valid until done runs. */
+ * err then says why. The caller must keep arg valid until done runs.
+ * Claims: by is "decision" (NULL or "": the default) or "event", which
+ * dates from and to are. */
 typedef void (*upstream_json_fn)(void *arg, json_t *report, int code, const char *err);
-void upstream_report_json(struct klaimd *k, const char *kind, const char *from, const char *to, const char *as_of,
-                          upstream_json_fn done, void *arg);
+void upstream_report_json(struct klaimd *k, const char *kind, const char *from, const char *to, const char *by,
+                          const char *as_of, upstream_json_fn done, void *arg);
 
 #endif

@@ -516,6 +516,22 @@ static json_t *s_heirs_pb_to_json(Klaim__Heir *const *hs, size_t n)
     return a;
 }
 
+/* The JKM payment clock's members of the decision's "payment" object (due,
+ * days_late, late_amount; docs/money.md §7), added to that object when it
+ * is already there, else to a new one. Nothing without a due date. */
+static void s_payment_clock_json(json_t *o, const Klaim__Payment *p)
+{
+    if (!p || !p->due) return;
+    json_t *pay = json_object_get(o, "payment");
+    if (!json_is_object(pay)) {
+        pay = json_object();
+        json_object_set_new(o, "payment", pay);
+    }
+    json_object_set_new(pay, "due", s_jstring(p->due));
+    json_object_set_new(pay, "days_late", json_integer(p->has_days_late ? p->days_late : 0));
+    json_object_set_new(pay, "late_amount", json_integer(p->has_late_amount ? p->late_amount : 0));
+}
+
 json_t *decision_pb_to_json(const Klaim__Decision *d)
 {
     json_t *o = json_object();
@@ -590,8 +606,9 @@ json_t *decision_pb_to_json(const Klaim__Decision *d)
     }
     /* Not in interface.md's example: decided on a stale registry. */
     if (d->has_provisional && d->provisional) json_object_set_new(o, "provisional", json_true());
-    /* docs/money.md §6: where an APPROVED claim's money is (PROTOCOL.md). */
-    if (d->payment) {
+    /* docs/money.md §6: where an APPROVED claim's money is (PROTOCOL.md);
+     * payments.c always sets the state, the payment clock alone does not. */
+    if (d->payment && d->payment->has_state) {
         static const char *const states[] = {NULL, "UNPAID", "IN_BATCH", "PAID", "FAILED"};
         const Klaim__Payment *pm = d->payment;
         json_t *j = json_object();
@@ -626,5 +643,6 @@ json_t *decision_pb_to_json(const Klaim__Decision *d)
         }
         json_object_set_new(o, "reviews", reviews);
     }
+    s_payment_clock_json(o, d->payment);
     return o;
 }

@@ -36,7 +36,8 @@ json_t *claim_to_json(const struct klaim_claim *c);
 /* Protobuf decision -> the decision JSON of interface.md (new reference):
  * claim_id, idempotency_key, state, program, rule_set, wage_basis, items,
  * total, scholarship_children, reasons, received_at, decided_at (RFC 3339,
- * UTC; decided_at null while undecided). */
+ * UTC; decided_at null while undecided); for a claim with the JKM payment
+ * clock, payment.due, payment.days_late and payment.late_amount. */
 json_t *decision_pb_to_json(const Klaim__Decision *d);
 
 #endif

@@ -153,39 +153,6 @@ int ctl_audit(const struct ctl_opts *o, int argc, char **argv)
 
 /* ---------------------------------------------------------------- export */
 
-/* Who is paid an item (POLICY, README "Exports"): death benefits to the
- * first heir in the order of Permenaker 44/2015 Ps. 19, STMB to the
- * employer for wage earners (the worker for BPU), medical care to the
- * hospital, the rest to the participant. */
-enum payee { PAY_HEIR, PAY_EMPLOYER, PAY_PARTICIPANT, PAY_PROVIDER, PAY__N };
-static const char *const s_payee_name[] = {"HEIR", "EMPLOYER", "PARTICIPANT", "PROVIDER"};
-
-static enum payee s_payee_of(const char *code, const Klaim__Claim *cl, const Klaim__MemberFacts *m)
-{
-    int death = cl && cl->program == KLAIM__PROGRAM__JKM;
-    if (cl && cl->outcome && cl->outcome->death_date && cl->outcome->death_date[0]) death = 1;
-    if (strncmp(code, "JKM_", 4) == 0 || strcmp(code, "JKK_DEATH_LUMP_SUM") == 0 || strcmp(code, "JKK_FUNERAL") == 0)
-        return PAY_HEIR;
-    if (strcmp(code, "JKK_PERIODIC") == 0) return death ? PAY_HEIR : PAY_PARTICIPANT;
-    if (strcmp(code, "JKK_STMB") == 0)
-        return m && m->category && strcmp(m->category, "BPU") != 0 && m->sponsor && m->sponsor[0] ? PAY_EMPLOYER
-                                                                                                  : PAY_PARTICIPANT;
-    if (strcmp(code, "JKK_MEDICAL") == 0) return PAY_PROVIDER;
-    return PAY_PARTICIPANT;
-}
-
-static const Klaim__Heir *s_first_heir(const Klaim__Claim *cl)
-{
-    static const int order[] = {KLAIM__RELATION__SPOUSE,      KLAIM__RELATION__CHILD,      KLAIM__RELATION__PARENT,
-                                KLAIM__RELATION__GRANDCHILD,  KLAIM__RELATION__GRANDPARENT, KLAIM__RELATION__SIBLING,
-                                KLAIM__RELATION__PARENT_IN_LAW, KLAIM__RELATION__WILL_BENEFICIARY,
-                                KLAIM__RELATION__OTHER};
-    for (size_t o = 0; cl && o < sizeof order / sizeof order[0]; o++)
-        for (size_t i = 0; i < cl->n_heirs; i++)
-            if ((int)cl->heirs[i]->relation == order[o]) return cl->heirs[i];
-    return NULL;
-}
-
 /* A CSV value, quoted when it must be (RFC 4180). */
 static void s_csv_value(FILE *f, const char *v)
 {
@@ -218,6 +185,38 @@ struct totals {
     char cursor[32];
 };
 
+/* Who and when of a claim for its D record: kpj, NIK, event date and death
+ * date ("" when the claim has none; a JKM claim's death is its event). */
+struct claim_ids {
+    const char *kpj, *nik, *event_date, *death_date;
+};
+static void s_claim_ids(const Klaim__Claim *cl, int jkm, struct claim_ids *out)
+{
+    const Klaim__Participant *p = cl ? cl->participant : NULL;
+    out->kpj = p && p->kpj ? p->kpj : "";
+    out->nik = p && p->nik ? p->nik : "";
+    out->event_date = cl && cl->event && cl->event->date ? cl->event->date : "";
+    out->death_date = jkm ? out->event_date
+                          : cl && cl->outcome && cl->outcome->death_date ? cl->outcome->death_date : "";
+}
+
+/* The columns of every CSV record: the first 17 as before, then the
+ * claim's identity (D records only; empty in P and T records), then the
+ * payee's bank account (P records, when known). */
+#define EXPORT_COLS 24
+
+/* A payee's role as the export spells it. */
+static const char *s_role(const Klaim__Payee *y)
+{
+    switch (y->role) {
+    case KLAIM__PAYEE_ROLE__HEIR: return "HEIR";
+    case KLAIM__PAYEE_ROLE__PROVIDER: return "PROVIDER";
+    case KLAIM__PAYEE_ROLE__EMPLOYER: return "EMPLOYER";
+    case KLAIM__PAYEE_ROLE__PARTICIPANT: return "PARTICIPANT";
+    default: return "";
+    }
+}
+
 /* One decided claim: its D record and, when APPROVED, one P record per
  * payee. Everything printed comes from the store, so it is repeatable. */
 static void s_export_row(FILE *f, int jsonl, const Klaim__ExportRow *row, struct totals *t)
@@ -234,24 +233,20 @@ static void s_export_row(FILE *f, int jsonl, const Klaim__ExportRow *row, struct
                                      : "";
     const char *reason = d->n_reasons ? d->reasons[0]->code : "";
     const char *program = d->program == KLAIM__PROGRAM__JKK ? "JKK" : "JKM";
-    /* payees */
-    long long amount[PAY__N] = {0};
-    char codes[PAY__N][256];
-    memset(codes, 0, sizeof codes);
-    if (d->state == KLAIM__STATE__APPROVED)
-        for (size_t i = 0; i < d->n_items; i++) {
-            enum payee p = s_payee_of(d->items[i]->code, cl, m);
-            amount[p] += d->items[i]->amount;
+    /* The payees are the decision's own (docs/money.md §2): every item
+     * paid once, to a payee with an id; nothing is chosen here. */
+    const int approved = d->has_state && d->state == KLAIM__STATE__APPROVED;
+    char codes[KLAIM_MAX_PAYEES][256];
+    size_t n_payees = approved && d->n_payees <= KLAIM_MAX_PAYEES ? d->n_payees : 0;
+    for (size_t p = 0; p < n_payees; p++) {
+        codes[p][0] = '\0';
+        for (size_t i = 0; i < d->payees[p]->n_items; i++) {
             size_t n = strlen(codes[p]);
-            snprintf(codes[p] + n, sizeof codes[p] - n, "%s%s", n ? ";" : "", d->items[i]->code);
+            snprintf(codes[p] + n, sizeof codes[p] - n, "%s%s", n ? ";" : "", d->payees[p]->items[i]);
         }
-    const Klaim__Heir *heir = s_first_heir(cl);
-    const char *pname[PAY__N] = {heir && heir->name ? heir->name : "", m && m->sponsor ? m->sponsor : "",
-                                 m && m->name ? m->name : "",
-                                 cl && cl->event && cl->event->hospital && cl->event->hospital[0] ? cl->event->hospital
-                                                                                                  : "PLKK"};
-    const char *pid[PAY__N] = {heir && heir->nik ? heir->nik : "", "",
-                               cl && cl->participant && cl->participant->kpj ? cl->participant->kpj : "", ""};
+    }
+    struct claim_ids ids;
+    s_claim_ids(cl, d->program != KLAIM__PROGRAM__JKK, &ids);
     t->decisions++;
     t->total += d->total;
     snprintf(t->cursor, sizeof t->cursor, "%s", d->claim_id);
@@ -261,14 +256,22 @@ static void s_export_row(FILE *f, int jsonl, const Klaim__ExportRow *row, struct
                               "rule_set", d->rule_set, "decided_at", decided, "total", (json_int_t)d->total, "reason",
                               reason, "provisional", row->provisional, "member", "regency", m ? m->regency : NULL,
                               "sponsor", m ? m->sponsor : NULL, "category", m ? m->category : NULL, "payments");
+        json_object_set_new(j, "kpj", json_string(ids.kpj));
+        json_object_set_new(j, "nik", json_string(ids.nik));
+        json_object_set_new(j, "event_date", json_string(ids.event_date));
+        json_object_set_new(j, "death_date", ids.death_date[0] ? json_string(ids.death_date) : json_null());
         json_t *pays = json_object_get(j, "payments");
-        for (int p = 0; p < PAY__N; p++) {
-            if (!amount[p]) continue;
-            json_array_append_new(pays, json_pack("{s:s, s:s, s:s, s:I, s:s}", "payee_type", s_payee_name[p],
-                                                  "payee_name", pname[p], "payee_id", pid[p], "amount",
-                                                  (json_int_t)amount[p], "items", codes[p]));
+        for (size_t p = 0; p < n_payees; p++) {
+            const Klaim__Payee *y = d->payees[p];
+            json_t *pj = json_pack("{s:s, s:s, s:s, s:I, s:s}", "payee_type", s_role(y), "payee_name",
+                                   y->name ? y->name : "", "payee_id", y->id ? y->id : "", "amount",
+                                   (json_int_t)y->amount, "items", codes[p]);
+            if (y->bank)
+                json_object_set_new(pj, "bank", json_pack("{s:s, s:s, s:s}", "bank_code", y->bank->bank_code,
+                                                          "account", y->bank->account, "name", y->bank->name));
+            json_array_append_new(pays, pj);
             t->payments++;
-            t->paid += amount[p];
+            t->paid += y->amount;
         }
         char *s = json_dumps(j, JSON_COMPACT);
         fprintf(f, "%s\n", s);
@@ -278,18 +281,24 @@ static void s_export_row(FILE *f, int jsonl, const Klaim__ExportRow *row, struct
     }
     const char *drow[] = {"D", d->claim_id, d->idempotency_key, program, state, d->rule_set, decided,
                           m ? m->regency : "", m ? m->sponsor : "", m ? m->category : "", reason,
-                          row->provisional ? "1" : "0", "", "", "", total, ""};
-    s_csv_row(f, drow, 17);
-    for (int p = 0; p < PAY__N; p++) {
-        if (!amount[p]) continue;
+                          row->provisional ? "1" : "0", "", "", "", total, "",
+                          ids.kpj, ids.nik, ids.event_date, ids.death_date, "", "", ""};
+    _Static_assert(sizeof drow / sizeof drow[0] == EXPORT_COLS, "a D record has every column");
+    s_csv_row(f, drow, EXPORT_COLS);
+    for (size_t p = 0; p < n_payees; p++) {
+        const Klaim__Payee *y = d->payees[p];
+        const Klaim__BankAccount *b = y->bank;
         char a[32];
-        snprintf(a, sizeof a, "%lld", amount[p]);
+        snprintf(a, sizeof a, "%lld", (long long)y->amount);
         const char *prow[] = {"P", d->claim_id, d->idempotency_key, program, state, d->rule_set, decided,
                               m ? m->regency : "", m ? m->sponsor : "", m ? m->category : "", "",
-                              row->provisional ? "1" : "0", s_payee_name[p], pname[p], pid[p], a, codes[p]};
-        s_csv_row(f, prow, 17);
+                              row->provisional ? "1" : "0", s_role(y), y->name ? y->name : "", y->id ? y->id : "",
+                              a, codes[p], "", "", "", "", b ? b->bank_code : "", b ? b->account : "",
+                              b ? b->name : ""};
+        _Static_assert(sizeof prow / sizeof prow[0] == EXPORT_COLS, "a P record has every column");
+        s_csv_row(f, prow, EXPORT_COLS);
         t->payments++;
-        t->paid += amount[p];
+        t->paid += y->amount;
     }
 }
 
@@ -335,7 +344,8 @@ int ctl_export(const struct ctl_opts *o, int argc, char **argv)
     }
     if (!jsonl)
         fputs("record,claim_id,idempotency_key,program,state,rule_set,decided_at,regency,sponsor,category,reason,"
-              "provisional,payee_type,payee_name,payee_id,amount,items\n",
+              "provisional,payee_type,payee_name,payee_id,amount,items,kpj,nik,event_date,death_date,bank_code,account,"
+              "account_name\n",
               f);
     struct totals t = {0};
     snprintf(t.cursor, sizeof t.cursor, "%s", after ? after : "");
@@ -371,8 +381,10 @@ int ctl_export(const struct ctl_opts *o, int argc, char **argv)
             snprintf(a, sizeof a, "%lld", t.total);
             snprintf(b, sizeof b, "decisions=%lld;payments=%lld;payments_total=%lld;cursor=%s", t.decisions,
                      t.payments, t.paid, t.cursor);
-            const char *trow[] = {"T", "", "", "", "", "", "", "", "", "", "", "", "", "", "", a, b};
-            s_csv_row(f, trow, 17);
+            const char *trow[] = {"T", "", "", "", "", "", "", "", "", "", "", "", "", "", "", a, b, "", "", "", "", "",
+                                  "", ""};
+            _Static_assert(sizeof trow / sizeof trow[0] == EXPORT_COLS, "a T record has every column");
+            s_csv_row(f, trow, EXPORT_COLS);
         }
     }
     if (fflush(f) != 0 || ferror(f)) rc = CTL_EX_CANTCREAT;
@@ -382,14 +394,17 @@ int ctl_export(const struct ctl_opts *o, int argc, char **argv)
 help:
     printf("usage: %s\n\n"
            "Decided claims (decided at or after --since, WIB) for upstream, in claim id order:\n"
-           "  CSV: a D record per claim (state, total, reason, regency, sponsor, category),\n"
-           "       a P record per payee of an APPROVED claim (HEIR, EMPLOYER, PARTICIPANT,\n"
-           "       PROVIDER with the amount and the item codes), and a last T record with the\n"
-           "       control totals and the cursor\n"
-           "  jsonl: one object per claim with its payments, then {\"control\":{...}}\n"
-           "Payees: death benefits to the first heir (spouse, child, parent, ...), STMB to the\n"
-           "employer of a wage earner (to a BPU worker himself), medical care to the hospital,\n"
-           "everything else to the participant. The same store gives the same bytes; resume\n"
+           "  CSV: a D record per claim (state, total, reason, regency, sponsor, category,\n"
+           "       and in the last four columns kpj, nik, event_date, death_date),\n"
+           "       a P record per payee of an APPROVED claim, as the decision names it (HEIR,\n"
+           "       PROVIDER, EMPLOYER or PARTICIPANT, with its id, the amount, the item codes\n"
+           "       and, in the last three columns, its bank account when known), and a last T\n"
+           "       record with the control totals and the cursor\n"
+           "  jsonl: one object per claim (kpj, nik, event_date, death_date included) with\n"
+           "       its payments, then {\"control\":{...}}\n"
+           "The payees are the decision's own: every item paid once, each payee with an id\n"
+           "(a death benefit only ever to a heir with a NIK). The same store gives the same\n"
+           "bytes; resume "
            "with --after CURSOR.\n",
            usage);
     return CTL_EX_OK;
@@ -466,13 +481,21 @@ static json_t *s_workforce(const char *path)
 
 int ctl_reports(const struct ctl_opts *o, int argc, char **argv)
 {
-    static const char usage[] = "klaimctl report claims [--from DATE] [--to DATE] [--format csv]\n"
+    static const char usage[] = "klaimctl report claims [--from DATE] [--to DATE] [--by decision|event]\n"
+                                "                       [--format csv]\n"
                                 "       klaimctl report coverage [--as-of DATE] [--workforce FILE.csv] [--format csv]";
     if (argc < 1 || (strcmp(argv[0], "claims") != 0 && strcmp(argv[0], "coverage") != 0)) {
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
             printf("usage: %s\n\n"
                    "claims    decided claims by regency, programme, sponsor and reason: counts of\n"
-                   "          approvals, rejections, reviews, and Rupiah paid (APPROVED totals)\n"
+                   "          approvals, rejections, reviews, and Rupiah paid (APPROVED totals); for\n"
+                   "          the JKM payment clock (APPROVED death claims with heirs, to be paid by\n"
+                   "          the 3rd working day after approval) the claims paid on time, paid late,\n"
+                   "          unpaid past due, and the late amount (1 %% of the total per working day\n"
+                   "          late, as of today for unpaid ones: a figure, never paid).\n"
+                   "          --by decision (default): --from/--to are decision dates; --by event:\n"
+                   "          they are event dates (the accident or the death), e.g. what was decided\n"
+                   "          and paid for the deaths of 2023: --by event --from 2023-01-01 --to 2023-12-31\n"
                    "coverage  memberships active on a day by regency, category and sponsor (covered,\n"
                    "          not lapsed by arrears); with --workforce (CSV regency,workforce) also the\n"
                    "          share of the workforce covered per regency, in basis points and percent\n"
@@ -482,12 +505,13 @@ int ctl_reports(const struct ctl_opts *o, int argc, char **argv)
         }
         return ctl_usage(usage, "report: claims or coverage");
     }
-    const char *kind = argv[0], *from = NULL, *to = NULL, *as_of = NULL, *workforce = NULL,
+    const char *kind = argv[0], *from = NULL, *to = NULL, *by = NULL, *as_of = NULL, *workforce = NULL,
                *format = o->format ? o->format : "json";
     for (int i = 1; i < argc;) {
         int rc;
         if ((rc = ctl_flag(argc, argv, &i, "--from", 1, &from)) != 0 ||
             (rc = ctl_flag(argc, argv, &i, "--to", 1, &to)) != 0 ||
+            (rc = ctl_flag(argc, argv, &i, "--by", 1, &by)) != 0 ||
             (rc = ctl_flag(argc, argv, &i, "--as-of", 1, &as_of)) != 0 ||
             (rc = ctl_flag(argc, argv, &i, "--workforce", 1, &workforce)) != 0 ||
             (rc = ctl_flag(argc, argv, &i, "--format", 1, &format)) != 0) {
@@ -500,6 +524,9 @@ int ctl_reports(const struct ctl_opts *o, int argc, char **argv)
     /* people at a terminal get plain tables unless they asked for JSON */
     int table = o->table || (!o->format && isatty(STDOUT_FILENO));
     if (!csv && !o->table && strcmp(format, "json") != 0) return ctl_usage(usage, "report: --format json, table or csv");
+    if (by && strcmp(by, "decision") != 0 && strcmp(by, "event") != 0)
+        return ctl_usage(usage, "report claims: --by decision (decision dates, the default) or --by event "
+                                "(event dates)");
     json_t *wf = workforce ? s_workforce(workforce) : NULL;
     if (workforce && !wf) return CTL_EX_DATAERR;
     int rc;
@@ -512,6 +539,7 @@ int ctl_reports(const struct ctl_opts *o, int argc, char **argv)
     rr.kind = (char *)kind;
     rr.from_date = (char *)from;
     rr.to_date = (char *)to;
+    rr.by = (char *)by;
     rr.as_of = (char *)as_of;
     Klaim__Request req = KLAIM__REQUEST__INIT;
     req.body_case = KLAIM__REQUEST__BODY_REPORT;
@@ -530,11 +558,14 @@ int ctl_reports(const struct ctl_opts *o, int argc, char **argv)
     for (size_t i = 0; i < r->n_rows; i++) {
         const Klaim__ReportRow *x = r->rows[i];
         if (claims)
-            json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "regency", x->regency,
-                                                  "program", x->program, "sponsor", x->sponsor, "reason", x->reason,
-                                                  "claims", (json_int_t)x->claims, "approved", (json_int_t)x->approved,
-                                                  "rejected", (json_int_t)x->rejected, "pending_review",
-                                                  (json_int_t)x->pending_review, "paid", (json_int_t)x->paid));
+            json_array_append_new(
+                rows, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "regency",
+                                x->regency, "program", x->program, "sponsor", x->sponsor, "reason", x->reason, "claims",
+                                (json_int_t)x->claims, "approved", (json_int_t)x->approved, "rejected",
+                                (json_int_t)x->rejected, "pending_review", (json_int_t)x->pending_review, "paid",
+                                (json_int_t)x->paid, "paid_on_time", (json_int_t)x->paid_on_time, "paid_late",
+                                (json_int_t)x->paid_late, "unpaid_past_due", (json_int_t)x->unpaid_past_due,
+                                "late_amount", (json_int_t)x->late_amount));
         else {
             json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:I}", "regency", x->regency, "category",
                                                   x->category, "sponsor", x->sponsor, "active",
@@ -570,7 +601,9 @@ int ctl_reports(const struct ctl_opts *o, int argc, char **argv)
     if (csv) {
         size_t i;
         json_t *row;
-        if (claims) puts("regency,program,sponsor,reason,claims,approved,rejected,pending_review,paid");
+        if (claims)
+            puts("regency,program,sponsor,reason,claims,approved,rejected,pending_review,paid,paid_on_time,paid_late,"
+                 "unpaid_past_due,late_amount");
         else puts("regency,category,sponsor,active");
         json_array_foreach(rows, i, row) {
             const char *k;
@@ -596,15 +629,18 @@ int ctl_reports(const struct ctl_opts *o, int argc, char **argv)
             }
         }
     } else if (table) {
-        printf("%s report%s%s, registry generation %llu\n\n", kind, r->as_of && r->as_of[0] ? " as of " : "",
-               r->as_of ? r->as_of : "", (unsigned long long)r->registry_generation);
+        const char *by_text = !claims ? "" : by && strcmp(by, "event") == 0 ? " by event date" : " by decision date";
+        printf("%s report%s%s%s, registry generation %llu\n\n", kind, r->as_of && r->as_of[0] ? " as of " : "",
+               r->as_of ? r->as_of : "", by_text, (unsigned long long)r->registry_generation);
         s_print_columns(rows);
         if (share) {
             putchar('\n');
             s_print_columns(share);
         }
     } else {
-        json_t *j = json_pack("{s:s, s:s?, s:I, s:o}", "kind", kind, "as_of", r->as_of && r->as_of[0] ? r->as_of : NULL,
+        json_t *j = json_pack("{s:s, s:s?, s:s?, s:I, s:o}", "kind", kind, "as_of",
+                              r->as_of && r->as_of[0] ? r->as_of : NULL, "by",
+                              claims ? (by && strcmp(by, "event") == 0 ? "event" : "decision") : NULL,
                               "registry_generation", (json_int_t)r->registry_generation, "rows", rows);
         if (share) json_object_set_new(j, "workforce_coverage", share);
         ctl_print_json(j, isatty(STDOUT_FILENO));

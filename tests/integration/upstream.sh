@@ -98,7 +98,7 @@ for reg, total in (("Kota Mojokerto", 40), ("Kabupaten Mojokerto", 80)):
     assert share[reg]["covered"] == n and share[reg]["coverage_bp"] == n * 10000 // total, share[reg]
 PY
 ctl report claims --format csv >"$T_DIR/rc.csv" || fail "report claims --format csv"
-head -1 "$T_DIR/rc.csv" | grep -qx "regency,program,sponsor,reason,claims,approved,rejected,pending_review,paid" \
+head -1 "$T_DIR/rc.csv" | grep -qx "regency,program,sponsor,reason,claims,approved,rejected,pending_review,paid,paid_on_time,paid_late,unpaid_past_due,late_amount" \
     || fail "report CSV header: $(head -1 "$T_DIR/rc.csv")"
 # the same reports as JSON on the HTTP gateway (the console reads them)
 curl -fsS "http://$T_HTTP/v1/reports/claims?from=2015-01-01" >"$T_DIR/hc.json" || fail "GET /v1/reports/claims"

@@ -564,6 +564,35 @@ static void test_review_json(void **state)
     protobuf_c_message_free_unpacked(&rr->base, NULL);
 }
 
+/* The JKM payment clock's fields: inside "payment", kept beside the
+ * members another writer put there; no "payment" without a due date. */
+static void test_decision_payment_clock(void **state)
+{
+    (void)state;
+    Klaim__Decision d = KLAIM__DECISION__INIT;
+    d.has_state = 1, d.state = KLAIM__STATE__APPROVED;
+    json_t *j = decision_pb_to_json(&d);
+    assert_null(json_object_get(j, "payment"));
+    json_decref(j);
+    Klaim__Payment p = KLAIM__PAYMENT__INIT;
+    d.payment = &p;
+    j = decision_pb_to_json(&d);
+    assert_null(json_object_get(j, "payment")); /* no due: not a clock */
+    json_decref(j);
+    p.due = "2026-01-07";
+    p.has_days_late = 1, p.days_late = 2;
+    p.has_late_amount = 1, p.late_amount = 840000;
+    j = decision_pb_to_json(&d);
+    json_t *pay = json_object_get(j, "payment");
+    assert_true(json_is_object(pay));
+    assert_string_equal(json_string_value(json_object_get(pay, "due")), "2026-01-07");
+    assert_true(json_is_integer(json_object_get(pay, "days_late")));
+    assert_int_equal(json_integer_value(json_object_get(pay, "days_late")), 2);
+    assert_true(json_is_integer(json_object_get(pay, "late_amount")));
+    assert_int_equal(json_integer_value(json_object_get(pay, "late_amount")), 840000);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_digest_json_vs_protobuf),
         cmocka_unit_test(test_decision_json),
         cmocka_unit_test(test_review_json),
+        cmocka_unit_test(test_decision_payment_clock),
         cmocka_unit_test(test_heir_bank),
         cmocka_unit_test(test_decision_payment),
     };

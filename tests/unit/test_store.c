@@ -239,6 +239,8 @@ static void test_migration_to_chains(void **st)
                                   "DROP INDEX claims_kpj_scan; ALTER TABLE claims DROP COLUMN kpj_prev;"
                                   "CREATE INDEX claims_event ON claims(kpj, program, event_date);"
                                   "DELETE FROM meta WHERE key GLOB 'claims_state_*';"
+                                  /* what version 10 added (the payment clock) */
+                                  "DROP INDEX claims_payment_clock; ALTER TABLE claims DROP COLUMN payment_clock;"
                                   /* and what version 8 added */
                                   "DROP TABLE deaths; DROP TABLE payment_batches; DROP TABLE payment_lines;"
                                   "DROP TABLE payee_accounts; DROP INDEX claims_payable;"
