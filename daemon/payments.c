@@ -44,6 +44,7 @@ struct payments {
     struct store_payments *sp;
 };
 
+/* The statements of store_payments.c; NULL with err when one fails. */
 struct payments *payments_new(struct klaimd *k, char *err, size_t errlen)
 {
     struct store_payments *sp = store_payments_new(k->store, err, errlen);
@@ -54,6 +55,7 @@ struct payments *payments_new(struct klaimd *k, char *err, size_t errlen)
     return p;
 }
 
+/* Frees p and its statements; *pp becomes NULL. */
 void payments_free(struct payments **pp)
 {
     struct payments *p = *pp;
@@ -85,6 +87,8 @@ struct payee_history {
     int64_t last_batch;
 };
 
+/* store_pay_lines_of_claim callback: oldest batch first, so the last line
+ * seen for a payee is its newest. */
 static void s_collect_history(void *arg, const struct store_pay_line *l)
 {
     struct payee_history *h = arg;
@@ -95,6 +99,7 @@ static void s_collect_history(void *arg, const struct store_pay_line *l)
     if (l->batch_id > h->last_batch) h->last_batch = l->batch_id;
 }
 
+/* The newest line of each payee of claim_id (PAY_NONE: never batched). */
 static int s_history(struct payments *p, int64_t claim_id, struct payee_history *h)
 {
     memset(h, 0, sizeof *h);
@@ -126,6 +131,8 @@ struct batch_reply {
     struct strpool text;
 };
 
+/* store_pay_lines callback: one stored line as a PaymentLine, its text
+ * copied into the reply's pool (rows are valid only during the step). */
 static void s_collect_line(void *arg, const struct store_pay_line *l)
 {
     struct batch_reply *b = arg;
@@ -182,6 +189,7 @@ static void s_collect_line(void *arg, const struct store_pay_line *l)
     }
 }
 
+/* Frees what s_batch_load and s_collect_line allocated. */
 static void s_batch_reply_free(struct batch_reply *b)
 {
     for (size_t i = 0; i < b->n; i++) free(b->items[i]);
@@ -224,6 +232,7 @@ static int s_batch_load(struct payments *p, int64_t id, struct batch_reply *b)
     return 0;
 }
 
+/* Replies with a PaymentBatch. */
 static void s_send_batch(struct payments *p, const struct reply_to *to, Klaim__PaymentBatch *pb)
 {
     Klaim__Reply r = KLAIM__REPLY__INIT;
@@ -244,6 +253,7 @@ struct batch_op {
     size_t n_skipped;
 };
 
+/* Frees a batch request's state, its skipped claim ids included. */
 static void s_batch_op_free(struct batch_op *op)
 {
     for (size_t i = 0; i < op->n_skipped; i++) free(op->skipped[i]);
@@ -251,6 +261,8 @@ static void s_batch_op_free(struct batch_op *op)
     free(op);
 }
 
+/* The reply to a batch request: the stored batch read back after its
+ * commit (or batch 0 when nothing was payable) and what was skipped. */
 static void s_batch_reply(struct batch_op *op)
 {
     struct payments *p = op->p;
@@ -278,6 +290,8 @@ static void s_batch_reply(struct batch_op *op)
     s_batch_reply_free(&b);
 }
 
+/* batch_then callback of a batch request: its reply, or UNAVAILABLE after
+ * a rollback (then no batch exists). */
 static void s_on_batch_done(void *arg, int committed)
 {
     struct batch_op *op = arg;
@@ -300,6 +314,8 @@ struct candidates {
     size_t n, cap;
 };
 
+/* store_pay_candidates callback: copies the row, since planning a claim
+ * runs further statements. */
 static void s_collect_candidate(void *arg, const struct store_pay_candidate *c)
 {
     struct candidates *cs = arg;
@@ -325,6 +341,8 @@ struct new_line {
     int64_t amount;
 };
 
+/* Counts a claim left out for a payee without an account and keeps its id
+ * for the reply (the first PAY_SKIPPED_MAX). */
 static void s_skip(struct batch_op *op, int64_t id)
 {
     op->skipped_no_account++;
@@ -458,6 +476,8 @@ static int s_write_batch(struct payments *p, struct batch_op *op, kdate until, c
 /* The end of WIB day `day` as unix ms (exclusive). */
 static int64_t s_day_end_ms(kdate day) { return ((int64_t)day + 1) * 86400000LL - (int64_t)KLAIM_WIB_OFFSET_S * 1000; }
 
+/* See payments.h: reads the candidates, plans every claim, and writes one
+ * batch in the open transaction; the reply leaves after the commit. */
 void payments_batch(struct payments *p, const struct reply_to *to, const Klaim__PaymentBatchRequest *req)
 {
     struct klaimd *k = p->k;
@@ -513,6 +533,7 @@ struct show_op {
     int64_t id;
 };
 
+/* Replies with stored batch id, NOT_FOUND when there is none. */
 static void s_show_now(struct payments *p, const struct reply_to *to, int64_t id)
 {
     struct batch_reply b;
@@ -530,6 +551,7 @@ static void s_show_now(struct payments *p, const struct reply_to *to, int64_t id
     s_batch_reply_free(&b);
 }
 
+/* batch_then callback: show once the open transaction is durable. */
 static void s_on_show(void *arg, int committed)
 {
     (void)committed;
@@ -538,6 +560,7 @@ static void s_on_show(void *arg, int committed)
     free(op);
 }
 
+/* See payments.h: committed state only (waits for an open transaction). */
 void payments_show(struct payments *p, const struct reply_to *to, const Klaim__PaymentShowRequest *req)
 {
     if (!req->has_batch || req->batch == 0 || req->batch > INT64_MAX) {
@@ -575,6 +598,8 @@ struct settle_err {
     char msg[400];
 };
 
+/* Fills e for file line file_line (field "line N", a message ending in
+ * "nothing was settled"); returns -1 for the caller to pass on. */
 static int s_serr(struct settle_err *e, int file_line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int s_serr(struct settle_err *e, int file_line, const char *fmt, ...)
 {
@@ -697,6 +722,8 @@ struct stored_lines {
     int n;
 };
 
+/* store_pay_lines callback: the stored lines of the settled batch, by
+ * line number. */
 static void s_collect_stored(void *arg, const struct store_pay_line *l)
 {
     struct stored_lines *s = arg;
@@ -719,6 +746,7 @@ struct settle_op {
     struct settle_err err;
 };
 
+/* The settlement's reply: its report, or the error it was refused with. */
 static void s_settle_reply(struct settle_op *op)
 {
     if (op->error) {
@@ -731,6 +759,8 @@ static void s_settle_reply(struct settle_op *op)
     intake_send_reply(op->p->k->intake, &op->to, &r);
 }
 
+/* batch_then callback of a settlement: replies once the transaction is
+ * durable; a rollback turns a report into UNAVAILABLE (nothing settled). */
 static void s_on_settled(void *arg, int committed)
 {
     struct settle_op *op = arg;
@@ -930,6 +960,8 @@ static int s_settle_write(struct payments *p, struct settle_op *op, const struct
     return rc;
 }
 
+/* See payments.h: the whole file checked first (s_settle_check), written
+ * only when every line is good (s_settle_write); replies after the commit. */
 void payments_settle(struct payments *p, const struct reply_to *to, const Klaim__SettleRequest *req)
 {
     struct klaimd *k = p->k;
@@ -1005,6 +1037,8 @@ struct account_op {
     char payee_name[KLAIM_TEXT_MAX + 1];
 };
 
+/* batch_then callback of an account: the reply, or UNAVAILABLE after a
+ * rollback (nothing recorded). */
 static void s_on_account(void *arg, int committed)
 {
     struct account_op *op = arg;
@@ -1020,6 +1054,8 @@ static void s_on_account(void *arg, int committed)
     free(op);
 }
 
+/* See payments.h: checks the request, the claim (APPROVED or awaiting
+ * confirmation), the payee (exists, not paid), records and audits. */
 void payments_account(struct payments *p, const struct reply_to *to, const Klaim__PaymentAccountRequest *req)
 {
     struct klaimd *k = p->k;
@@ -1159,6 +1195,7 @@ struct view_acc {
     kdate paid_on;
 };
 
+/* Appends s to dst, "; "-separated, cut at size; empty s adds nothing. */
 static void s_append(char *dst, size_t size, const char *s)
 {
     if (!s[0]) return;
@@ -1167,6 +1204,8 @@ static void s_append(char *dst, size_t size, const char *s)
     else snprintf(dst, size, "%s", s);
 }
 
+/* store_pay_lines_of_claim callback: the last batch, and the references
+ * and latest bank date of the PAID lines. */
 static void s_view_line(void *arg, const struct store_pay_line *l)
 {
     struct view_acc *a = arg;
@@ -1186,6 +1225,7 @@ static void s_view_failures(void *arg, const struct store_pay_line *l)
         s_append(a->v->failure, sizeof a->v->failure, l->failure);
 }
 
+/* See payments.h. */
 int payments_view(struct payments *p, int64_t claim_id, struct payment_view *v)
 {
     memset(v, 0, sizeof *v);

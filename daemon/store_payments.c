@@ -61,6 +61,7 @@ struct store_payments {
     sqlite3_stmt *st[SP__N];
 };
 
+/* Prepares every statement once on store.c's write connection. */
 struct store_payments *store_payments_new(struct store *s, char *err, size_t errlen)
 {
     struct store_payments *sp = xcalloc(1, sizeof *sp);
@@ -75,6 +76,7 @@ struct store_payments *store_payments_new(struct store *s, char *err, size_t err
     return sp;
 }
 
+/* Finalizes the statements; *spp becomes NULL. */
 void store_payments_free(struct store_payments **spp)
 {
     struct store_payments *sp = *spp;
@@ -84,6 +86,8 @@ void store_payments_free(struct store_payments **spp)
     *spp = NULL;
 }
 
+/* Resets st for its next use; 0 when rc is a row or done, else logs the
+ * SQLite error and returns -1 (the caller hands it to batch_fail()). */
 static int s_done(struct store_payments *sp, sqlite3_stmt *st, int rc, const char *what)
 {
     sqlite3_reset(st);
@@ -95,6 +99,7 @@ static int s_done(struct store_payments *sp, sqlite3_stmt *st, int rc, const cha
     return 0;
 }
 
+/* A text column, "" for NULL (valid until the next step). */
 static const char *s_col_text(sqlite3_stmt *st, int col)
 {
     const char *t = (const char *)sqlite3_column_text(st, col);
@@ -145,6 +150,7 @@ int store_pay_line_insert(struct store_payments *sp, const struct store_pay_line
     return s_done(sp, st, sqlite3_step(st), "insert payment line");
 }
 
+/* Calls fn with each row of a bound LINE_COLS statement. */
 static int s_lines(struct store_payments *sp, sqlite3_stmt *st, void (*fn)(void *arg, const struct store_pay_line *l),
                    void *arg, const char *what)
 {

@@ -117,6 +117,7 @@ static int s_write_batch(const Klaim__PaymentBatch *b, const char *dir, json_t *
     return CTL_EX_OK;
 }
 
+/* A BankAccount as {"bank_code","account","name"}, null when absent. */
 static json_t *s_bank_json(const Klaim__BankAccount *a)
 {
     if (!a) return json_null();
@@ -124,6 +125,7 @@ static json_t *s_bank_json(const Klaim__BankAccount *a)
                      a->account ? a->account : "", "name", a->name ? a->name : "");
 }
 
+/* A PaymentState's name, "" when unknown. */
 static const char *s_pay_state(int s)
 {
     static const char *const names[] = {"", "UNPAID", "IN_BATCH", "PAID", "FAILED"};
@@ -176,6 +178,8 @@ static json_t *s_batch_json(const Klaim__PaymentBatch *b, int with_lines)
     return j;
 }
 
+/* Connects and makes one request expecting reply body `body`; returns the
+ * exit code (0 with *rep set). *cp is the connection to destroy. */
 static int s_call(const struct ctl_opts *o, Klaim__Request *req, int body, const char *where, Klaim__Reply **rep,
                   struct ctl_conn **cp)
 {
@@ -185,6 +189,8 @@ static int s_call(const struct ctl_opts *o, Klaim__Request *req, int body, const
     return ctl_conn_expect(*cp, req, o->timeout_ms, body, where, rep);
 }
 
+/* payments batch: asks for a batch, writes its two files into out (default
+ * .), prints the summary. An empty answer creates no file. */
 static int s_batch(const struct ctl_opts *o, const char *until, const char *out)
 {
     Klaim__PaymentBatchRequest br = KLAIM__PAYMENT_BATCH_REQUEST__INIT;
@@ -217,6 +223,8 @@ static int s_batch(const struct ctl_opts *o, const char *until, const char *out)
     return rc;
 }
 
+/* payments show: the stored batch as JSON, and with out its two files,
+ * the same bytes as when it was created. */
 static int s_show(const struct ctl_opts *o, uint64_t n, const char *out)
 {
     Klaim__PaymentShowRequest sr = KLAIM__PAYMENT_SHOW_REQUEST__INIT;
@@ -238,6 +246,8 @@ static int s_show(const struct ctl_opts *o, uint64_t n, const char *out)
     return rc;
 }
 
+/* payments settle: sends the whole result file; klaimd checks and applies
+ * it (or refuses it with the file line) and this prints the report. */
 static int s_settle(const struct ctl_opts *o, const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -286,6 +296,8 @@ static int s_settle(const struct ctl_opts *o, const char *path)
     return rc;
 }
 
+/* payments account: records a payee's account and prints the reply,
+ * warning on stderr when the holder name is flagged. */
 static int s_account(const struct ctl_opts *o, const char *id, long payee, const char *code, const char *account,
                      const char *name, const char *by)
 {
@@ -323,6 +335,7 @@ static int s_account(const struct ctl_opts *o, const char *id, long payee, const
     return rc;
 }
 
+/* klaimctl payments VERB ...: parses the flags and runs the verb. */
 int ctl_payments(const struct ctl_opts *o, int argc, char **argv)
 {
     if (argc < 1) return ctl_usage(S_USAGE, "payments: give batch, show, settle or account");

@@ -20,6 +20,7 @@ struct buf {
     size_t len, cap;
 };
 
+/* Appends n bytes to b, keeping it NUL-terminated. */
 static void s_put(struct buf *b, const char *s, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
@@ -31,8 +32,10 @@ static void s_put(struct buf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
+/* Appends a C string. */
 static void s_puts(struct buf *b, const char *s) { s_put(b, s, strlen(s)); }
 
+/* Appends formatted text (short pieces: numbers and tags, < 256 bytes). */
 static void s_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void s_printf(struct buf *b, const char *fmt, ...)
 {
@@ -44,16 +47,19 @@ static void s_printf(struct buf *b, const char *fmt, ...)
     if (n > 0) s_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
+/* See pay_render.h. */
 void pay_render_file_name(uint64_t batch, const char *ext, char *buf, size_t size)
 {
     snprintf(buf, size, "payments-%06" PRIu64 ".%s", batch, ext);
 }
 
+/* See pay_render.h: integer formatting only, never a float. */
 void pay_render_amount(int64_t rupiah, char *buf, size_t size)
 {
     snprintf(buf, size, "%" PRId64 ".00", rupiah);
 }
 
+/* s, or "" for an absent protobuf string. */
 static const char *s_str(const char *s) { return s ? s : ""; }
 
 /* ------------------------------------------------------------------- CSV */
@@ -86,6 +92,7 @@ static char *s_items(const Klaim__PaymentLine *l)
     return b.p;
 }
 
+/* See pay_render.h. */
 char *pay_render_csv(const Klaim__PaymentBatch *bt, size_t *len)
 {
     struct buf b = {0};
@@ -142,6 +149,7 @@ static void s_xml_text(struct buf *b, const char *s, size_t max)
     }
 }
 
+/* <name>text</name> on its own line, text escaped and cut to max. */
 static void s_elem(struct buf *b, const char *indent, const char *name, const char *text, size_t max)
 {
     s_printf(b, "%s<%s>", indent, name);
@@ -149,6 +157,7 @@ static void s_elem(struct buf *b, const char *indent, const char *name, const ch
     s_printf(b, "</%s>\n", name);
 }
 
+/* See pay_render.h. */
 char *pay_render_xml(const Klaim__PaymentBatch *bt, size_t *len)
 {
     struct buf b = {0};
