@@ -448,6 +448,10 @@ static void test_decision_payees_checked(void **state)
     assert_string_equal(back.payees[0].bank.account, "1234567890");
     assert_int_equal(back.netted_against[0], 7);
 
+    /* What the checks below replace, put back before the free. */
+    Klaim__Payee *y = pb->payees[0];
+    char *id0 = y->id, *item1 = y->items[1], *account0 = y->bank->account;
+    Klaim__BankAccount *bank0 = y->bank;
     pb->payees[0]->id = "";                            /* nobody to pay */
     assert_int_equal(decision_from_pb(pb, &back, &err), -1);
     assert_string_equal(err.field, "decision.payees[0]");
@@ -465,6 +469,7 @@ static void test_decision_payees_checked(void **state)
     pb->n_payees = 0;                                  /* approved, paid to no one */
     assert_int_equal(decision_from_pb(pb, &back, &err), -1);
     assert_string_equal(err.field, "decision.payees");
+    y->id = id0, y->items[1] = item1, y->bank = bank0, bank0->account = account0, pb->n_payees = 1;
     klaim__decision__free_unpacked(pb, NULL);
 }
 
