@@ -605,9 +605,12 @@ static void s_route(struct evhttp_request *req, void *arg)
     }
 
     if (strcmp(path, "/healthz") == 0 && is_get) {
-        json_t *o = json_pack("{s:s,s:b,s:I}", "status", batch_degraded(h->k->batch) ? "degraded" : "ok", "stopping",
+        /* 503 while degraded (the store cannot commit: no claim can be
+         * taken), so a load balancer sends hospitals elsewhere meanwhile. */
+        int degraded = batch_degraded(h->k->batch);
+        json_t *o = json_pack("{s:s,s:b,s:I}", "status", degraded ? "degraded" : "ok", "stopping",
                               h->k->stopping, "feed_seq", (json_int_t)feed_head(h->k->feed));
-        s_send_json(h, req, 200, "OK", o, started);
+        s_send_json(h, req, degraded ? 503 : 200, degraded ? "Service Unavailable" : "OK", o, started);
         goto out;
     }
     if (is_get && strncmp(path, "/v1/", 4) != 0 && strcmp(path, "/metrics") != 0) {
