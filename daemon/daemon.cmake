@@ -26,6 +26,7 @@ add_executable(klaimd
   daemon/cases.c
   daemon/sla.c
   daemon/http.c
+  daemon/http_parse.c
   daemon/http_tokens.c
   daemon/metrics.c
   ${CMAKE_BINARY_DIR}/gen/console_assets.c)
