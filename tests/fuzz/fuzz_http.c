@@ -6,7 +6,8 @@
  * same requests come out, the same reject); (2) a request that comes out is
  * itself accepted and comes out unchanged (the normal form is a fixed
  * point), so evhttp sees one framing only; (3) no request that comes out is
- * above the limits; (4) a reject has a status, a typed code and a message.
+ * above the limits; (4) a reject has a status, a typed code and a message. Deadly for
+ * UBSan too (scripts/fuzz.sh halts on the first report).
  * The first byte picks the read sizes; small limits reach every branch.
  * Runs in: fuzz_http (clang, -fsanitize=fuzzer) and replay_http (ctest,
  * over tests/fuzz/corpus/http).
@@ -51,9 +52,10 @@ static void s_emit(void *arg, enum http_emit_kind kind, const char *data, size_t
 
 /* Feeds data in reads of the sizes the seed picks (0: all at once).
  * Returns the reject status, or 0. */
-static int s_run(const uint8_t *data, size_t size, unsigned seed, struct trace *t, struct http_reject *rej)
+static int s_run(const uint8_t *data, size_t size, unsigned seed, size_t max_head, struct trace *t,
+                 struct http_reject *rej)
 {
-    struct http_parse_limits lim = {MAX_HEAD, MAX_BODY};
+    struct http_parse_limits lim = {max_head, MAX_BODY};
     struct http_framer *f = http_framer_new(&lim);
     int status = 0;
     size_t off = 0;
@@ -81,13 +83,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data++, size--;
     struct trace whole = {0}, split = {0};
     struct http_reject r1, r2;
-    int s1 = s_run(data, size, 0, &whole, &r1);
-    int s2 = s_run(data, size, seed | 1, &split, &r2);
+    int s1 = s_run(data, size, 0, MAX_HEAD, &whole, &r1);
+    int s2 = s_run(data, size, seed | 1, MAX_HEAD, &split, &r2);
     /* (1) the reads do not matter */
     ASSERT(s1 == s2);
-    ASSERT(whole.n_req == split.n_req && whole.len == split.len && memcmp(whole.data, split.data, whole.len) == 0);
+    ASSERT(whole.n_req == split.n_req && whole.len == split.len);
+    ASSERT(whole.len == 0 || memcmp(whole.data, split.data, whole.len) == 0);
     if (s1) ASSERT(strcmp(r1.message, r2.message) == 0 && strcmp(r1.field, r2.field) == 0);
-    /* (2) each request that came out goes through unchanged */
+    /* (2) each request that came out goes through unchanged; its head may
+     * have grown by its Content-Length line (klaimd gives evhttp 1 KiB more
+     * than the framer's limit for that) */
     size_t off = 0;
     while (off < whole.len) {
         size_t len;
@@ -95,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *req = (const uint8_t *)whole.data + off + sizeof len;
         struct trace again = {0};
         struct http_reject r3;
-        ASSERT(s_run(req, len, 0, &again, &r3) == 0);
+        ASSERT(s_run(req, len, 0, MAX_HEAD + 256, &again, &r3) == 0);
         ASSERT(again.n_req == 1 && again.len == len + sizeof len && memcmp(again.data + sizeof len, req, len) == 0);
         free(again.data);
         off += sizeof len + len;
