@@ -2,7 +2,8 @@
  *
  * Owns: the open transaction, the callbacks waiting for it, the committed
  *   transactions waiting for their fdatasync (walsync.c), the commit event,
- *   degraded mode (commit failures) and the probe that ends it.
+ *   degraded mode (commit failures, or a degraded start: recovery could
+ *   not commit, see batch_degraded_until) and the probe that ends it.
  * Runs in: klaimd main loop only.
  * Invariant: no reply, JOB or decision for an op leaves before its COMMIT
  *   returned SQLITE_OK and an fdatasync of the WAL that began after it

@@ -118,10 +118,12 @@ ctl status "$first" >/dev/null || fail "status of $first on a degraded start"
 code=$(curl -s -o "$T_DIR/healthz.json" -w '%{http_code}' "http://$T_HTTP/healthz")
 [ "$code" = 503 ] || fail "/healthz on a degraded start: $code, expected 503"
 [ "$(json_get "$T_DIR/healthz.json" 'j["status"]')" = degraded ] || fail "/healthz body: $(cat "$T_DIR/healthz.json")"
+code=$(curl -s -o "$T_DIR/cases.json" -w '%{http_code}' "http://$T_HTTP/v1/dispatch/cases")
+[ "$code" = 200 ] || fail "GET /v1/dispatch/cases (the feed's cases) on a degraded start: $code"
 gen refused 1 >"$T_DIR/refused.jsonl"
 rc=0; ctl --timeout 3000 submit "$T_DIR/refused.jsonl" >/dev/null 2>"$T_DIR/refused.err" || rc=$?
 [ "$rc" = 69 ] && grep -q UNAVAILABLE "$T_DIR/refused.err" || fail "a new claim on a degraded start: exit $rc, $(cat "$T_DIR/refused.err")"
-pass "kill -9 on a full disk: klaimd starts degraded (stats, status, /healthz 503, new claims UNAVAILABLE)"
+pass "kill -9 on a full disk: klaimd starts degraded (stats, status, dispatch cases, /healthz 503, new claims UNAVAILABLE)"
 # Full for a few seconds more: recovery is retried every second; the log
 # gets one line per interval, with a count.
 sleep 3
