@@ -2,7 +2,8 @@
  *
  * Owns: the open transaction, the callbacks waiting for it, the committed
  *   transactions waiting for their fdatasync (walsync.c), the commit event,
- *   degraded mode (commit failures) and the probe that ends it.
+ *   degraded mode (commit failures, or a degraded start: recovery could
+ *   not commit, see batch_degraded_until) and the probe that ends it.
  * Runs in: klaimd main loop only.
  * Invariant: no reply, JOB or decision for an op leaves before its COMMIT
  *   returned SQLITE_OK and an fdatasync of the WAL that began after it
@@ -47,6 +48,8 @@ struct batch {
     struct event *commit_ev;
     struct event *defer_ev;     /* commits a transaction of deferrable ops only */
     struct event *probe_ev;
+    int (*until_fn)(void *arg); /* batch_degraded_until(): the probe's write */
+    void *until_arg;
     int batch_max;
     int64_t max_age_us;         /* commit inline once the transaction is this old */
     int64_t opened_us;
@@ -186,15 +189,21 @@ static void s_on_probe(evutil_socket_t fd, short what, void *arg)
 {
     struct batch *b = arg;
     if (!b->degraded) return;
-    int64_t n = 0;
-    int ok = store_begin(b->store) == 0 && store_meta_get(b->store, "probe", &n) == 0 &&
+    int ok;
+    if (b->until_fn) {
+        ok = b->until_fn(b->until_arg) == 0;
+        if (ok) b->until_fn = NULL;
+    } else {
+        int64_t n = 0;
+        ok = store_begin(b->store) == 0 && store_meta_get(b->store, "probe", &n) == 0 &&
              store_meta_set(b->store, "probe", n + 1) == 0 && store_commit(b->store) == 0;
+        if (!ok) store_rollback(b->store);
+    }
     if (ok) {
         b->degraded = 0;
         log_info("store: commits work again; accepting claims");
         return;
     }
-    store_rollback(b->store);
     struct timeval one = {1, 0};
     event_add(b->probe_ev, &one);
 }
@@ -298,6 +307,19 @@ void batch_flush(struct batch *b)
 }
 
 int batch_degraded(const struct batch *b) { return b->degraded; }
+
+void batch_degraded_until(struct batch *b, int (*fn)(void *arg), void *arg)
+{
+    ASSERT(!b->open);
+    b->until_fn = fn;
+    b->until_arg = arg;
+    b->stats.failures++;
+    if (!b->degraded) {
+        b->degraded = 1;
+        struct timeval one = {1, 0};
+        event_add(b->probe_ev, &one);
+    }
+}
 int batch_is_open(const struct batch *b) { return b->open; }
 int batch_is_pending(const struct batch *b) { return b->open || walsync_busy(b->sync); }
 void batch_get_stats(const struct batch *b, struct batch_stats *out)

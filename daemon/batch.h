@@ -63,6 +63,13 @@ void batch_fail(struct batch *b);
  * callback has run when it returns (shutdown). */
 void batch_flush(struct batch *b);
 int batch_degraded(const struct batch *b);
+/* Degraded from the start because a write klaimd needs before it may take
+ * claims failed (recovery at start on a full disk): the probe calls fn once
+ * a second instead of its own small write, and degraded mode ends the first
+ * time fn returns 0 (fn has then done that write and committed it). Reads,
+ * status, the feed and HTTP keep working meanwhile; batch_open() fails, so
+ * new claims get UNAVAILABLE. */
+void batch_degraded_until(struct batch *b, int (*fn)(void *arg), void *arg);
 int batch_is_open(const struct batch *b);
 /* A transaction is open or a commit is not yet durable: a reply that shows
  * stored state waits (batch_then) so it never shows what a crash could

@@ -14,6 +14,8 @@
 #include "log.h"
 #include "xalloc.h"
 
+#define LOG_LIMIT_MS 10000
+
 struct ckpt {
     sqlite3 *db;
     pthread_t thread;
@@ -28,6 +30,8 @@ static void *s_run(void *arg)
 {
     struct ckpt *c = arg;
     int synced = 0;             /* frames of this WAL copied and synced */
+    /* A full disk fails every checkpoint (100 a second): one line per 10 s. */
+    struct log_limit ckpt_fail = LOG_LIMIT_INIT, sync_fail = LOG_LIMIT_INIT;
     pthread_mutex_lock(&c->lock);
     while (!c->stop) {
         struct timespec until;
@@ -41,14 +45,17 @@ static void *s_run(void *arg)
         int log = 0, done = 0;
         int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
         if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
-            log_warn("ckpt: passive checkpoint failed: %s", sqlite3_errmsg(c->db));
+            log_limited(&ckpt_fail, LOG_LIMIT_MS, LOG_LVL_WARN, "ckpt: passive checkpoint failed: %s",
+                        sqlite3_errmsg(c->db));
         /* SQLite syncs the database file only after a checkpoint that
          * copied the whole WAL, which a steady stream of commits rarely
          * allows. Syncing what was copied here keeps the writer's own
          * checkpoint (store.c, WAL_FRAMES_MAX), which runs in the main
          * loop, from having to flush megabytes. */
         if (rc == SQLITE_OK && done < log && done > synced) {
-            if (fdatasync(c->db_fd) != 0) log_warn("ckpt: fdatasync of the database file: %s", strerror(errno));
+            if (fdatasync(c->db_fd) != 0)
+                log_limited(&sync_fail, LOG_LIMIT_MS, LOG_LVL_WARN, "ckpt: fdatasync of the database file: %s",
+                            strerror(errno));
             synced = done;
         } else if (rc == SQLITE_OK && done < synced) {
             synced = done;      /* the WAL started over */

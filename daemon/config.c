@@ -47,6 +47,7 @@ static const struct key s_keys[] = {
     {"feed_endpoint", K_STR, F(feed_endpoint), 0, 0},
     {"http_listen", K_STR0, F(http_listen), 0, 0},
     {"http_max_body_bytes", K_I64, F(http_max_body_bytes), 1024, 64 << 20},
+    {"http_body_timeout_ms", K_INT, F(http_body_timeout_ms), 100, 600000},
     {"tokens_file", K_PATH, F(tokens_file), 0, 0},
     {"sla_report_hours", K_INT, F(sla_report_hours), 1, 24 * 365},
     {"sla_decision_days", K_INT, F(sla_decision_days), 1, 3650},
@@ -98,6 +99,7 @@ void config_defaults(struct config *c)
     snprintf(c->feed_endpoint, sizeof c->feed_endpoint, "tcp://127.0.0.1:7711");
     snprintf(c->http_listen, sizeof c->http_listen, "127.0.0.1:7780");
     c->http_max_body_bytes = 1 << 20;
+    c->http_body_timeout_ms = 5000;
     c->sla_report_hours = 48;
     c->sla_decision_days = 30;
     c->sla_ack_minutes = 10;

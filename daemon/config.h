@@ -42,6 +42,7 @@ struct config {
     char feed_endpoint[256];              /* PUB; loopback-only without CURVE */
     char http_listen[256];                /* HOST:PORT; "" = no HTTP gateway */
     int64_t http_max_body_bytes;          /* larger request bodies get 413 */
+    int http_body_timeout_ms;             /* an incomplete request idle this long gets 408 */
     char tokens_file[PATH_MAX];           /* bearer tokens; "" = every HTTP client is admin (loopback) */
     int sla_report_hours;                 /* accident (end of its day) -> first report */
     int sla_decision_days;                /* first report -> final decision */

@@ -29,6 +29,7 @@ add_executable(klaimd
   daemon/sla.c
   daemon/payclock.c
   daemon/http.c
+  daemon/http_parse.c
   daemon/http_tokens.c
   daemon/metrics.c
   ${CMAKE_BINARY_DIR}/gen/console_assets.c)

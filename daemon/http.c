@@ -1,6 +1,10 @@
 /* http.c - the HTTP gateway: routes, tokens, JSON errors, SSE, console.
  *
- * Owns: the evhttp server in klaimd's base and every HTTP reply.
+ * Owns: the HTTP listener (klaimd's own; each client connection framed by
+ *   http_parse.c and relayed to the evhttp server on DATA/run/http.sock,
+ *   see struct http_conn), the evhttp server in klaimd's base and every
+ *   HTTP reply, including the JSON errors for requests the framer refuses
+ *   and the 408 of http_body_timeout_ms.
  * Runs in: klaimd main loop only.
  * Invariants: writes reply after COMMIT through intake_submit() and
  *   cases_act() (the ZeroMQ paths); reads that could see an open
@@ -19,6 +23,10 @@
 #include <event2/http.h>
 #include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -32,6 +40,7 @@
 #include "clients.h"
 #include "console/console_assets.h"
 #include "feed.h"
+#include "http_parse.h"
 #include "intake.h"
 #include "klaimd.h"
 #include "log.h"
@@ -44,10 +53,10 @@
 
 #define HTTP_MAX_TOKENS 4096
 #define SSE_MAX_UNSENT (1 << 20)
-/* evhttp's own limit, above http_max_body_bytes: between the two we answer
- * a JSON 413 ourselves; beyond it evhttp answers 413 with its HTML page
- * (libevent 2.1 has no error callback) and discards the body. */
-#define HTTP_HARD_BODY_MAX (INT64_C(32) << 20)
+/* The request line and headers (and, apart, the trailers) of one request. */
+#define HTTP_HEAD_MAX 16384
+
+struct http_conn;
 
 struct http {
     struct klaimd *k;
@@ -56,6 +65,32 @@ struct http {
     int n_tokens;               /* -1: no tokens_file, everyone is the local admin */
     struct event *ping_ev;
     struct sse *sses;
+    struct http_conn *conns;
+    struct evconnlistener *listener;
+    int back_fd;                /* evhttp's listening unix socket */
+    struct sockaddr_un back_addr;
+    char reject_path[48];       /* the target of the stand-in request of a refused one */
+};
+
+/* One client connection. klaimd accepts it itself and stands in front of
+ * evhttp: every byte the client sends goes through the framer
+ * (http_parse.c), and only whole, normalized requests go on to evhttp,
+ * over a private unix socket (DATA/run/http.sock); evhttp's replies come
+ * back the same way and go to the client unchanged. So evhttp never frames
+ * a request differently from a proxy in front of klaimd, and never answers
+ * with its own error pages (HTML; libevent 2.1 has no error callback): the
+ * first request that does not pass is replaced by a stand-in request to
+ * reject_path carrying the reject in X-Klaimd-* headers, which s_route
+ * answers as klaimd's JSON error, in order after the requests before it,
+ * with Connection: close. */
+struct http_conn {
+    struct http *h;
+    struct bufferevent *cli;    /* the client's TCP connection */
+    struct bufferevent *back;   /* to evhttp; NULL once closed */
+    struct http_framer *fr;
+    struct event *timer;        /* http_body_timeout_ms while a request is incomplete */
+    int rejected;               /* the stand-in went out: nothing more is read */
+    struct http_conn *prev, *next;
 };
 
 /* Who is asking (from the bearer token). */
@@ -689,12 +724,200 @@ static void s_static(struct http *h, struct evhttp_request *req, const char *pat
     s_error_status(h, req, 404, "Not Found", "NOT_FOUND", "path", "no such page or endpoint (see GET /)", started_us);
 }
 
+/* ------------------------------------------------------------ framing */
+
+/* The stand-in request of a refused one (s_stand_in): answers the reject
+ * it carries as JSON and closes. Returns 0 if req is not one. Only klaimd
+ * can send it: reject_path holds a random nonce and the framer drops
+ * X-Klaimd-* headers from clients. */
+static int s_answer_reject(struct http *h, struct evhttp_request *req, int64_t started_us)
+{
+    const char *uri = evhttp_request_get_uri(req);
+    if (!uri || strcmp(uri, h->reject_path) != 0) return 0;
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    const char *status = evhttp_find_header(in, "X-Klaimd-Status");
+    const char *reason = evhttp_find_header(in, "X-Klaimd-Reason");
+    const char *code = evhttp_find_header(in, "X-Klaimd-Code");
+    const char *field = evhttp_find_header(in, "X-Klaimd-Field");
+    const char *message = evhttp_find_header(in, "X-Klaimd-Message");
+    int st = status ? atoi(status) : 0;
+    if (st < 400 || st > 599 || !reason || !code) return 0;
+    log_debug("http: refused a request: %d %s (%s)", st, message ? message : "", field ? field : "");
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+    s_error_status(h, req, st, reason, code, field, message, started_us);
+    return 1;
+}
+
+static void s_conn_free(struct http_conn *c)
+{
+    if (c->prev) c->prev->next = c->next;
+    else c->h->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    http_framer_free(&c->fr);
+    event_free(c->timer);
+    if (c->back) bufferevent_free(c->back);
+    bufferevent_free(c->cli);
+    free(c);
+}
+
+/* A header value for the stand-in: visible ASCII only. */
+static void s_header_safe(char *dst, size_t size, const char *src)
+{
+    size_t n = 0;
+    for (; *src && n + 1 < size; src++) dst[n++] = (*src >= 0x20 && *src < 0x7f) ? *src : '?';
+    dst[n] = '\0';
+}
+
+/* Sends evhttp the stand-in of a refused request; reads nothing more from
+ * the client. evhttp answers it after the requests before it, then closes
+ * the connection, and so does s_on_back_event. */
+static void s_stand_in(struct http_conn *c, const struct http_reject *rej)
+{
+    char field[80], message[300];
+    s_header_safe(field, sizeof field, rej->field);
+    s_header_safe(message, sizeof message, rej->message);
+    c->rejected = 1;
+    evtimer_del(c->timer);
+    bufferevent_disable(c->cli, EV_READ);
+    if (!c->back) return;
+    evbuffer_add_printf(bufferevent_get_output(c->back),
+                        "GET %s HTTP/1.1\r\nConnection: close\r\nX-Klaimd-Status: %d\r\nX-Klaimd-Reason: %s\r\n"
+                        "X-Klaimd-Code: %s\r\nX-Klaimd-Field: %s\r\nX-Klaimd-Message: %s\r\n\r\n",
+                        c->h->reject_path, rej->status, rej->reason, rej->code, field, message);
+}
+
+static void s_emit(void *arg, enum http_emit_kind kind, const char *data, size_t len)
+{
+    struct http_conn *c = arg;
+    if (kind == HTTP_EMIT_REQUEST) {
+        if (c->back) bufferevent_write(c->back, data, len);
+    } else {
+        bufferevent_write(c->cli, data, len); /* 100 Continue */
+    }
+}
+
+static void s_arm_timer(struct http_conn *c)
+{
+    if (!http_framer_partial(c->fr)) {
+        evtimer_del(c->timer);
+        return;
+    }
+    int ms = c->h->k->cfg.http_body_timeout_ms;
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    evtimer_add(c->timer, &tv);
+}
+
+/* Bytes from the client: through the framer, whole requests on to evhttp. */
+static void s_on_cli_read(struct bufferevent *bev, void *arg)
+{
+    struct http_conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    size_t n = evbuffer_get_length(in);
+    if (c->rejected) {
+        evbuffer_drain(in, n);
+        return;
+    }
+    struct http_reject rej;
+    const char *p = (const char *)evbuffer_pullup(in, -1);
+    int rc = n ? http_framer_feed(c->fr, p, n, s_emit, c, &rej) : 0;
+    evbuffer_drain(in, n);
+    if (rc != 0) s_stand_in(c, &rej);
+    else s_arm_timer(c);
+}
+
+/* No byte of an incomplete request for http_body_timeout_ms: 408. */
+static void s_on_body_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    struct http_conn *c = arg;
+    if (c->rejected || !http_framer_partial(c->fr)) return;
+    struct http_reject rej = {408, "Request Timeout", "TIMEOUT", "request", ""};
+    snprintf(rej.message, sizeof rej.message,
+             "the request was not complete and nothing more came for %d ms (http_body_timeout_ms); send the whole "
+             "request, with all the body its headers announce",
+             c->h->k->cfg.http_body_timeout_ms);
+    s_stand_in(c, &rej);
+}
+
+/* evhttp's replies, to the client. A client that does not read gets no
+ * more than CLIENT_MAX_UNSENT buffered here: then evhttp's own output
+ * grows, where the SSE limit (SSE_MAX_UNSENT) sees it. */
+#define CLIENT_MAX_UNSENT (1 << 20)
+static void s_on_back_read(struct bufferevent *bev, void *arg)
+{
+    struct http_conn *c = arg;
+    bufferevent_write_buffer(c->cli, bufferevent_get_input(bev));
+    if (evbuffer_get_length(bufferevent_get_output(c->cli)) > CLIENT_MAX_UNSENT) bufferevent_disable(bev, EV_READ);
+}
+
+/* The client took what was buffered: read evhttp again, or, once evhttp
+ * has closed its side, close the client. */
+static void s_on_cli_write(struct bufferevent *bev, void *arg)
+{
+    struct http_conn *c = arg;
+    if (!c->back) {
+        if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) s_conn_free(c);
+        return;
+    }
+    bufferevent_enable(c->back, EV_READ);
+}
+
+/* evhttp closed its side (a reply with Connection: close, an SSE stream
+ * ended, its timeout): the client gets what is left, then is closed. */
+static void s_on_back_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct http_conn *c = arg;
+    if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))) return;
+    bufferevent_free(c->back);
+    c->back = NULL;
+    c->rejected = 1;
+    bufferevent_disable(c->cli, EV_READ);
+    if (evbuffer_get_length(bufferevent_get_output(c->cli)) == 0) s_conn_free(c);
+    else bufferevent_setwatermark(c->cli, EV_WRITE, 0, 0); /* s_on_cli_write once all is sent */
+}
+
+/* The client closed or failed: evhttp's side closes too (an SSE stream
+ * sees it and unsubscribes). A client that half-closes after its request
+ * gets no reply. */
+static void s_on_cli_event(struct bufferevent *bev, short what, void *arg)
+{
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) s_conn_free(arg);
+}
+
+static void s_on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+    struct http *h = arg;
+    struct event_base *base = h->k->base;
+    struct http_conn *c = xcalloc(1, sizeof *c);
+    c->h = h;
+    struct http_parse_limits lim = {HTTP_HEAD_MAX, h->k->cfg.http_max_body_bytes};
+    c->fr = http_framer_new(&lim);
+    c->timer = evtimer_new(base, s_on_body_timeout, c);
+    c->cli = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+    c->back = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    ASSERT(c->timer && c->cli && c->back);
+    c->next = h->conns;
+    if (h->conns) h->conns->prev = c;
+    h->conns = c;
+    bufferevent_setcb(c->cli, s_on_cli_read, s_on_cli_write, s_on_cli_event, c);
+    bufferevent_setwatermark(c->cli, EV_WRITE, CLIENT_MAX_UNSENT / 4, 0);
+    bufferevent_setcb(c->back, s_on_back_read, NULL, s_on_back_event, c);
+    if (bufferevent_socket_connect(c->back, (struct sockaddr *)&h->back_addr, sizeof h->back_addr) != 0) {
+        log_warn("http: cannot reach evhttp on %s: %s; closing a client connection", h->back_addr.sun_path,
+                 strerror(errno));
+        s_conn_free(c);
+        return;
+    }
+    bufferevent_enable(c->back, EV_READ | EV_WRITE);
+    bufferevent_enable(c->cli, EV_READ | EV_WRITE);
+}
+
 /* ----------------------------------------------------------------- router */
 
 static void s_route(struct evhttp_request *req, void *arg)
 {
     struct http *h = arg;
     int64_t started = klaimd_mono_us();
+    if (s_answer_reject(h, req, started)) return;
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *raw = uri ? evhttp_uri_get_path(uri) : NULL;
@@ -719,9 +942,12 @@ static void s_route(struct evhttp_request *req, void *arg)
     }
 
     if (strcmp(path, "/healthz") == 0 && is_get) {
-        json_t *o = json_pack("{s:s,s:b,s:I}", "status", batch_degraded(h->k->batch) ? "degraded" : "ok", "stopping",
+        /* 503 while degraded (the store cannot commit: no claim can be
+         * taken), so a load balancer sends hospitals elsewhere meanwhile. */
+        int degraded = batch_degraded(h->k->batch);
+        json_t *o = json_pack("{s:s,s:b,s:I}", "status", degraded ? "degraded" : "ok", "stopping",
                               h->k->stopping, "feed_seq", (json_int_t)feed_head(h->k->feed));
-        s_send_json(h, req, 200, "OK", o, started);
+        s_send_json(h, req, degraded ? 503 : 200, degraded ? "Service Unavailable" : "OK", o, started);
         goto out;
     }
     if (is_get && strncmp(path, "/v1/", 4) != 0 && strcmp(path, "/metrics") != 0) {
@@ -856,17 +1082,51 @@ struct http *http_new(struct klaimd *k, char *err, size_t errlen)
         char *rb = strchr(host, ']');
         if (rb) *rb = '\0';
     }
+    h->back_fd = -1;
     h->ev = evhttp_new(k->base);
-    evhttp_set_max_body_size(h->ev, k->cfg.http_max_body_bytes > HTTP_HARD_BODY_MAX ? k->cfg.http_max_body_bytes
-                                                                                   : HTTP_HARD_BODY_MAX);
-    evhttp_set_max_headers_size(h->ev, 16384);
-    evhttp_set_flags(h->ev, EVHTTP_SERVER_LINGERING_CLOSE);
+    /* The framer (s_on_accept) holds requests to these limits and answers
+     * above them itself; evhttp's own limits only leave room for its
+     * normal form (one Content-Length line more). */
+    unsigned char nonce[8];
+    randombytes_buf(nonce, sizeof nonce);
+    snprintf(h->reject_path, sizeof h->reject_path, "/.klaimd-refused-%02x%02x%02x%02x%02x%02x%02x%02x", nonce[0],
+             nonce[1], nonce[2], nonce[3], nonce[4], nonce[5], nonce[6], nonce[7]);
+    evhttp_set_max_body_size(h->ev, k->cfg.http_max_body_bytes);
+    evhttp_set_max_headers_size(h->ev, HTTP_HEAD_MAX + 1024);
     evhttp_set_allowed_methods(h->ev, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
                                           EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
     evhttp_set_timeout(h->ev, 60);
     evhttp_set_gencb(h->ev, s_route, h);
-    if (!evhttp_bind_socket_with_handle(h->ev, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
-                                        (ev_uint16_t)port)) {
+    /* evhttp listens on a private unix socket (run_dir is 0700; the data
+     * dir lock makes a stale one ours to remove); klaimd listens on
+     * http_listen and frames every request before it goes there. */
+    h->back_addr.sun_family = AF_UNIX;
+    if (snprintf(h->back_addr.sun_path, sizeof h->back_addr.sun_path, "%s/http.sock", k->cfg.run_dir) >=
+        (int)sizeof h->back_addr.sun_path) {
+        snprintf(err, errlen, "data_dir %s is too long for a unix socket path (%zu bytes at most)", k->cfg.data_dir,
+                 sizeof h->back_addr.sun_path - 20);
+        goto fail;
+    }
+    unlink(h->back_addr.sun_path);
+    h->back_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (h->back_fd < 0 || bind(h->back_fd, (struct sockaddr *)&h->back_addr, sizeof h->back_addr) != 0 ||
+        listen(h->back_fd, 1024) != 0 || !evhttp_accept_socket_with_handle(h->ev, h->back_fd)) {
+        snprintf(err, errlen, "cannot listen on %s for the HTTP gateway: %s", h->back_addr.sun_path, strerror(errno));
+        goto fail;
+    }
+    char where[300];
+    snprintf(where, sizeof where, strchr(host, ':') ? "[%s]:%d" : "%s:%d",
+             strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, port);
+    struct sockaddr_storage ss;
+    int sslen = sizeof ss;
+    if (evutil_parse_sockaddr_port(where, (struct sockaddr *)&ss, &sslen) != 0) {
+        snprintf(err, errlen, "http_listen = \"%s\": not an address and port (e.g. 127.0.0.1:7780)", k->cfg.http_listen);
+        goto fail;
+    }
+    h->listener = evconnlistener_new_bind(k->base, s_on_accept, h,
+                                          LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 1024,
+                                          (struct sockaddr *)&ss, sslen);
+    if (!h->listener) {
         snprintf(err, errlen, "http_listen = \"%s\": cannot listen: %s (port taken? set http_listen, or empty for none)",
                  k->cfg.http_listen, strerror(errno));
         goto fail;
@@ -897,7 +1157,11 @@ void http_free(struct http **hp)
         free(s);
     }
     if (h->ping_ev) event_free(h->ping_ev);
-    if (h->ev) evhttp_free(h->ev);
+    if (h->listener) evconnlistener_free(h->listener);
+    while (h->conns) s_conn_free(h->conns);
+    if (h->ev) evhttp_free(h->ev); /* closes back_fd */
+    else if (h->back_fd >= 0) close(h->back_fd);
+    if (h->back_addr.sun_path[0]) unlink(h->back_addr.sun_path);
     free(h->tokens);
     free(h);
     *hp = NULL;

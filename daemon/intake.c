@@ -821,11 +821,22 @@ static void s_on_msg(struct zmq_ev_msg *msg, void *arg)
     codec_request_free(req);
 }
 
+/* The largest frame the intake receives at all: INTAKE_FRAME_CEILING, or
+ * twice max_message_bytes when that is larger. Every frame up to it is
+ * received whole and, above max_message_bytes, answered TOO_LARGE by the
+ * codec (exactly one reply per request, proto/PROTOCOL.md). libzmq ends the
+ * connection of a peer that sends a frame above ZMQ_MAXMSGSIZE before the
+ * frame is complete, without a word and without the frame ever reaching
+ * us: nothing can be answered then (see PROTOCOL.md, "Frame sizes"). */
+int64_t intake_frame_ceiling(int64_t max_message_bytes)
+{
+    return max_message_bytes * 2 > INTAKE_FRAME_CEILING ? max_message_bytes * 2 : INTAKE_FRAME_CEILING;
+}
+
 struct intake *intake_new(struct klaimd *k, char *err, size_t errlen)
 {
-    /* libzmq drops a peer above ZMQ_MAXMSGSIZE without a word; between
-     * max_message_bytes and this we answer TOO_LARGE instead. */
-    void *sock = zmq_ev_router_bind(k->zctx, k->cfg.intake_endpoint, 100000, k->cfg.max_message_bytes * 4 + 65536,
+    void *sock = zmq_ev_router_bind(k->zctx, k->cfg.intake_endpoint, 100000,
+                                    intake_frame_ceiling(k->cfg.max_message_bytes),
                                     k->zap ? k->cfg.curve_secret : NULL, "intake", err, errlen);
     if (!sock) return NULL;
     struct intake *in = xcalloc(1, sizeof *in);

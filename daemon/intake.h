@@ -38,6 +38,12 @@ struct reply_to {
 struct intake *intake_new(struct klaimd *k, char *err, size_t errlen);
 void intake_free(struct intake **in);
 
+/* Frames up to this many bytes reach the intake and get a reply (TOO_LARGE
+ * above max_message_bytes); libzmq cuts the connection of a peer sending a
+ * larger one. 64 MiB, or 2 x max_message_bytes when that is larger. */
+#define INTAKE_FRAME_CEILING (INT64_C(64) << 20)
+int64_t intake_frame_ceiling(int64_t max_message_bytes);
+
 /* Sends r (version and request_id are filled in here). A client that is
  * gone or not reading is logged and skipped: its claims are in the store. */
 void intake_send_reply(struct intake *in, const struct reply_to *to, Klaim__Reply *r);

@@ -352,6 +352,29 @@ static void s_load_queue(void *arg, int64_t id, int64_t not_before_ms)
     broker_enqueue(arg, id, not_before_ms);
 }
 
+/* The probe of a degraded start (batch_degraded_until): recovery's write,
+ * then the queue, exactly as a normal start does them. Returns 0 once done;
+ * -1 (one log line a minute) while the store still cannot commit. */
+static int s_retry_recovery(void *arg)
+{
+    struct klaimd *k = arg;
+    static struct log_limit still = LOG_LIMIT_INIT;
+    int64_t n = store_recover(k->store);
+    if (n < 0) {
+        log_limited(&still, 60000, LOG_LVL_WARN, "store: recovery still fails (%s); claims are refused until it works",
+                    store_errmsg(k->store));
+        return -1;
+    }
+    if (store_each_received(k->store, s_load_queue, k->broker) != 0) {
+        log_error("store: cannot read the queue: %s", store_errmsg(k->store));
+        klaimd_shutdown(k, EX_UNAVAILABLE);
+        return -1;
+    }
+    log_info("recovery: done after a degraded start; %lld claims that were being processed queued again",
+             (long long)n);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     log_init("klaimd");
@@ -382,8 +405,15 @@ int main(int argc, char **argv)
     if (!k.store) log_fatal(EX_UNAVAILABLE, "store %s: %s", k.cfg.db_path, err);
     struct ckpt *ckpt = ckpt_start(k.cfg.db_path, 10, err, sizeof err);
     if (!ckpt) log_fatal(EX_UNAVAILABLE, "%s", err);
+    /* A full disk can fail recovery's write (kill -9 with claims in flight,
+     * then no space): start degraded rather than exit, which under systemd
+     * is a restart loop serving nobody; s_retry_recovery() finishes it. */
     int64_t recovered = store_recover(k.store);
-    if (recovered < 0) log_fatal(EX_UNAVAILABLE, "store recovery failed: %s", store_errmsg(k.store));
+    if (recovered < 0)
+        log_error("store: recovery of the claims in flight at the last stop failed (%s); starting degraded: "
+                  "status, reads, the feed and HTTP work, new claims get UNAVAILABLE, recovery is retried every "
+                  "second",
+                  store_errmsg(k.store));
     if (recovered > 0) log_info("recovery: %lld claims were being processed at the last stop; queued again",
                                 (long long)recovered);
 
@@ -417,7 +447,8 @@ int main(int argc, char **argv)
     if (!k.intake) log_fatal(EX_CONFIG, "%s", err);
     s_dispatch_start(&k); /* issue 5: feed, cases, SLA clocks, HTTP */
     k.sup = supervisor_new(&k);
-    if (store_each_received(k.store, s_load_queue, k.broker) != 0)
+    if (recovered < 0) batch_degraded_until(k.batch, s_retry_recovery, &k);
+    else if (store_each_received(k.store, s_load_queue, k.broker) != 0)
         log_fatal(EX_UNAVAILABLE, "cannot read the queue: %s", store_errmsg(k.store));
     broker_set_registry(k.broker, registry_gen_current(k.reg));
     supervisor_start(k.sup);

@@ -738,7 +738,11 @@ static int s_run(struct store *s, sqlite3_stmt *st)
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE) {
-        log_error("store: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
+        /* A full disk fails the degraded probe's COMMIT every second until
+         * space is back: one line per minute for that, the rest at once. */
+        static struct log_limit full = LOG_LIMIT_INIT;
+        if (rc == SQLITE_FULL) log_limited(&full, 60000, LOG_LVL_ERROR, "store: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
+        else log_error("store: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
         return -1;
     }
     return 0;

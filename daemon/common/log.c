@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *s_prog = "klaim";
@@ -70,6 +71,33 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
     va_start(ap, fmt);
     s_vlog((int)lvl, log_level_name(lvl), fmt, ap);
     va_end(ap);
+}
+
+/* See log.h. The count goes at the end of the one line that is written,
+ * so a reader sees how often it happened without a line per occurrence. */
+void log_limited(struct log_limit *l, int interval_ms, enum log_level lvl, const char *fmt, ...)
+{
+    if (lvl > s_level) return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (l->next_ms && now < l->next_ms) {
+        if (l->held++ == 0) l->held_since_ms = now;
+        return;
+    }
+    char msg[1800];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if (l->held)
+        log_msg(lvl, "%s (and %llu more like it in the last %lld s, not logged)", msg, l->held,
+                (now - l->held_since_ms + 999) / 1000);
+    else
+        log_msg(lvl, "%s", msg);
+    l->held = 0;
+    l->next_ms = now + (interval_ms > 0 ? interval_ms : 1);
 }
 
 void log_fatal(int code, const char *fmt, ...)

@@ -27,6 +27,23 @@ void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(pri
 #define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 
+/* A warning that can repeat many times a second (a full disk fails every
+ * checkpoint, every probe, every commit): the first one is logged at once,
+ * the ones within the next interval_ms are only counted, and the first one
+ * after it is logged with the count, e.g.
+ *   "ckpt: passive checkpoint failed: database or disk is full
+ *    (and 99 more like it in the last 10 s, not logged)".
+ * One struct log_limit per call site, zero-initialized (LOG_LIMIT_INIT),
+ * used by one thread only. */
+struct log_limit {
+    long long next_ms;          /* CLOCK_MONOTONIC ms before which lines are counted */
+    unsigned long long held;    /* counted, not logged, since the last line */
+    long long held_since_ms;
+};
+#define LOG_LIMIT_INIT {0, 0, 0}
+void log_limited(struct log_limit *l, int interval_ms, enum log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* The environment is wrong (config, disk, permissions): one line at crit
  * level, then exit(code) with a sysexits code. Never for bad client input. */
 void log_fatal(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));

@@ -15,7 +15,7 @@ if(KLAIM_FUZZ)
   # normal libraries stay uninstrumented (see fuzz.cmake).
   add_library(klaim_registry_csv_fuzz STATIC
     workers/registry_csv.c
-    daemon/common/log.c daemon/common/xalloc.c daemon/common/dates.c daemon/common/types.c)
+    daemon/common/log.c daemon/common/xalloc.c daemon/common/dates.c daemon/common/fmt.c daemon/common/types.c)
   target_include_directories(klaim_registry_csv_fuzz PUBLIC ${CMAKE_SOURCE_DIR}/workers ${CMAKE_SOURCE_DIR}/daemon/common)
   target_compile_options(klaim_registry_csv_fuzz PRIVATE
     -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)

@@ -14,7 +14,7 @@ if(KLAIM_FUZZ)
   set(KLAIM_FUZZ_FLAGS -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
   add_library(klaim_codec_fuzz STATIC
     proto/codec.c proto/validate.c proto/claim_json.c
-    daemon/common/log.c daemon/common/xalloc.c daemon/common/dates.c daemon/common/types.c)
+    daemon/common/log.c daemon/common/xalloc.c daemon/common/dates.c daemon/common/fmt.c daemon/common/types.c)
   target_include_directories(klaim_codec_fuzz PUBLIC ${CMAKE_SOURCE_DIR}/proto ${CMAKE_SOURCE_DIR}/daemon/common)
   target_compile_options(klaim_codec_fuzz PRIVATE ${KLAIM_FUZZ_FLAGS})
   target_link_libraries(klaim_codec_fuzz PUBLIC klaim_pb PkgConfig::JANSSON PkgConfig::SODIUM m)

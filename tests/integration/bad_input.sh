@@ -82,6 +82,17 @@ valid=0
 expect_error garbage -- BAD_REQUEST
 expect_error empty -- BAD_REQUEST
 expect_error size $((2 * 1024 * 1024)) -- TOO_LARGE
+# above max_message_bytes * 4 + 64 KiB libzmq used to drop the frame (and the
+# connection) without a reply; up to the intake's ceiling (64 MiB) it is
+# received and answered
+expect_error size $((5 * 1024 * 1024)) -- TOO_LARGE
+expect_error size $((60 * 1024 * 1024)) -- TOO_LARGE
+# above the ceiling libzmq ends the connection mid-frame: no reply can leave
+# (PROTOCOL.md, "Frame sizes"); the client times out, klaimd carries on
+rc=0; "$RAWSEND" "$T_EP" size $((65 * 1024 * 1024)) >"$T_DIR/raw.json" 2>"$T_DIR/raw.err" || rc=$?
+[ "$rc" -eq 2 ] || fail "a 65 MiB frame: rawsend exit $rc, expected 2 (no reply): $(cat "$T_DIR/raw.json" "$T_DIR/raw.err")"
+expect_error size $((5 * 1024 * 1024)) -- TOO_LARGE
+pass "65 MiB frame: connection cut, no reply, as documented; the next client is answered"
 expect_error truncated -- BAD_REQUEST
 expect_error version 2 -- BAD_REQUEST
 expect_error version 0 -- BAD_REQUEST
