@@ -503,14 +503,6 @@ json_t *cases_open_json(struct cases *cs)
 
 /* ---------------------------------------------------------------- actions */
 
-static int s_text_ok(const char *s, size_t max)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > max) return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return 0;
-    return 1;
-}
 
 struct act_op {
     cases_done_fn done;
@@ -543,17 +535,17 @@ void cases_act(struct cases *cs, const char *case_id, int action, const char *by
         done(arg, KLAIM__ERROR_CODE__BAD_REQUEST, "action", "action must be ACK, ASSIGN or CLOSE", NULL, 0);
         return;
     }
-    if (!s_text_ok(by, CASE_TEXT_MAX)) {
+    if (!fmt_text_ok(by, CASE_TEXT_MAX, 1)) {
         done(arg, KLAIM__ERROR_CODE__BAD_REQUEST, "by", "name the person acting: 1-64 characters, no control characters",
              NULL, 0);
         return;
     }
-    if (action == KLAIM__DISPATCH_ACTION_TYPE__ASSIGN && !s_text_ok(team, CASE_TEXT_MAX)) {
+    if (action == KLAIM__DISPATCH_ACTION_TYPE__ASSIGN && !fmt_text_ok(team, CASE_TEXT_MAX, 1)) {
         done(arg, KLAIM__ERROR_CODE__BAD_REQUEST, "team",
              "name the team or vehicle to assign: 1-64 characters, no control characters", NULL, 0);
         return;
     }
-    if (action == KLAIM__DISPATCH_ACTION_TYPE__CLOSE && !s_text_ok(note, CASE_NOTE_MAX)) {
+    if (action == KLAIM__DISPATCH_ACTION_TYPE__CLOSE && !fmt_text_ok(note, CASE_NOTE_MAX, 1)) {
         done(arg, KLAIM__ERROR_CODE__BAD_REQUEST, "note",
              "closing needs an outcome note: 1-500 bytes, no control characters", NULL, 0);
         return;

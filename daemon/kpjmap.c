@@ -37,27 +37,21 @@ void kpjmap_free(struct kpjmap **mp)
     *mp = NULL;
 }
 
-uint64_t kpjmap_key(const char *kpj)
+/* value + 1 of a string of exactly `digits` decimal digits, else 0. */
+static uint64_t s_digits_key(const char *s, int digits)
 {
     uint64_t v = 0;
     int n = 0;
-    for (; kpj && kpj[n]; n++) {
-        if (kpj[n] < '0' || kpj[n] > '9' || n >= 11) return 0;
-        v = v * 10 + (uint64_t)(kpj[n] - '0');
+    for (; s && s[n]; n++) {
+        if (s[n] < '0' || s[n] > '9' || n >= digits) return 0;
+        v = v * 10 + (uint64_t)(s[n] - '0');
     }
-    return n == 11 ? v + 1 : 0;
+    return n == digits ? v + 1 : 0;
 }
 
-uint64_t kpjmap_nik_key(const char *nik)
-{
-    uint64_t v = 0;
-    int n = 0;
-    for (; nik && nik[n]; n++) {
-        if (nik[n] < '0' || nik[n] > '9' || n >= 16) return 0;
-        v = v * 10 + (uint64_t)(nik[n] - '0');
-    }
-    return n == 16 ? v + 1 : 0;
-}
+uint64_t kpjmap_key(const char *kpj) { return s_digits_key(kpj, 11); }
+
+uint64_t kpjmap_nik_key(const char *nik) { return s_digits_key(nik, 16); }
 
 /* A 64-bit mix (splitmix64's finalizer): KPJ numbers are dense in places. */
 static size_t s_hash(uint64_t k)

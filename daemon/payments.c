@@ -25,6 +25,7 @@
 #include "feed.h"
 #include "intake.h"
 #include "klaimd.h"
+#include "fmt.h"
 #include "log.h"
 #include "payees.h"
 #include "store.h"
@@ -65,17 +66,6 @@ void payments_free(struct payments **pp)
     *pp = NULL;
 }
 
-/* 1..max bytes without control characters (UTF-8 allowed); 0 bytes is
- * fine unless required. */
-static int s_text_ok(const char *s, size_t max, int required)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0) return !required;
-    if (n > max) return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return 0;
-    return 1;
-}
 
 /* ------------------------------------------------ payee states of a claim */
 
@@ -690,12 +680,12 @@ static int s_parse_settle_line(const char *s, size_t len, int file_line, struct 
     } else if (strcmp(f[4], "PAID") != 0 && strcmp(f[4], "FAILED") != 0) {
         s_serr(e, file_line, "status \"%.16s\" is not PAID or FAILED", f[4]);
     } else if ((l->state = f[4][0] == 'P' ? PAY_PAID : PAY_FAILED,
-                !s_text_ok(f[5], PAY_REFERENCE_MAX, l->state == PAY_PAID))) {
+                !fmt_text_ok(f[5], PAY_REFERENCE_MAX, l->state == PAY_PAID))) {
         s_serr(e, file_line, "reference: %s1-%d characters without control characters",
                l->state == PAY_PAID ? "a PAID line needs the bank's reference, " : "", PAY_REFERENCE_MAX);
     } else if (kdate_parse(f[6], strlen(f[6]), &l->date) != 0) {
         s_serr(e, file_line, "date \"%.16s\" is not a date: write YYYY-MM-DD", f[6]);
-    } else if (!s_text_ok(f[7], PAY_REASON_MAX, l->state == PAY_FAILED)) {
+    } else if (!fmt_text_ok(f[7], PAY_REASON_MAX, l->state == PAY_FAILED)) {
         s_serr(e, file_line, "reason: %s1-%d characters without control characters",
                l->state == PAY_FAILED ? "a FAILED line needs the bank's reason, " : "", PAY_REASON_MAX);
     } else {
@@ -1071,7 +1061,7 @@ void payments_account(struct payments *p, const struct reply_to *to, const Klaim
                           "give the payee's number: its place in the decision's payees, from 0");
         return;
     }
-    if (!s_text_ok(req->by, PAY_BY_MAX, 1)) {
+    if (!fmt_text_ok(req->by, PAY_BY_MAX, 1)) {
         intake_send_error(in, to, KLAIM__ERROR_CODE__BAD_REQUEST, "by",
                           "name who supplied the account: 1-%d characters, no control characters", PAY_BY_MAX);
         return;

@@ -23,6 +23,7 @@
 #include "decide.h"
 #include "intake.h"
 #include "klaimd.h"
+#include "fmt.h"
 #include "log.h"
 #include "store.h"
 #include "xalloc.h"
@@ -103,16 +104,6 @@ void review_list(struct klaimd *k, const struct reply_to *to, const Klaim__Revie
 
 /* --------------------------------------------------------------- resolve */
 
-/* 1..max bytes of printable text (UTF-8 allowed), no control characters. */
-static int s_text_ok(const char *s, size_t max, int required)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0) return !required;
-    if (n > max) return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return 0;
-    return 1;
-}
 
 /* The klaimctl verb of a (checked) review action, for messages and logs. */
 static const char *s_action_name(int action)
@@ -380,12 +371,12 @@ void review_act(struct klaimd *k, const struct review_actor *who, const Klaim__R
         s_refuse(done, arg, KLAIM__ERROR_CODE__BAD_REQUEST, "action", "action must be APPROVE, REJECT or CONFIRM");
         return;
     }
-    if (!s_text_ok(req->by, REVIEW_BY_MAX, 1)) {
+    if (!fmt_text_ok(req->by, REVIEW_BY_MAX, 1)) {
         s_refuse(done, arg, KLAIM__ERROR_CODE__BAD_REQUEST, "by",
                  "name the reviewer: 1-%d characters, no control characters", REVIEW_BY_MAX);
         return;
     }
-    if (!s_text_ok(req->note, REVIEW_NOTE_MAX, action == KLAIM__REVIEW_ACTION__REJECT)) {
+    if (!fmt_text_ok(req->note, REVIEW_NOTE_MAX, action == KLAIM__REVIEW_ACTION__REJECT)) {
         s_refuse(done, arg, KLAIM__ERROR_CODE__BAD_REQUEST, "note", "%s: up to %d bytes, no control characters",
                  action == KLAIM__REVIEW_ACTION__REJECT ? "a rejection needs a note saying why" : "note",
                  REVIEW_NOTE_MAX);

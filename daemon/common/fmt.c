@@ -34,3 +34,13 @@ void fmt_id(char prefix, int64_t id, char *buf, size_t size)
     size_t n = 2 + fmt_int(t + 2, id, 12);
     fmt_copy(buf, size, t, n);
 }
+
+int fmt_text_ok(const char *s, size_t max, int required)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0) return !required;
+    if (n > max) return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return 0;
+    return 1;
+}
