@@ -29,6 +29,8 @@ for line in sys.stdin:
     print("\n%s  %s  %s  %s  total Rp {:,}  (%s)".format(d["total"]) % (d["claim_id"], d["idempotency_key"], d["program"], d["state"], d["rule_set"]))
     for i in d["items"]:
         print("    %-24s Rp {:>13,}   %s".format(i["amount"]) % (i["code"], i["basis"]))
+    for p in d.get("payees", []):
+        print("    paid to %-11s Rp {:>13,}   %s (%s)".format(p["amount"]) % (p["role"], p["name"], p["id"]))
     for r in d["reasons"]:
         print("    reason %s: %s" % (r["code"], r["message"]))
 '
