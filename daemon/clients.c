@@ -14,7 +14,7 @@
 
 #include "xalloc.h"
 
-static const char *const s_roles[] = {"", "hospital", "console", "upstream", "admin", "worker", "reviewer"};
+static const char *const s_roles[] = {"", "hospital", "console", "upstream", "admin", "worker", "reviewer", "monitor"};
 
 const char *klaim_role_name(enum klaim_role r)
 {
@@ -56,9 +56,10 @@ static int s_on_line(void *user, const char *section, const char *name, const ch
         p->has_name = 1;
     } else if (strcmp(name, "role") == 0) {
         p->c.role = klaim_role_parse(value);
-        if (p->c.role == ROLE_NONE) {
+        if (p->c.role == ROLE_NONE || p->c.role == ROLE_MONITOR) {
             snprintf(p->err, sizeof p->err,
-                     "role = \"%.40s\": expected hospital, console, upstream, admin, worker or reviewer", value);
+                     "role = \"%.40s\": expected hospital, console, upstream, admin, worker or reviewer%s", value,
+                     p->c.role == ROLE_MONITOR ? " (monitor is for HTTP tokens_file lines only)" : "");
             return 0;
         }
         p->has_role = 1;

@@ -15,8 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Values are stable (stored nowhere, but logged and compared): new roles
+ * go at the end. ROLE_MONITOR is an HTTP tokens_file role only (it reads
+ * /metrics and /healthz); a .client file may not use it. */
 enum klaim_role { ROLE_NONE = 0, ROLE_HOSPITAL, ROLE_CONSOLE, ROLE_UPSTREAM, ROLE_ADMIN, ROLE_WORKER,
-                  ROLE_REVIEWER };
+                  ROLE_REVIEWER, ROLE_MONITOR };
 
 struct client {
     char name[65];

@@ -49,6 +49,7 @@ static const struct key s_keys[] = {
     {"http_max_body_bytes", K_I64, F(http_max_body_bytes), 1024, 64 << 20},
     {"http_body_timeout_ms", K_INT, F(http_body_timeout_ms), 100, 600000},
     {"tokens_file", K_PATH, F(tokens_file), 0, 0},
+    {"http_allowed_origins", K_STR0, F(http_allowed_origins), 0, 0},
     {"sla_report_hours", K_INT, F(sla_report_hours), 1, 24 * 365},
     {"sla_decision_days", K_INT, F(sla_decision_days), 1, 3650},
     {"sla_ack_minutes", K_INT, F(sla_ack_minutes), 1, 7 * 24 * 60},
@@ -228,6 +229,18 @@ static int s_check_dispatch(const struct config *c, char *err, size_t errlen)
         }
         int local = strncmp(c->http_listen, "127.", 4) == 0 || strncmp(c->http_listen, "localhost:", 10) == 0 ||
                     strncmp(c->http_listen, "[::1]:", 6) == 0;
+        for (const char *p = c->http_allowed_origins; *p;) {
+            p += strspn(p, " \t,");
+            size_t n = strcspn(p, " \t,");
+            if (!n) break;
+            const char *host = strncmp(p, "http://", 7) == 0 ? p + 7 : strncmp(p, "https://", 8) == 0 ? p + 8 : NULL;
+            if (!host || host == p + n || memchr(host, '/', (size_t)(p + n - host))) {
+                snprintf(err, errlen, "http_allowed_origins: \"%.*s\" is not an origin (expected scheme://host[:port], "
+                                      "e.g. https://console.example:8443, without a path)", (int)(n > 200 ? 200 : n), p);
+                return -1;
+            }
+            p += n;
+        }
         if (!local && !c->tokens_file[0]) {
             snprintf(err, errlen, "http_listen = \"%s\": without tokens_file klaimd only listens on loopback "
                                   "(every HTTP client would be admin)", c->http_listen);

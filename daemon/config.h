@@ -44,6 +44,7 @@ struct config {
     int64_t http_max_body_bytes;          /* larger request bodies get 413 */
     int http_body_timeout_ms;             /* an incomplete request idle this long gets 408 */
     char tokens_file[PATH_MAX];           /* bearer tokens; "" = every HTTP client is admin (loopback) */
+    char http_allowed_origins[1024];      /* browser origins besides the gateway's own that may POST; space-separated */
     int sla_report_hours;                 /* accident (end of its day) -> first report */
     int sla_decision_days;                /* first report -> final decision */
     int sla_ack_minutes;                  /* case opened -> acknowledged */

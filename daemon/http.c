@@ -24,6 +24,8 @@
 #include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -61,7 +63,7 @@ struct http_conn;
 struct http {
     struct klaimd *k;
     struct evhttp *ev;
-    struct http_token *tokens;
+    struct http_token *tokens;  /* replaced whole by http_reload_tokens() */
     int n_tokens;               /* -1: no tokens_file, everyone is the local admin */
     struct event *ping_ev;
     struct sse *sses;
@@ -90,6 +92,7 @@ struct http_conn {
     struct http_framer *fr;
     struct event *timer;        /* http_body_timeout_ms while a request is incomplete */
     int rejected;               /* the stand-in went out: nothing more is read */
+    int loopback;               /* the client's address is 127.0.0.0/8 or ::1 */
     struct http_conn *prev, *next;
 };
 
@@ -97,21 +100,65 @@ struct http_conn {
 struct who {
     int role;
     char name[65];
+    unsigned char hash[32];     /* the token's SHA-256; zeros without tokens_file */
 };
 
 struct sse {
     struct http *h;
     struct evhttp_request *req;
+    struct who who;             /* whose token opened it: a reload that drops it ends the stream */
     struct feed_sub *sub;
     struct sse *prev, *next;
 };
 
 /* ---------------------------------------------------------------- replies */
 
-static void s_count(struct http *h, int code, int64_t started_us)
+/* klaimd's own request headers, set by the framer side (s_emit) and by
+ * s_route; the framer drops every X-Klaimd-* header a client sends, so
+ * they cannot be forged. */
+#define HDR_PEER "X-Klaimd-Peer"         /* "loopback" or "remote" */
+#define HDR_WHO "X-Klaimd-Who"           /* the authenticated name, for the access log */
+
+static const char *s_method_name(enum evhttp_cmd_type m)
+{
+    switch (m) {
+    case EVHTTP_REQ_GET: return "GET";
+    case EVHTTP_REQ_POST: return "POST";
+    case EVHTTP_REQ_HEAD: return "HEAD";
+    case EVHTTP_REQ_PUT: return "PUT";
+    case EVHTTP_REQ_DELETE: return "DELETE";
+    case EVHTTP_REQ_PATCH: return "PATCH";
+    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+    default: return "OTHER";
+    }
+}
+
+/* The access log: one line for every answered request, refusals included
+ * ("http: METHOD PATH STATUS \"IDENTITY\" DURATIONms", "-" before a token
+ * is known). The path is logged without its query, which may hold an
+ * access_token; the framer's refusals (the stand-in request) show as
+ * "- -". */
+static void s_access_log(struct http *h, struct evhttp_request *req, int code, int64_t started_us)
+{
+    const char *uri = evhttp_request_get_uri(req);
+    const char *method = s_method_name(evhttp_request_get_command(req));
+    if (!uri || strcmp(uri, h->reject_path) == 0) uri = "-", method = "-";
+    size_t plen = strcspn(uri, "?");
+    const char *who = evhttp_find_header(evhttp_request_get_input_headers(req), HDR_WHO);
+    double ms = started_us ? (double)(klaimd_mono_us() - started_us) / 1000.0 : 0.0;
+    if (who && who[0])
+        log_info("http: %s %.*s %d \"%s\" %.3fms", method, (int)(plen > 200 ? 200 : plen), uri, code, who, ms);
+    else
+        log_info("http: %s %.*s %d - %.3fms", method, (int)(plen > 200 ? 200 : plen), uri, code, ms);
+}
+
+/* Counts an answered request (status class, latency when started_us is
+ * set) and logs its access line: every reply goes through here once. */
+static void s_count(struct http *h, struct evhttp_request *req, int code, int64_t started_us)
 {
     if (code >= 100 && code < 600) h->k->metrics->http_by_class[code / 100]++;
     if (started_us) metrics_observe(&h->k->metrics->http_us, klaimd_mono_us() - started_us);
+    s_access_log(h, req, code, started_us);
 }
 
 static void s_send_json(struct http *h, struct evhttp_request *req, int code, const char *reason, json_t *body,
@@ -128,7 +175,7 @@ static void s_send_json(struct http *h, struct evhttp_request *req, int code, co
     evhttp_add_header(hdr, "Cache-Control", "no-store");
     evhttp_send_reply(req, code, reason, out);
     evbuffer_free(out);
-    s_count(h, code, started_us);
+    s_count(h, req, code, started_us);
 }
 
 static const char *s_code_name(int code)
@@ -174,14 +221,26 @@ static void s_error(struct http *h, struct evhttp_request *req, int code, const 
 
 /* ------------------------------------------------------------------- auth */
 
+/* A header value klaimd writes (the stand-in, HDR_WHO): visible ASCII only. */
+static void s_header_safe(char *dst, size_t size, const char *src)
+{
+    size_t n = 0;
+    for (; *src && n + 1 < size; src++) dst[n++] = (*src >= 0x20 && *src < 0x7f) ? *src : '?';
+    dst[n] = '\0';
+}
+
 /* Fills who from "Authorization: Bearer T" (or ?access_token=T for the
  * browser's EventSource, which cannot set headers). Answers 401 and
  * returns 0 when a token is needed and missing or unknown. */
-static int s_authenticate(struct http *h, struct evhttp_request *req, const char *query_token, struct who *who)
+static int s_authenticate(struct http *h, struct evhttp_request *req, const char *query_token, struct who *who,
+                          int64_t started_us)
 {
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    memset(who, 0, sizeof *who);
     if (h->n_tokens < 0) {
         who->role = ROLE_ADMIN;
         snprintf(who->name, sizeof who->name, "%s", KLAIM_CLIENT_LOCAL);
+        evhttp_add_header(in, HDR_WHO, who->name);
         return 1;
     }
     const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
@@ -198,7 +257,11 @@ static int s_authenticate(struct http *h, struct evhttp_request *req, const char
             if (sodium_memcmp(hash, h->tokens[i].hash, 32) == 0 && found < 0) found = i;
         if (found >= 0) {
             who->role = h->tokens[found].role;
+            memcpy(who->hash, h->tokens[found].hash, 32);
             snprintf(who->name, sizeof who->name, "%s", h->tokens[found].name);
+            char shown[65];
+            s_header_safe(shown, sizeof shown, who->name);
+            evhttp_add_header(in, HDR_WHO, shown);
             return 1;
         }
     }
@@ -206,7 +269,7 @@ static int s_authenticate(struct http *h, struct evhttp_request *req, const char
     s_error_status(h, req, 401, "Unauthorized", "UNAUTHENTICATED", "Authorization",
                    token ? "unknown bearer token; ask the operator for one (tokens_file)"
                          : "send \"Authorization: Bearer TOKEN\" (tokens_file is configured)",
-                   0);
+                   started_us);
     return 0;
 }
 
@@ -216,11 +279,105 @@ static int s_require(struct http *h, struct evhttp_request *req, const struct wh
     if (ok) return 1;
     char msg[256];
     snprintf(msg, sizeof msg, "role %s may not %s%s", klaim_role_name(who->role), what,
-             who->role == ROLE_REVIEWER ? " (a reviewer lists, approves, rejects and confirms reviews and reads any "
-                                          "claim: GET /v1/review, POST /v1/claims/{id}/review, GET /v1/claims/{id})"
-                                        : "");
+             who->role == ROLE_REVIEWER   ? " (a reviewer lists, approves, rejects and confirms reviews and reads any "
+                                            "claim: GET /v1/review, POST /v1/claims/{id}/review, GET /v1/claims/{id})"
+             : who->role == ROLE_MONITOR ? " (a monitor reads GET /metrics and GET /healthz only)"
+                                         : "");
     s_error(h, req, KLAIM__ERROR_CODE__FORBIDDEN, "", msg, started_us);
     return 0;
+}
+
+/* 1 if origin ("scheme://host[:port]") is the gateway itself as the
+ * request reached it: http or https (a TLS proxy in front keeps Host) and
+ * the Host header, compared without case. */
+static int s_origin_is_own(const char *origin, const char *host)
+{
+    if (!host || !host[0]) return 0;
+    const char *rest = strncasecmp(origin, "http://", 7) == 0    ? origin + 7
+                       : strncasecmp(origin, "https://", 8) == 0 ? origin + 8
+                                                                 : NULL;
+    return rest && strcasecmp(rest, host) == 0;
+}
+
+/* 1 if origin is one of http_allowed_origins (space-separated, exact,
+ * without case). */
+static int s_origin_is_listed(const char *list, const char *origin)
+{
+    size_t olen = strlen(origin);
+    for (const char *p = list; *p;) {
+        p += strspn(p, " \t,");
+        size_t n = strcspn(p, " \t,");
+        if (n && n == olen && strncasecmp(p, origin, n) == 0) return 1;
+        p += n;
+    }
+    return 0;
+}
+
+/* The browser guard of a state-changing request (POST, PUT, PATCH,
+ * DELETE): a web page on another origin must not act through a browser on
+ * the host, token or not. Refused 403: a Sec-Fetch-Site other than
+ * same-origin or none, or an Origin other than the gateway's own, unless
+ * that Origin is listed in http_allowed_origins; without tokens_file, a
+ * client that is not on loopback. Refused 415: a body that is not
+ * "Content-Type: application/json" (charset utf-8 allowed), which no HTML
+ * form and no CORS-simple fetch can send. Returns 1 when the request may
+ * go on; otherwise it has been answered. */
+static int s_browser_guard(struct http *h, struct evhttp_request *req, int64_t started_us)
+{
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+    if (m != EVHTTP_REQ_POST && m != EVHTTP_REQ_PUT && m != EVHTTP_REQ_PATCH && m != EVHTTP_REQ_DELETE) return 1;
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    const char *origin = evhttp_find_header(in, "Origin");
+    const char *site = evhttp_find_header(in, "Sec-Fetch-Site");
+    const char *peer = evhttp_find_header(in, HDR_PEER);
+    int listed = origin && s_origin_is_listed(h->k->cfg.http_allowed_origins, origin);
+    char msg[300];
+    if (h->n_tokens < 0 && (!peer || strcmp(peer, "loopback") != 0)) {
+        s_error_status(h, req, 403, "Forbidden", "FORBIDDEN", "",
+                       "without tokens_file only loopback clients may change anything (configure tokens_file)",
+                       started_us);
+        return 0;
+    }
+    if (site && strcasecmp(site, "same-origin") != 0 && strcasecmp(site, "none") != 0 && !listed) {
+        snprintf(msg, sizeof msg,
+                 "Sec-Fetch-Site: %.40s: a page of another site may not change anything here (list its origin in "
+                 "http_allowed_origins if it must)",
+                 site);
+        s_error_status(h, req, 403, "Forbidden", "FORBIDDEN", "Sec-Fetch-Site", msg, started_us);
+        return 0;
+    }
+    if (origin && !listed && !s_origin_is_own(origin, evhttp_find_header(in, "Host"))) {
+        snprintf(msg, sizeof msg,
+                 "Origin %.100s is not this gateway's own; a page of another origin may not change anything here "
+                 "(list it in http_allowed_origins if it must)",
+                 origin);
+        s_error_status(h, req, 403, "Forbidden", "FORBIDDEN", "Origin", msg, started_us);
+        return 0;
+    }
+    if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > 0) {
+        const char *ct = evhttp_find_header(in, "Content-Type");
+        int ok = 0;
+        if (ct && strncasecmp(ct, "application/json", 16) == 0) {
+            const char *p = ct + 16;
+            while (*p == ' ' || *p == '\t') p++;
+            if (!*p) ok = 1;
+            else if (*p == ';') {
+                p++;
+                while (*p == ' ' || *p == '\t') p++;
+                ok = strncasecmp(p, "charset=", 8) == 0 &&
+                     (strcasecmp(p + 8, "utf-8") == 0 || strcasecmp(p + 8, "\"utf-8\"") == 0);
+            }
+        }
+        if (!ok) {
+            snprintf(msg, sizeof msg,
+                     "Content-Type %.80s: the body must be sent as \"Content-Type: application/json\"",
+                     ct ? ct : "(none)");
+            s_error_status(h, req, 415, "Unsupported Media Type", "UNSUPPORTED_MEDIA_TYPE", "Content-Type", msg,
+                           started_us);
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -672,10 +829,11 @@ static void s_get_sse(struct http *h, struct evhttp_request *req, const struct w
     evhttp_add_header(hdr, "Cache-Control", "no-store");
     evhttp_add_header(hdr, "X-Accel-Buffering", "no");
     evhttp_send_reply_start(req, 200, "OK");
-    s_count(h, 200, 0);
+    s_count(h, req, 200, 0);
     struct sse *s = xcalloc(1, sizeof *s);
     s->h = h;
     s->req = req;
+    s->who = *who;
     s->next = h->sses;
     if (h->sses) h->sses->prev = s;
     h->sses = s;
@@ -718,7 +876,7 @@ static void s_static(struct http *h, struct evhttp_request *req, const char *pat
                           "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'");
         evhttp_send_reply(req, 200, "OK", out);
         evbuffer_free(out);
-        s_count(h, 200, started_us);
+        s_count(h, req, 200, started_us);
         return;
     }
     s_error_status(h, req, 404, "Not Found", "NOT_FOUND", "path", "no such page or endpoint (see GET /)", started_us);
@@ -760,14 +918,6 @@ static void s_conn_free(struct http_conn *c)
     free(c);
 }
 
-/* A header value for the stand-in: visible ASCII only. */
-static void s_header_safe(char *dst, size_t size, const char *src)
-{
-    size_t n = 0;
-    for (; *src && n + 1 < size; src++) dst[n++] = (*src >= 0x20 && *src < 0x7f) ? *src : '?';
-    dst[n] = '\0';
-}
-
 /* Sends evhttp the stand-in of a refused request; reads nothing more from
  * the client. evhttp answers it after the requests before it, then closes
  * the connection, and so does s_on_back_event. */
@@ -790,7 +940,15 @@ static void s_emit(void *arg, enum http_emit_kind kind, const char *data, size_t
 {
     struct http_conn *c = arg;
     if (kind == HTTP_EMIT_REQUEST) {
-        if (c->back) bufferevent_write(c->back, data, len);
+        if (!c->back) return;
+        /* The framer ends the request line with CRLF: klaimd's peer header
+         * goes right after it (s_browser_guard reads it). */
+        const char *eol = memchr(data, '\n', len);
+        size_t line = eol ? (size_t)(eol - data) + 1 : 0;
+        bufferevent_write(c->back, data, line);
+        const char *peer = c->loopback ? HDR_PEER ": loopback\r\n" : HDR_PEER ": remote\r\n";
+        bufferevent_write(c->back, peer, strlen(peer));
+        bufferevent_write(c->back, data + line, len - line);
     } else {
         bufferevent_write(c->cli, data, len); /* 100 Continue */
     }
@@ -883,12 +1041,25 @@ static void s_on_cli_event(struct bufferevent *bev, short what, void *arg)
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) s_conn_free(arg);
 }
 
+/* 1 for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
+static int s_is_loopback(const struct sockaddr *sa, int salen)
+{
+    if (sa->sa_family == AF_INET && salen >= (int)sizeof(struct sockaddr_in))
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6 && salen >= (int)sizeof(struct sockaddr_in6)) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return 0;
+}
+
 static void s_on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
     struct http *h = arg;
     struct event_base *base = h->k->base;
     struct http_conn *c = xcalloc(1, sizeof *c);
     c->h = h;
+    c->loopback = s_is_loopback(sa, salen);
     struct http_parse_limits lim = {HTTP_HEAD_MAX, h->k->cfg.http_max_body_bytes};
     c->fr = http_framer_new(&lim);
     c->timer = evtimer_new(base, s_on_body_timeout, c);
@@ -955,18 +1126,17 @@ static void s_route(struct evhttp_request *req, void *arg)
         goto out;
     }
     struct who who;
-    if (!s_authenticate(h, req, evhttp_find_header(&params, "access_token"), &who)) {
-        s_count(h, 401, started);
-        goto out;
-    }
+    if (!s_authenticate(h, req, evhttp_find_header(&params, "access_token"), &who, started)) goto out;
+    if (!s_browser_guard(h, req, started)) goto out;
     if (strcmp(path, "/metrics") == 0 && is_get) {
-        if (!s_require(h, req, &who, who.role == ROLE_ADMIN, "read metrics", started)) goto out;
+        if (!s_require(h, req, &who, who.role == ROLE_MONITOR || who.role == ROLE_ADMIN, "read metrics", started))
+            goto out;
         struct evbuffer *out = evbuffer_new();
         metrics_render(h->k, out);
         evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
         evhttp_send_reply(req, 200, "OK", out);
         evbuffer_free(out);
-        s_count(h, 200, started);
+        s_count(h, req, 200, started);
         goto out;
     }
     if (strcmp(path, "/v1/claims") == 0) {
@@ -1043,7 +1213,10 @@ out:
 
 /* ------------------------------------------------------------- lifecycle */
 
-static int s_load_tokens(struct http *h, const char *path, char *err, size_t errlen)
+/* Reads and parses a whole tokens file into a new array (*out, *n); the
+ * caller owns it. -1 with err naming the file (and line) on any problem:
+ * a half-read file is never used. */
+static int s_read_tokens(const char *path, struct http_token **out, int *n_out, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -1053,17 +1226,62 @@ static int s_load_tokens(struct http *h, const char *path, char *err, size_t err
     size_t cap = 1 << 20;
     char *text = xmalloc(cap + 1);
     size_t n = fread(text, 1, cap, f);
+    int bad = ferror(f) || (n == cap && fgetc(f) != EOF);
     fclose(f);
+    if (bad) {
+        free(text);
+        snprintf(err, errlen, "tokens_file %s: cannot read it whole (larger than %zu bytes, or a read error)", path,
+                 cap);
+        return -1;
+    }
     text[n] = '\0';
     char why[256];
-    h->tokens = xcalloc(HTTP_MAX_TOKENS, sizeof *h->tokens);
-    h->n_tokens = http_tokens_parse(text, h->tokens, HTTP_MAX_TOKENS, why, sizeof why);
+    struct http_token *t = xcalloc(HTTP_MAX_TOKENS, sizeof *t);
+    int count = http_tokens_parse(text, t, HTTP_MAX_TOKENS, why, sizeof why);
     free(text);
-    if (h->n_tokens < 0) {
+    if (count < 0) {
+        free(t);
         snprintf(err, errlen, "tokens_file %s: %s", path, why);
         return -1;
     }
+    *out = t;
+    *n_out = count;
     return 0;
+}
+
+int http_reload_tokens(struct http *h, const char *path, char *err, size_t errlen)
+{
+    if (!path[0]) {
+        if (h->n_tokens < 0) return 0;
+        snprintf(err, errlen, "tokens_file was removed from the configuration: going back to \"every loopback "
+                              "client is admin\" needs a restart; keeping the %d running tokens", h->n_tokens);
+        return -1;
+    }
+    struct http_token *t;
+    int n;
+    if (s_read_tokens(path, &t, &n, err, errlen) != 0) return -1;
+    /* The main loop is the only reader: the swap is atomic for requests. */
+    free(h->tokens);
+    h->tokens = t;
+    h->n_tokens = n;
+    /* An open SSE stream whose token (hash, role, name) is gone ends now; the
+     * console reconnects and meets the 401. */
+    for (struct sse *s = h->sses, *next; s; s = next) {
+        next = s->next;
+        int held = 0;
+        for (int i = 0; i < n && !held; i++)
+            held = h->tokens[i].role == s->who.role && strcmp(h->tokens[i].name, s->who.name) == 0 &&
+                   memcmp(h->tokens[i].hash, s->who.hash, 32) == 0;
+        if (held) continue;
+        log_info("http: ending the dispatch stream of \"%s\": its token is no longer in tokens_file", s->who.name);
+        struct evhttp_connection *con = evhttp_request_get_connection(s->req);
+        if (con) evhttp_connection_set_closecb(con, NULL, NULL);
+        s_sse_unlink(s);
+        feed_unsubscribe(h->k->feed, s->sub);
+        evhttp_send_reply_end(s->req);
+        free(s);
+    }
+    return n;
 }
 
 struct http *http_new(struct klaimd *k, char *err, size_t errlen)
@@ -1071,7 +1289,8 @@ struct http *http_new(struct klaimd *k, char *err, size_t errlen)
     struct http *h = xcalloc(1, sizeof *h);
     h->k = k;
     h->n_tokens = -1;
-    if (k->cfg.tokens_file[0] && s_load_tokens(h, k->cfg.tokens_file, err, errlen) != 0) goto fail;
+    if (k->cfg.tokens_file[0] && s_read_tokens(k->cfg.tokens_file, &h->tokens, &h->n_tokens, err, errlen) != 0)
+        goto fail;
     char host[256];
     snprintf(host, sizeof host, "%s", k->cfg.http_listen);
     char *colon = strrchr(host, ':');

@@ -3,7 +3,7 @@
  * Owns: parsing "SHA256_HEX ROLE NAME" lines (blank lines and # comments
  *   allowed). Only hashes are stored: a leaked file does not leak tokens.
  *   Make a line with: printf %s "$TOKEN" | sha256sum.
- * Runs in: klaimd at start (http.c) and the unit test.
+ * Runs in: klaimd at start and on SIGHUP (http.c) and the unit test.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -58,7 +58,7 @@ int http_tokens_parse(const char *text, struct http_token *out, int max, char *e
         }
         enum klaim_role r = klaim_role_parse(role);
         if (r == ROLE_NONE || r == ROLE_WORKER) {
-            snprintf(err, errlen, "line %d: role \"%s\": expected hospital, console, upstream, reviewer or admin", line,
+            snprintf(err, errlen, "line %d: role \"%s\": expected hospital, console, upstream, reviewer, monitor or admin", line,
                      role);
             return -1;
         }

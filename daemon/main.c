@@ -243,8 +243,10 @@ static void s_on_stop_signal(evutil_socket_t sig, short what, void *arg)
 
 /* SIGHUP: build the new configuration beside the old one; on any error
  * keep the old and say why. What can change without a restart: the
- * allow-list (clients_dir) and log_level; endpoints, data_dir, the server
- * key and the worker pool size need a restart (logged when they differ). */
+ * allow-list (clients_dir), the HTTP bearer tokens (tokens_file: a bad
+ * file keeps the running tokens), http_allowed_origins and log_level;
+ * endpoints, data_dir, the server key and the worker pool size need a
+ * restart (logged when they differ). */
 static void s_on_reload(evutil_socket_t sig, short what, void *arg)
 {
     struct klaimd *k = arg;
@@ -272,6 +274,16 @@ static void s_on_reload(evutil_socket_t sig, short what, void *arg)
         log_info("reload: %zu clients allowed from %s", list->n, next->clients_dir);
         zap_swap(k->zap, list);
         snprintf(k->cfg.clients_dir, sizeof k->cfg.clients_dir, "%s", next->clients_dir);
+    }
+    if (k->http) {
+        int n = http_reload_tokens(k->http, next->tokens_file, err, sizeof err);
+        if (n < 0) {
+            log_error("reload: %s; keeping the running HTTP tokens", err);
+        } else if (next->tokens_file[0]) {
+            log_info("reload: %d HTTP bearer tokens from %s", n, next->tokens_file);
+            snprintf(k->cfg.tokens_file, sizeof k->cfg.tokens_file, "%s", next->tokens_file);
+        }
+        snprintf(k->cfg.http_allowed_origins, sizeof k->cfg.http_allowed_origins, "%s", next->http_allowed_origins);
     }
     k->cfg.log_level = next->log_level;
     log_set_level(next->log_level);

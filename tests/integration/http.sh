@@ -29,6 +29,8 @@ U="http://$T_HTTP"
 req() {
     local m=$1 p=$2 t=$3; shift 3
     local auth=(); [ -n "$t" ] && auth=(-H "Authorization: Bearer $t")
+    # Bodies go as JSON: anything else is refused 415 (http_safe.sh).
+    [ "$m" = GET ] || auth+=(-H "Content-Type: application/json")
     curl -s -o "$T_DIR/body" -w '%{http_code}' -X "$m" "${auth[@]}" "$@" "$U$p" >"$T_DIR/code" || echo "curl failed" >"$T_DIR/code"
     echo "$(cat "$T_DIR/code") $(tr -d '\n' <"$T_DIR/body")"
 }

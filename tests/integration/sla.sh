@@ -77,7 +77,7 @@ check_clock_gauge() {
 ctl submit "$T_DIR/c.json" >/dev/null || fail "submit C"
 cid=$(db "SELECT case_id FROM case_claims cc JOIN claims k ON k.id = cc.claim_id WHERE k.idem_key = 'SLA-ACKED'")
 check_clock_gauge "a new case"
-curl -sf -XPOST "http://$T_HTTP/v1/dispatch/$(printf 'c-%012d' "$cid")/ack" -d '{"by":"Sri"}' >/dev/null || fail "ack C"
+curl -sf -XPOST -H 'Content-Type: application/json' "http://$T_HTTP/v1/dispatch/$(printf 'c-%012d' "$cid")/ack" -d '{"by":"Sri"}' >/dev/null || fail "ack C"
 check_clock_gauge "after an ack"
 wait_breaches SLA-ACKED "DECISION " 10
 check_clock_gauge "after a breach"

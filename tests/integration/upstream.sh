@@ -130,7 +130,7 @@ pass "audit detail escapes keys"
 
 # a dispatch action is an entry of the chain too
 cid=$(curl -fsS "http://$T_HTTP/v1/dispatch/cases" | json_get - 'j["cases"][0]["case_id"]') || fail "no dispatch case"
-curl -fsS -X POST "http://$T_HTTP/v1/dispatch/$cid/assign" --data-binary '{"by":"Sri","team":"Ambulans 2"}' >/dev/null \
+curl -fsS -X POST -H 'Content-Type: application/json' "http://$T_HTTP/v1/dispatch/$cid/assign" --data-binary '{"by":"Sri","team":"Ambulans 2"}' >/dev/null \
     || fail "assign $cid"
 ctl audit verify >/dev/null || fail "audit verify after a dispatch action"
 python3 - "$T_DATA/klaim.db" "$cid" <<'PY' || fail "the dispatch action is not in the audit chain"

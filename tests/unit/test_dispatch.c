@@ -39,6 +39,16 @@ static void test_tokens(void **state)
                                        4, err, sizeof err), -1);
     assert_int_equal(http_tokens_parse("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0g admin A\n",
                                        t, 4, err, sizeof err), -1);
+    /* monitor (issue 16): reads /metrics only; added after the older roles,
+     * so their numbers did not move. */
+    assert_int_equal(http_tokens_parse("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 monitor "
+                                       "Prometheus\n", t, 4, err, sizeof err), 1);
+    assert_int_equal(t[0].role, ROLE_MONITOR);
+    assert_string_equal(t[0].name, "Prometheus");
+    assert_int_equal(klaim_role_parse("monitor"), ROLE_MONITOR);
+    assert_string_equal(klaim_role_name(ROLE_MONITOR), "monitor");
+    assert_int_equal(ROLE_REVIEWER, 6);
+    assert_int_equal(ROLE_MONITOR, 7);
 }
 
 int main(void)
