@@ -60,6 +60,8 @@ struct batch {
     struct then *thens;
     size_t n_thens, cap_thens;
     struct batch_stats stats;
+    void (*between_fn)(void *arg); /* batch_between(): after each successful COMMIT */
+    void *between_arg;
 };
 
 static void s_run_thens(struct then *list, size_t n, int committed)
@@ -162,6 +164,7 @@ static void s_commit(struct batch *b)
     b->stats.ops += ops;
     if (ops > b->stats.max_batch) b->stats.max_batch = ops;
     s_finish(b, 1);
+    if (b->between_fn) b->between_fn(b->between_arg);
 }
 
 /* The loop is drained. While the previous commit is being synced, keep
@@ -320,6 +323,12 @@ void batch_degraded_until(struct batch *b, int (*fn)(void *arg), void *arg)
         event_add(b->probe_ev, &one);
     }
 }
+void batch_between(struct batch *b, void (*fn)(void *arg), void *arg)
+{
+    b->between_fn = fn;
+    b->between_arg = arg;
+}
+
 int batch_is_open(const struct batch *b) { return b->open; }
 int batch_is_pending(const struct batch *b) { return b->open || walsync_busy(b->sync); }
 void batch_get_stats(const struct batch *b, struct batch_stats *out)

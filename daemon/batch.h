@@ -71,6 +71,12 @@ int batch_degraded(const struct batch *b);
  * new claims get UNAVAILABLE. */
 void batch_degraded_until(struct batch *b, int (*fn)(void *arg), void *arg);
 int batch_is_open(const struct batch *b);
+/* fn(arg) runs right after every successful COMMIT, before any callback
+ * of it and before the next transaction opens: the one moment under
+ * sustained load when the writer holds no write transaction (backup.c
+ * steps the online backup there). One hook; fn NULL removes it. fn must
+ * not open a transaction. */
+void batch_between(struct batch *b, void (*fn)(void *arg), void *arg);
 /* A transaction is open or a commit is not yet durable: a reply that shows
  * stored state waits (batch_then) so it never shows what a crash could
  * take back. */

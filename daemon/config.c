@@ -58,6 +58,7 @@ static const struct key s_keys[] = {
     {"remote_workers", K_INT, F(remote_workers), 1, 256},
     {"review_second_approval_rupiah", K_I64, F(review_second_approval_rupiah), 0, INT64_C(1000000000000000)},
     {"holidays", K_STR0, F(holidays), 0, 0},
+    {"backup_dir", K_PATH, F(backup_dir), 0, 0},
 };
 #undef F
 
@@ -318,6 +319,14 @@ int config_finish(struct config *c, char *err, size_t errlen)
     t |= snprintf(c->worker_endpoint, sizeof c->worker_endpoint, "ipc://%s/workers.sock", c->run_dir) >=
          (int)sizeof c->worker_endpoint;
     ASSERT(!t);
+    if (!c->backup_dir[0]) {
+        snprintf(c->backup_dir, sizeof c->backup_dir, "%s/backups", c->data_dir);
+    } else if (c->backup_dir[0] != '/') {
+        snprintf(err, errlen, "backup_dir = \"%s\": give an absolute path (default: data_dir/backups)", c->backup_dir);
+        return -1;
+    }
+    n = strlen(c->backup_dir);
+    while (n > 1 && c->backup_dir[n - 1] == '/') c->backup_dir[--n] = '\0';
     /* sun_path holds 107 bytes and a NUL; libzmq fails late and vaguely. */
     if (strlen(c->worker_endpoint) - strlen("ipc://") > 107) {
         snprintf(err, errlen, "data_dir = \"%s\": the worker socket path %s is longer than 107 bytes; use a shorter data_dir",

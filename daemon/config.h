@@ -56,6 +56,7 @@ struct config {
     /* the money path (docs/money.md) */
     int64_t review_second_approval_rupiah; /* approvals at or above need a second reviewer; 0 = all */
     char holidays[4096];                  /* YYYY-MM-DD list (comma or space): not working days */
+    char backup_dir[PATH_MAX];            /* klaimctl backup writes only here; default DATA/backups */
 
     /* derived by config_finish() */
     char curve_secret[41];              /* Z85, from curve_secret_key_file */

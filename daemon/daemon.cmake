@@ -14,6 +14,7 @@ add_executable(klaimd
   daemon/kpjmap.c
   daemon/batch.c
   daemon/intake.c
+  daemon/backup.c
   daemon/broker.c
   daemon/remote_peer.c
   daemon/supervisor.c

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "backup.h"
 #include "batch.h"
 #include "broker.h"
 #include "cases.h"
@@ -62,6 +63,7 @@ struct intake {
     void *sock;
     struct zmq_ev *zev;
     struct event *wait_ev;
+    struct backup *backup;      /* klaimctl backup (backup.c) */
     struct waiter *buckets[WAIT_BUCKETS];
     size_t n_waiters;
     int stopped;
@@ -705,6 +707,7 @@ static int s_allowed(int role, int body)
     case KLAIM__REQUEST__BODY_PAYMENT_ACCOUNT: return role == ROLE_REVIEWER || role == ROLE_ADMIN;
     case KLAIM__REQUEST__BODY_FEED_REPLAY:
     case KLAIM__REQUEST__BODY_DISPATCH_ACTION: return role == ROLE_CONSOLE || role == ROLE_ADMIN;
+    case KLAIM__REQUEST__BODY_BACKUP: return role == ROLE_ADMIN;
     default: return role == ROLE_ADMIN;
     }
 }
@@ -814,6 +817,9 @@ static void s_on_msg(struct zmq_ev_msg *msg, void *arg)
     case KLAIM__REQUEST__BODY_PAYMENT_ACCOUNT:
         payments_account(in->k->payments, &to, req->payment_account);
         break;
+    case KLAIM__REQUEST__BODY_BACKUP:
+        backup_request(in->backup, &to, req->backup);
+        break;
     default:
         intake_send_error(in, &to, KLAIM__ERROR_CODE__BAD_REQUEST, "", "unknown request type %d", (int)req->body_case);
         break;
@@ -844,12 +850,17 @@ struct intake *intake_new(struct klaimd *k, char *err, size_t errlen)
     in->sock = sock;
     in->zev = zmq_ev_new(k->base, sock, PRIO_IO, 64, s_on_msg, in);
     in->wait_ev = event_new(k->base, -1, EV_PERSIST, s_on_wait_tick, in);
+    in->backup = backup_new(k, in);
     struct timeval tv = {0, 100 * 1000};
     event_add(in->wait_ev, &tv);
     return in;
 }
 
-void intake_stop(struct intake *in) { in->stopped = 1; }
+void intake_stop(struct intake *in)
+{
+    in->stopped = 1;
+    backup_abort(in->backup);
+}
 
 void intake_free(struct intake **inp)
 {
@@ -869,6 +880,7 @@ void intake_free(struct intake **inp)
             free(w);
         }
     }
+    backup_free(&in->backup);
     zmq_ev_free(&in->zev);
     event_free(in->wait_ev);
     zmq_close(in->sock);

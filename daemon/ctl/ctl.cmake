@@ -14,6 +14,7 @@ if(TARGET klaim_codec)
     daemon/ctl/ctl_generate.c
     daemon/ctl/ctl_upstream.c
     daemon/ctl/ctl_payments.c
+    daemon/ctl/ctl_backup.c
     daemon/ctl/pay_render.c
     daemon/ctl/claim_input.c)
   target_include_directories(klaimctl PRIVATE ${CMAKE_SOURCE_DIR}/daemon/ctl)

@@ -46,6 +46,7 @@ int ctl_audit(const struct ctl_opts *o, int argc, char **argv);
 int ctl_export(const struct ctl_opts *o, int argc, char **argv);
 int ctl_reports(const struct ctl_opts *o, int argc, char **argv);
 int ctl_payments(const struct ctl_opts *o, int argc, char **argv);
+int ctl_backup(const struct ctl_opts *o, int argc, char **argv);
 
 struct ctl_conn;
 /* Connect to o->endpoint; NULL after printing why, *exit_code then holds

@@ -234,7 +234,10 @@ int ctl_exit_for_error(int code)
     case KLAIM__ERROR_CODE__INVALID_REGISTRY:
     case KLAIM__ERROR_CODE__NOT_REVIEWABLE:
     case KLAIM__ERROR_CODE__INVALID_SETTLEMENT:
+    case KLAIM__ERROR_CODE__BACKUP_REFUSED:
         return 65;
+    case KLAIM__ERROR_CODE__CANNOT_WRITE:
+        return 73;
     case KLAIM__ERROR_CODE__UNAVAILABLE:
     case KLAIM__ERROR_CODE__SHUTTING_DOWN:
     case KLAIM__ERROR_CODE__BUSY:

@@ -64,8 +64,9 @@ const char *ctl_error_code_name(int code);
 /* "APPROVED" for a Klaim__State. */
 const char *ctl_state_name(int state);
 /* The sysexits code an error reply means: 65 bad data (INVALID_CLAIM,
- * IDEMPOTENCY_CONFLICT, NOT_FOUND, TOO_LARGE, INVALID_REGISTRY), 69
- * unavailable (UNAVAILABLE, SHUTTING_DOWN, BUSY), 77 FORBIDDEN, 70
+ * IDEMPOTENCY_CONFLICT, NOT_FOUND, TOO_LARGE, INVALID_REGISTRY,
+ * BACKUP_REFUSED, ...), 69 unavailable (UNAVAILABLE, SHUTTING_DOWN, BUSY),
+ * 73 CANNOT_WRITE, 77 FORBIDDEN, 70
  * otherwise (INTERNAL, BAD_REQUEST: a bug on one side). */
 int ctl_exit_for_error(int code);
 /* Of two exit codes, the more serious: 70 > 69 > 77 > 65 > 75 > 0. */
