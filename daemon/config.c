@@ -186,6 +186,7 @@ static int s_on_ini(void *user, const char *section, const char *name, const cha
     struct ini_ctx *ctx = user;
     char err[512];
     int ok = 1;
+    if (strcmp(section, "klaimctl") == 0) return 1; /* klaimctl's own defaults (see klaimctl --help) */
     if (section[0] && strcmp(section, "klaimd") != 0) {
         snprintf(err, sizeof err, "unknown section [%s] (keys go at the top or in [klaimd])", section);
         ok = 0;

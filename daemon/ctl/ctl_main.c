@@ -1,8 +1,9 @@
 /* ctl_main.c - klaimctl: the command-line client and admin tool.
  *
  * Owns: the global flags (--endpoint, --config, --timeout, --format,
- *   --help, --version, before or after the verb), the endpoint choice
- *   (flag > config file > default), verb dispatch, and the argument and
+ *   --curve-key, --server-key, --help, --version, before or after the
+ *   verb), the connection settings (flag > KLAIMCTL_* environment >
+ *   [klaimctl] of --config > default), verb dispatch, and the argument and
  *   output helpers every verb uses (ctl.h).
  * Runs in: klaimctl, a short-lived single-threaded process. It talks to
  *   klaimd over ZeroMQ only and never opens a database.
@@ -52,15 +53,23 @@ static const char s_help[] =
     "Run `klaimctl VERB --help` for a verb's own flags.\n"
     "\n"
     "global flags (before or after the verb):\n"
-    "  --endpoint EP       klaimd's intake socket (default: intake_endpoint from --config,\n"
-    "                      else " CTL_DEFAULT_ENDPOINT ")\n"
-    "  --config FILE       klaimd's INI file; only intake_endpoint (top level or [klaimd]) is read\n"
+    "  --endpoint EP       klaimd's intake socket (default: $KLAIMCTL_ENDPOINT, else endpoint in\n"
+    "                      [klaimctl] of --config, else its intake_endpoint, else\n"
+    "                      " CTL_DEFAULT_ENDPOINT ")\n"
+    "  --config FILE       an INI file: its [klaimctl] section gives endpoint, curve_key and\n"
+    "                      server_key; klaimd's intake_endpoint (top level or [klaimd]) is read\n"
+    "                      too, so klaimd's own klaimd.conf works; other keys are klaimd's\n"
     "  --timeout MS        how long to wait for any answer from klaimd (default 10000)\n"
     "  --format json|table JSON on stdout (default) or an aligned table for people;\n"
     "                      export takes csv (default) or jsonl, report json or csv\n"
     "  --curve-key FILE    this client's key pair (klaimctl keygen) for a klaimd with CURVE\n"
     "  --server-key FILE   klaimd's public key file (its keygen .pub); needed with --curve-key\n"
     "  --help, --version\n"
+    "\n"
+    "environment (a flag wins over its variable, a variable over --config's [klaimctl]):\n"
+    "  KLAIMCTL_ENDPOINT     like --endpoint\n"
+    "  KLAIMCTL_CURVE_KEY    like --curve-key\n"
+    "  KLAIMCTL_SERVER_KEY   like --server-key\n"
     "\n"
     "exit codes (sysexits.h):\n"
     "  0  success            64 usage error          65 bad input data (a claim or file refused)\n"
@@ -76,7 +85,9 @@ static const char s_help[] =
     "  klaimctl status k-000000000042\n"
     "  klaimctl status --key RSIS-SAKINAH-2026-000123 --wait 30000\n"
     "  klaimctl --format table stats\n"
-    "  klaimctl --config /etc/klaimd/klaimd.conf registry import participants.csv\n";
+    "  klaimctl --config /etc/klaimd/klaimd.conf registry import participants.csv\n"
+    "  export KLAIMCTL_ENDPOINT=tcp://10.0.0.5:7710 KLAIMCTL_CURVE_KEY=~/.klaim/me.key \\\n"
+    "         KLAIMCTL_SERVER_KEY=/etc/klaimd/server.pub; klaimctl stats\n";
 
 int ctl_usage(const char *usage, const char *fmt, ...)
 {
@@ -146,7 +157,8 @@ struct ctl_conn *ctl_connect(const struct ctl_opts *o, int *exit_code)
     struct ctl_curve curve, *cp = NULL;
     if (!!o->curve_key != !!o->server_key) {
         fprintf(stderr, "klaimctl: CURVE needs both --curve-key (this client's NAME.key) and --server-key "
-                        "(klaimd's public key file)\n");
+                        "(klaimd's public key file), or KLAIMCTL_CURVE_KEY and KLAIMCTL_SERVER_KEY, or "
+                        "curve_key and server_key in [klaimctl] of --config\n");
         *exit_code = CTL_EX_USAGE;
         return NULL;
     }
@@ -230,25 +242,44 @@ void ctl_print_table(const json_t *v)
 }
 
 struct s_conf {
-    char *endpoint;
+    char *intake_endpoint; /* klaimd's intake_endpoint (top level or [klaimd]) */
+    char *endpoint;        /* [klaimctl] endpoint */
+    char *curve_key;       /* [klaimctl] curve_key */
+    char *server_key;      /* [klaimctl] server_key */
 };
+
+static void s_set(char **slot, const char *value)
+{
+    free(*slot);
+    *slot = xstrdup(value);
+}
 
 static int s_ini_handler(void *user, const char *section, const char *name, const char *value)
 {
     struct s_conf *conf = user;
-    if (strcmp(name, "intake_endpoint") == 0 && (section[0] == '\0' || strcmp(section, "klaimd") == 0)) {
-        free(conf->endpoint);
-        conf->endpoint = xstrdup(value);
+    if (!name) return 1;
+    if (strcmp(name, "intake_endpoint") == 0 && (section[0] == '\0' || strcmp(section, "klaimd") == 0))
+        s_set(&conf->intake_endpoint, value);
+    if (strcmp(section, "klaimctl") == 0) {
+        if (strcmp(name, "endpoint") == 0)
+            s_set(&conf->endpoint, value);
+        else if (strcmp(name, "curve_key") == 0)
+            s_set(&conf->curve_key, value);
+        else if (strcmp(name, "server_key") == 0)
+            s_set(&conf->server_key, value);
+        else
+            fprintf(stderr, "klaimctl: warning: [klaimctl] %s: unknown key (endpoint, curve_key, server_key)\n",
+                    name);
     }
     return 1;   /* other keys belong to klaimd */
 }
 
-/* Read intake_endpoint from the config file; exits 78 if it is unreadable
- * or not INI, since the operator pointed us at it on purpose. */
-static char *s_config_endpoint(const char *path)
+/* Read klaimctl's defaults from the config file: [klaimctl] endpoint,
+ * curve_key, server_key, and klaimd's intake_endpoint. Exits 78 if it is
+ * unreadable or not INI, since the operator pointed us at it on purpose. */
+static void s_config_read(const char *path, struct s_conf *conf)
 {
-    struct s_conf conf = {0};
-    int rc = ini_parse(path, s_ini_handler, &conf);
+    int rc = ini_parse(path, s_ini_handler, conf);
     if (rc == -1) {
         fprintf(stderr, "klaimctl: %s: cannot read the config file: %s; fix the path given to --config\n", path,
                 strerror(errno));
@@ -258,7 +289,13 @@ static char *s_config_endpoint(const char *path)
         fprintf(stderr, "klaimctl: %s:%d: not a valid INI line (expected key = value or [section])\n", path, rc);
         exit(CTL_EX_CONFIG);
     }
-    return conf.endpoint;
+}
+
+/* An environment variable's value, NULL when unset or empty. */
+static const char *s_env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
 }
 
 int main(int argc, char **argv)
@@ -330,11 +367,22 @@ int main(int argc, char **argv)
         }
     }
     o.format = format;
-    o.curve_key = curve_key;
-    o.server_key = server_key;
-    char *conf_ep = config ? s_config_endpoint(config) : NULL;
-    o.endpoint = endpoint ? endpoint : conf_ep ? conf_ep : CTL_DEFAULT_ENDPOINT;
-    o.bad_endpoint_exit = !endpoint && conf_ep ? CTL_EX_CONFIG : CTL_EX_USAGE;
+    /* each setting: flag > environment > [klaimctl] in --config > default */
+    struct s_conf conf = {0};
+    if (config)
+        s_config_read(config, &conf);
+    const char *env_ep = s_env("KLAIMCTL_ENDPOINT");
+    o.curve_key = curve_key ? curve_key : s_env("KLAIMCTL_CURVE_KEY") ? s_env("KLAIMCTL_CURVE_KEY") : conf.curve_key;
+    o.server_key =
+        server_key ? server_key : s_env("KLAIMCTL_SERVER_KEY") ? s_env("KLAIMCTL_SERVER_KEY") : conf.server_key;
+    o.endpoint = endpoint ? endpoint
+                 : env_ep ? env_ep
+                 : conf.endpoint ? conf.endpoint
+                 : conf.intake_endpoint ? conf.intake_endpoint
+                                        : CTL_DEFAULT_ENDPOINT;
+    /* an endpoint from the environment or a file is configuration (78) */
+    o.bad_endpoint_exit = endpoint || (!env_ep && !conf.endpoint && !conf.intake_endpoint) ? CTL_EX_USAGE
+                                                                                            : CTL_EX_CONFIG;
 
     static const struct {
         const char *name;
@@ -358,7 +406,10 @@ int main(int argc, char **argv)
             rc = verbs[v].fn(&o, nrest - 1, rest + 1);
     if (rc < 0)
         rc = ctl_usage(s_usage, "unknown verb or flag \"%s\"; run klaimctl --help for the list", rest[0]);
-    free(conf_ep);
+    free(conf.intake_endpoint);
+    free(conf.endpoint);
+    free(conf.curve_key);
+    free(conf.server_key);
 out:
     free(rest);
     return rc;

@@ -15,3 +15,44 @@ rc=0; "$KLAIMD" --config "$T_DIR/bad3.conf" --data-dir "$T_DATA" >/dev/null 2>"$
 [ "$rc" = 78 ] && grep -q 'bad3.conf:1: workers = "many"' "$T_DIR/bad3.err" && ! grep -q no_such_key "$T_DIR/bad3.err" \
     || fail "two bad keys: exit $rc $(cat "$T_DIR/bad3.err")"
 pass "a config with two errors names the first line and its own text"
+
+# --- a CURVE klaimd whose config also carries klaimctl's [klaimctl] section
+K="$T_DIR/keys"; C="$T_DIR/clients.d"
+mkdir -p "$K" "$C"
+for who in server admin stranger; do "$KLAIMCTL" keygen "$K/$who" >/dev/null || fail "keygen $who"; done
+printf 'name = Admin\nrole = admin\n%s\n' "$(grep '^public' "$K/admin.pub")" >"$C/admin.client"
+cat >"$T_DIR/klaimd.conf" <<CONF
+curve_secret_key_file = $K/server.key
+clients_dir = $C
+
+[klaimctl]
+endpoint = $T_EP
+curve_key = $K/admin.key
+server_key = $K/server.pub
+CONF
+T_CTL_ARGS=(--curve-key "$K/admin.key" --server-key "$K/server.pub")
+start_klaimd --config "$T_DIR/klaimd.conf" --workers 1
+
+# environment alone
+KLAIMCTL_ENDPOINT="$T_EP" KLAIMCTL_CURVE_KEY="$K/admin.key" KLAIMCTL_SERVER_KEY="$K/server.pub" \
+    "$KLAIMCTL" --timeout 3000 stats >"$T_DIR/env.json" 2>"$T_DIR/env.err" || fail "stats from the environment: $(cat "$T_DIR/env.err")"
+json_get "$T_DIR/env.json" 'j["claims"]' >/dev/null || fail "stats from the environment: $(cat "$T_DIR/env.json")"
+# a flag wins over its variable
+KLAIMCTL_ENDPOINT=tcp://127.0.0.1:1 KLAIMCTL_CURVE_KEY="$K/stranger.key" KLAIMCTL_SERVER_KEY="$K/server.pub" \
+    "$KLAIMCTL" --timeout 3000 --endpoint "$T_EP" --curve-key "$K/admin.key" stats >/dev/null 2>"$T_DIR/flag.err" \
+    || fail "flags over the environment: $(cat "$T_DIR/flag.err")"
+# the variable is used when there is no flag: a dead endpoint from the environment
+rc=0; KLAIMCTL_ENDPOINT=tcp://127.0.0.1:1 KLAIMCTL_CURVE_KEY="$K/admin.key" KLAIMCTL_SERVER_KEY="$K/server.pub" \
+    "$KLAIMCTL" --timeout 500 stats >/dev/null 2>"$T_DIR/dead.err" || rc=$?
+[ "$rc" = 69 ] && grep -q "tcp://127.0.0.1:1" "$T_DIR/dead.err" || fail "KLAIMCTL_ENDPOINT ignored: exit $rc $(cat "$T_DIR/dead.err")"
+pass "KLAIMCTL_ENDPOINT, KLAIMCTL_CURVE_KEY, KLAIMCTL_SERVER_KEY; flags win"
+
+# [klaimctl] of --config alone, and the environment over it
+"$KLAIMCTL" --timeout 3000 --config "$T_DIR/klaimd.conf" stats >/dev/null 2>"$T_DIR/conf.err" \
+    || fail "stats from [klaimctl]: $(cat "$T_DIR/conf.err")"
+rc=0; KLAIMCTL_ENDPOINT=tcp://127.0.0.1:1 "$KLAIMCTL" --timeout 500 --config "$T_DIR/klaimd.conf" stats >/dev/null \
+    2>"$T_DIR/confenv.err" || rc=$?
+[ "$rc" = 69 ] && grep -q "tcp://127.0.0.1:1" "$T_DIR/confenv.err" || fail "environment over [klaimctl]: exit $rc"
+"$KLAIMCTL" --help | grep -q KLAIMCTL_CURVE_KEY || fail "--help does not name KLAIMCTL_CURVE_KEY"
+"$KLAIMCTL" --help | grep -q '\[klaimctl\]' || fail "--help does not name [klaimctl]"
+pass "[klaimctl] endpoint, curve_key, server_key of --config; klaimd ignores the section"
