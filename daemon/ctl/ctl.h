@@ -60,6 +60,10 @@ int ctl_flag(int argc, char **argv, int *i, const char *name, int takes_value, c
 /* Parse a decimal integer in [min, max] for flag; -1 after printing
  * "klaimctl: FLAG \"S\": expected an integer MIN..MAX". */
 int ctl_parse_int(const char *flag, const char *s, long min, long max, long *out);
+/* 0 when id is a claim id (k- followed by digits, k-000000000042); else
+ * prints "klaimctl: WHERE: \"ID\" is not a claim id: ..." and returns 65,
+ * so a typo never reaches klaimd. */
+int ctl_check_claim_id(const char *where, const char *id);
 /* Print "klaimctl: MESSAGE" and "usage: USAGE" on stderr; returns 64. */
 int ctl_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -64,9 +64,10 @@ const char *ctl_error_code_name(int code);
 /* "APPROVED" for a Klaim__State. */
 const char *ctl_state_name(int state);
 /* The sysexits code an error reply means: 65 bad data (INVALID_CLAIM,
- * IDEMPOTENCY_CONFLICT, NOT_FOUND, TOO_LARGE, INVALID_REGISTRY), 69
- * unavailable (UNAVAILABLE, SHUTTING_DOWN, BUSY), 77 FORBIDDEN, 70
- * otherwise (INTERNAL, BAD_REQUEST: a bug on one side). */
+ * IDEMPOTENCY_CONFLICT, NOT_FOUND, TOO_LARGE, INVALID_REGISTRY,
+ * NOT_REVIEWABLE, INVALID_SETTLEMENT, BAD_REQUEST: klaimd refused what
+ * the operator typed), 69 unavailable (UNAVAILABLE, SHUTTING_DOWN, BUSY),
+ * 77 FORBIDDEN, 70 otherwise (INTERNAL: a bug on one side). */
 int ctl_exit_for_error(int code);
 /* Of two exit codes, the more serious: 70 > 69 > 77 > 65 > 75 > 0. */
 int ctl_exit_worse(int a, int b);

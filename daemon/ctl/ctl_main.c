@@ -22,6 +22,7 @@
 #include "clients.h"
 #include "ctl.h"
 #include "ctl_conn.h"
+#include "types.h"
 #include "xalloc.h"
 
 #define CTL_DEFAULT_ENDPOINT "tcp://127.0.0.1:7710"
@@ -125,6 +126,15 @@ int ctl_flag(int argc, char **argv, int *i, const char *name, int takes_value, c
         return 1;
     }
     return 0;
+}
+
+int ctl_check_claim_id(const char *where, const char *id)
+{
+    int64_t v;
+    if (klaim_id_parse(id, &v) == 0) return 0;
+    fprintf(stderr, "klaimctl: %s: \"%s\" is not a claim id: expected k- followed by digits (e.g. k-000000000042)\n",
+            where, id);
+    return CTL_EX_DATAERR;
 }
 
 int ctl_parse_int(const char *flag, const char *s, long min, long max, long *out)

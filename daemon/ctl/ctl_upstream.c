@@ -143,6 +143,7 @@ int ctl_audit(const struct ctl_opts *o, int argc, char **argv)
     int verify = argc == 1 && strcmp(argv[0], "verify") == 0;
     int show = argc == 2 && strcmp(argv[0], "show") == 0;
     if (!verify && !show) return ctl_usage(usage, "audit: give verify, or show CLAIM_ID");
+    if (show && ctl_check_claim_id("audit show", argv[1]) != 0) return CTL_EX_DATAERR;
     int rc;
     struct ctl_conn *c = ctl_connect(o, &rc);
     if (!c) return rc;

@@ -56,3 +56,21 @@ rc=0; KLAIMCTL_ENDPOINT=tcp://127.0.0.1:1 "$KLAIMCTL" --timeout 500 --config "$T
 "$KLAIMCTL" --help | grep -q KLAIMCTL_CURVE_KEY || fail "--help does not name KLAIMCTL_CURVE_KEY"
 "$KLAIMCTL" --help | grep -q '\[klaimctl\]' || fail "--help does not name [klaimctl]"
 pass "[klaimctl] endpoint, curve_key, server_key of --config; klaimd ignores the section"
+
+# --- claim ids: a typo is bad input (65), named, never sent
+expect_bad_id() {
+    local rc=0
+    ctl "$@" >/dev/null 2>"$T_DIR/id.err" || rc=$?
+    [ "$rc" = 65 ] && grep -q '"x-1" is not a claim id: expected k- followed by digits' "$T_DIR/id.err" \
+        || fail "$*: exit $rc, expected 65 naming x-1 ($(cat "$T_DIR/id.err"))"
+}
+expect_bad_id status x-1
+expect_bad_id review approve x-1 --by Sri
+expect_bad_id review reject x-1 --by Sri --note no
+expect_bad_id review confirm x-1 --by Sri
+expect_bad_id review list --after x-1
+expect_bad_id audit show x-1
+expect_bad_id payments account x-1 --payee 0 --bank-code 008 --account 1234567890 --account-name X --by Sri
+rc=0; ctl status k-000000000999 >/dev/null 2>"$T_DIR/nf.err" || rc=$?
+[ "$rc" = 65 ] && grep -q NOT_FOUND "$T_DIR/nf.err" || fail "a well-formed unknown id: exit $rc"
+pass "a mistyped claim id exits 65 naming the id and the k-DIGITS form"
