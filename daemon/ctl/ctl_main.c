@@ -22,6 +22,7 @@
 #include "clients.h"
 #include "ctl.h"
 #include "ctl_conn.h"
+#include "dates.h"
 #include "types.h"
 #include "xalloc.h"
 
@@ -61,8 +62,10 @@ static const char s_help[] =
     "                      server_key; klaimd's intake_endpoint (top level or [klaimd]) is read\n"
     "                      too, so klaimd's own klaimd.conf works; other keys are klaimd's\n"
     "  --timeout MS        how long to wait for any answer from klaimd (default 10000)\n"
-    "  --format json|table JSON on stdout (default) or an aligned table for people;\n"
-    "                      export takes csv (default) or jsonl, report json or csv\n"
+    "  --format json|table JSON on stdout (default) or an aligned table for people (Rupiah as\n"
+    "                      42,000,000, times in WIB): submit, status, stats, registry import,\n"
+    "                      review, watch, audit show, report; export takes csv (default) or\n"
+    "                      jsonl, report also csv; a verb refuses a format it lacks (exit 64)\n"
     "  --curve-key FILE    this client's key pair (klaimctl keygen) for a klaimd with CURVE\n"
     "  --server-key FILE   klaimd's public key file (its keygen .pub); needed with --curve-key\n"
     "  --help, --version\n"
@@ -189,6 +192,82 @@ struct ctl_conn *ctl_connect(const struct ctl_opts *o, int *exit_code)
     return c;
 }
 
+/* Keys whose integer values are Rupiah amounts (the last '.' part of a
+ * flattened key, an array index after it allowed). */
+static int s_is_money_key(const char *key)
+{
+    static const char *const money[] = {"total", "amount", "wage_basis", "paid", "medical", "transport"};
+    const char *last = strrchr(key, '.');
+    last = last ? last + 1 : key;
+    size_t n = strcspn(last, "[");
+    if (n > 7 && strncmp(last + n - 7, "_amount", 7) == 0) return 1; /* late_amount */
+    for (size_t i = 0; i < sizeof money / sizeof money[0]; i++)
+        if (strncmp(last, money[i], strlen(money[i])) == 0 &&
+            (last[strlen(money[i])] == '\0' || last[strlen(money[i])] == '['))
+            return 1;
+    return 0;
+}
+
+void ctl_format_rupiah(long long v, char *buf, size_t size)
+{
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%lld", v < 0 ? -v : v);
+    size_t o = 0;
+    if (v < 0 && o + 1 < size) buf[o++] = '-';
+    for (int i = 0; i < n && o + 1 < size; i++) {
+        if (i > 0 && (n - i) % 3 == 0 && o + 2 < size) buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+}
+
+int ctl_format_wib(const char *s, char *buf, size_t size)
+{
+    int64_t t;
+    int32_t off;
+    char iso[40];
+    if (!s || ktime_parse_rfc3339(s, strlen(s), &t, &off) != 0) return -1;
+    ktime_format_rfc3339(t, 7 * 60, iso, sizeof iso); /* 2026-03-06T16:12:05+07:00 */
+    snprintf(buf, size, "%.10s %.5s WIB", iso, iso + 11);
+    return 0;
+}
+
+char *ctl_table_value(const char *key, const json_t *v)
+{
+    char buf[64];
+    if (!v || json_is_null(v)) return xstrdup("");
+    if (json_is_integer(v) && s_is_money_key(key)) {
+        ctl_format_rupiah((long long)json_integer_value(v), buf, sizeof buf);
+        return xstrdup(buf);
+    }
+    if (json_is_string(v)) {
+        if (ctl_format_wib(json_string_value(v), buf, sizeof buf) == 0) return xstrdup(buf);
+        return xstrdup(json_string_value(v));
+    }
+    if (json_is_array(v) && json_array_size(v) == 0) return xstrdup("(none)");
+    char *d = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    return d ? d : xstrdup("");
+}
+
+void ctl_print_row(const json_t *obj, const struct ctl_col *cols, size_t ncols, int header)
+{
+    for (size_t i = 0; i < ncols; i++) {
+        const char *sep = i + 1 < ncols ? "  " : "";
+        if (header) {
+            printf("%-*s%s", i + 1 < ncols ? cols[i].width : 0, cols[i].title, sep);
+            continue;
+        }
+        char *v = ctl_table_value(cols[i].key, json_object_get(obj, cols[i].key));
+        if (cols[i].width < 0)
+            printf("%*s%s", -cols[i].width, v, sep);
+        else
+            printf("%-*s%s", i + 1 < ncols ? cols[i].width : 0, v, sep);
+        free(v);
+    }
+    putchar('\n');
+    fflush(stdout);
+}
+
 struct s_row {
     char *key;
     char *val;
@@ -225,12 +304,7 @@ static void s_flatten(const json_t *v, const char *prefix, struct s_row **rows, 
         *rows = xrealloc(*rows, *cap * sizeof **rows);
     }
     (*rows)[*n].key = xstrdup(prefix);
-    if (json_is_string(v))
-        (*rows)[*n].val = xstrdup(json_string_value(v));
-    else if (json_is_array(v))
-        (*rows)[*n].val = xstrdup("(none)");
-    else
-        (*rows)[*n].val = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    (*rows)[*n].val = ctl_table_value(prefix, v);
     (*n)++;
 }
 
@@ -299,6 +373,55 @@ static void s_config_read(const char *path, struct s_conf *conf)
         fprintf(stderr, "klaimctl: %s:%d: not a valid INI line (expected key = value or [section])\n", path, rc);
         exit(CTL_EX_CONFIG);
     }
+}
+
+/* The --format values each verb (or verb and action) takes; the first
+ * match wins, so actions come before their verb. */
+static const struct {
+    const char *verb, *action, *formats;
+} s_formats[] = {
+    {"submit", NULL, "json table"},
+    {"status", NULL, "json table"},
+    {"stats", NULL, "json table"},
+    {"registry", "generate", "csv"},
+    {"registry", NULL, "json table"},
+    {"review", NULL, "json table"},
+    {"keygen", NULL, "json"},
+    {"watch", NULL, "json table"},
+    {"audit", "verify", "json"},
+    {"audit", NULL, "json table"},
+    {"export", NULL, "csv jsonl"},
+    {"report", NULL, "json table csv"},
+    {"payments", NULL, "json"},
+};
+
+/* 0 when the verb in rest[0] (and its action in rest[1]) takes --format
+ * format; otherwise prints which formats it takes and returns -1 (exit
+ * 64), so no verb silently prints JSON when a table was asked for. */
+static int s_format_refused(const char *format, int nrest, char **rest)
+{
+    for (size_t i = 0; i < sizeof s_formats / sizeof s_formats[0]; i++) {
+        if (strcmp(rest[0], s_formats[i].verb) != 0) continue;
+        if (s_formats[i].action && (nrest < 2 || strcmp(rest[1], s_formats[i].action) != 0)) continue;
+        const char *f = s_formats[i].formats;
+        size_t n = strlen(format);
+        for (const char *p = f; (p = strstr(p, format)) != NULL; p += n)
+            if ((p == f || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return 0;
+        char takes[64] = "";
+        const char *last = strrchr(f, ' ');
+        for (const char *q = f; *q; q++) {
+            size_t l = strlen(takes);
+            if (*q != ' ')
+                snprintf(takes + l, sizeof takes - l, "%c", *q);
+            else
+                snprintf(takes + l, sizeof takes - l, "%s", q == last ? " or " : ", ");
+        }
+        ctl_usage(s_usage, "%s%s%s: --format %s is not supported; %s%s%s takes --format %s", rest[0],
+                  s_formats[i].action ? " " : "", s_formats[i].action ? s_formats[i].action : "", format, rest[0],
+                  s_formats[i].action ? " " : "", s_formats[i].action ? s_formats[i].action : "", takes);
+        return -1;
+    }
+    return 0; /* an unknown verb: the dispatch below says so */
 }
 
 /* An environment variable's value, NULL when unset or empty. */
@@ -411,11 +534,16 @@ int main(int argc, char **argv)
         {"payments", ctl_payments},
     };
     rc = -1;
+    if (format && s_format_refused(format, nrest, rest) != 0) {
+        rc = CTL_EX_USAGE;
+        goto out_conf;
+    }
     for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++)
         if (strcmp(rest[0], verbs[v].name) == 0)
             rc = verbs[v].fn(&o, nrest - 1, rest + 1);
     if (rc < 0)
         rc = ctl_usage(s_usage, "unknown verb or flag \"%s\"; run klaimctl --help for the list", rest[0]);
+out_conf:
     free(conf.intake_endpoint);
     free(conf.endpoint);
     free(conf.curve_key);

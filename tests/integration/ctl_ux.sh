@@ -74,3 +74,45 @@ expect_bad_id payments account x-1 --payee 0 --bank-code 008 --account 123456789
 rc=0; ctl status k-000000000999 >/dev/null 2>"$T_DIR/nf.err" || rc=$?
 [ "$rc" = 65 ] && grep -q NOT_FOUND "$T_DIR/nf.err" || fail "a well-formed unknown id: exit $rc"
 pass "a mistyped claim id exits 65 naming the id and the k-DIGITS form"
+
+# --- --format: every verb prints a table or refuses the format (64)
+import_demo_registry
+python3 - "$KLAIM_SHARED_DIR/domain/cases.jsonl" >"$T_DIR/claims.jsonl" <<'PY'
+import json, sys
+want = ["jkm-regime-boundary-2019-12-02-42M", "review-report-late-2025"]
+cases = {c["name"]: c for c in map(json.loads, open(sys.argv[1]))}
+for n in want:
+    print(json.dumps(cases[n]["claim"]))
+PY
+ctl submit --wait --inflight 1 "$T_DIR/claims.jsonl" >"$T_DIR/decided.jsonl" || fail "submit --wait"
+ok_id=$(json_get - 'j["claim_id"]' < <(grep '"APPROVED"' "$T_DIR/decided.jsonl"))
+rv_id=$(json_get - 'j["claim_id"]' < <(grep '"PENDING_REVIEW"' "$T_DIR/decided.jsonl"))
+[ -n "$ok_id" ] && [ -n "$rv_id" ] || fail "setup: $(cat "$T_DIR/decided.jsonl")"
+wib='20[0-9][0-9]-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9] WIB'
+
+ctl --format table status "$ok_id" >"$T_DIR/st.txt" || fail "status --format table"
+grep -Eq '^total +42,000,000$' "$T_DIR/st.txt" && grep -Eq "^received_at +$wib\$" "$T_DIR/st.txt" \
+    || fail "status table: no 42,000,000 or WIB time: $(cat "$T_DIR/st.txt")"
+ctl --format table review list >"$T_DIR/rl.txt" || fail "review list --format table"
+head -1 "$T_DIR/rl.txt" | grep -q '^CLAIM .*STATE.*TOTAL.*RECEIVED' && grep -q "^$rv_id .*PENDING_REVIEW" "$T_DIR/rl.txt" \
+    && grep -Eq "$wib" "$T_DIR/rl.txt" && ! grep -q '{' "$T_DIR/rl.txt" || fail "review list table: $(cat "$T_DIR/rl.txt")"
+ctl --format table audit show "$ok_id" >"$T_DIR/au.txt" || fail "audit show --format table"
+head -1 "$T_DIR/au.txt" | grep -q '^ *SEQ .*AT .*ACTOR.*ACTION' && grep -Eq "^ *[0-9]+  $wib " "$T_DIR/au.txt" \
+    || fail "audit show table: $(cat "$T_DIR/au.txt")"
+ctl --format table watch --since 0 --count 3 >"$T_DIR/wa.txt" || fail "watch --format table"
+head -1 "$T_DIR/wa.txt" | grep -q '^ *SEQ .*AT .*TYPE .*CLAIM' && [ "$(wc -l <"$T_DIR/wa.txt")" = 4 ] \
+    && grep -Eq "^ +1  $wib +CLAIM_RECEIVED" "$T_DIR/wa.txt" && grep -q '42,000,000' "$T_DIR/wa.txt" \
+    || fail "watch table: $(cat "$T_DIR/wa.txt")"
+expect_refused() {
+    local fmt=$1 name=$2 takes=$3; shift 3
+    local rc=0
+    ctl --format "$fmt" "$@" >"$T_DIR/fmt.out" 2>"$T_DIR/fmt.err" || rc=$?
+    [ "$rc" = 64 ] && [ ! -s "$T_DIR/fmt.out" ] && grep -q "$name: --format $fmt is not supported; $name takes --format $takes" "$T_DIR/fmt.err" \
+        || fail "--format $fmt $*: exit $rc, expected 64 ($(cat "$T_DIR/fmt.err"))"
+}
+expect_refused table "audit verify" json audit verify
+expect_refused table payments json payments show 1
+expect_refused table export "csv or jsonl" export decisions --since 2026-01-01
+expect_refused csv status "json or table" status "$ok_id"
+expect_refused jsonl watch "json or table" watch --count 1
+pass "--format table for status, review list, audit show and watch (42,000,000, WIB); others refuse with 64"
