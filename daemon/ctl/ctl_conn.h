@@ -50,7 +50,9 @@ enum ctl_recv ctl_conn_call(struct ctl_conn *c, Klaim__Request *req, int timeout
                             struct klaim_err *err);
 
 /* Print "klaimctl: no answer from klaimd at EP after MS ms: ..." and
- * return 69 (EX_UNAVAILABLE). */
+ * return 69 (EX_UNAVAILABLE); or, when the handshake failed (a socket
+ * monitor saw it, and the wait ended at once), say so and return 77: the
+ * CURVE key was refused, or klaimd wants CURVE and no key was given. */
 int ctl_conn_no_answer(const struct ctl_conn *c, int waited_ms);
 /* Print "klaimctl: reply from klaimd at EP cannot be decoded: ..." and
  * return 69: most likely klaimd speaks another protocol version. */

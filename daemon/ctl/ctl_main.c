@@ -79,6 +79,7 @@ static const char s_help[] =
     "  0  success            64 usage error          65 bad input data (a claim or file refused)\n"
     "  66 file not found     69 klaimd unreachable, unavailable, busy or shutting down\n"
     "  70 internal error     75 --wait ended before a decision   77 forbidden for this client\n"
+    "  (also: klaimd refused its CURVE key, or wants CURVE and none was given)\n"
     "  78 configuration error\n"
     "When claims get different outcomes, the most serious code wins (70 > 69 > 77 > 65 > 75).\n"
     "\n"

@@ -116,3 +116,22 @@ expect_refused table export "csv or jsonl" export decisions --since 2026-01-01
 expect_refused csv status "json or table" status "$ok_id"
 expect_refused jsonl watch "json or table" watch --count 1
 pass "--format table for status, review list, audit show and watch (42,000,000, WIB); others refuse with 64"
+
+# --- CURVE refusals are said at once (socket monitor), with what to do
+t0=$(date +%s%N)
+rc=0; "$KLAIMCTL" --endpoint "$T_EP" --curve-key "$K/stranger.key" --server-key "$K/server.pub" stats \
+    >/dev/null 2>"$T_DIR/unk.err" || rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$rc" = 77 ] && [ "$ms" -lt 5000 ] && grep -qF "refused this client's CURVE key (public = $(sed -n 's/^public *= *//p' "$K/stranger.pub")" "$T_DIR/unk.err" \
+    && grep -q "clients_dir" "$T_DIR/unk.err" || fail "unknown key: exit $rc after $ms ms: $(cat "$T_DIR/unk.err")"
+t0=$(date +%s%N)
+rc=0; "$KLAIMCTL" --endpoint "$T_EP" stats >/dev/null 2>"$T_DIR/plain.err" || rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$rc" = 77 ] && [ "$ms" -lt 5000 ] && grep -q "wants CURVE and this client gave no key" "$T_DIR/plain.err" \
+    && grep -q -- "--curve-key" "$T_DIR/plain.err" && grep -q KLAIMCTL_SERVER_KEY "$T_DIR/plain.err" \
+    || fail "no key for a CURVE klaimd: exit $rc after $ms ms: $(cat "$T_DIR/plain.err")"
+rc=0; "$KLAIMCTL" --endpoint "$T_EP" --curve-key "$K/admin.key" --server-key "$K/admin.pub" stats >/dev/null \
+    2>"$T_DIR/sk.err" || rc=$?
+[ "$rc" = 77 ] && grep -q "is --server-key klaimd's public key" "$T_DIR/sk.err" \
+    || fail "a wrong --server-key: exit $rc $(cat "$T_DIR/sk.err")"
+pass "an unknown CURVE key, a missing key and a wrong server key exit 77 at once, saying what to set"
