@@ -156,6 +156,7 @@ void ctl_conn_destroy(struct ctl_conn **cp)
 }
 
 const char *ctl_conn_endpoint(const struct ctl_conn *c) { return c->endpoint; }
+int ctl_conn_refused(const struct ctl_conn *c) { return c->refused != 0; }
 
 /* Wait for events on the socket; returns the revents or 0 on timeout,
  * retrying after signals with the time that is left. A failed handshake

@@ -58,6 +58,10 @@ int ctl_conn_no_answer(const struct ctl_conn *c, int waited_ms);
  * return 69: most likely klaimd speaks another protocol version. */
 int ctl_conn_bad_reply(const struct ctl_conn *c, const struct klaim_err *err);
 
+/* 1 once a handshake failed (the key was refused, or CURVE is wanted):
+ * a wait that ended early for this is not worth repeating. */
+int ctl_conn_refused(const struct ctl_conn *c);
+
 /* Monotonic milliseconds. */
 int64_t ctl_now_ms(void);
 

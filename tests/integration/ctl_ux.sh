@@ -135,3 +135,28 @@ rc=0; "$KLAIMCTL" --endpoint "$T_EP" --curve-key "$K/admin.key" --server-key "$K
 [ "$rc" = 77 ] && grep -q "is --server-key klaimd's public key" "$T_DIR/sk.err" \
     || fail "a wrong --server-key: exit $rc $(cat "$T_DIR/sk.err")"
 pass "an unknown CURVE key, a missing key and a wrong server key exit 77 at once, saying what to set"
+
+# --- registry import on a terminal: progress and an ETA through the build
+"$KLAIMCTL" registry generate --rows 500000 --out "$T_DIR/big.csv" || fail "registry generate"
+python3 - "$T_DIR/pty.out" "$KLAIMCTL" --endpoint "$T_EP" "${T_CTL_ARGS[@]}" registry import "$T_DIR/big.csv" \
+    >"$T_DIR/big.json" <<'PY' || fail "registry import on a pty: $(cat "$T_DIR/pty.out")"
+import os, pty, subprocess, sys
+m, s = pty.openpty()
+p = subprocess.Popen(sys.argv[2:], stderr=s)
+os.close(s)
+out = b""
+while True:
+    try:
+        d = os.read(m, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+open(sys.argv[1], "wb").write(out.replace(b"\r", b"\n"))
+sys.exit(p.wait())
+PY
+[ "$(json_get "$T_DIR/big.json" 'j["rows_read"]')" = 500000 ] || fail "big import: $(cat "$T_DIR/big.json")"
+grep -Eq 'building the new generation: [0-9.]+ / [0-9.]+ MB read \([0-9]+%\)' "$T_DIR/pty.out" \
+    || fail "no build progress on a terminal: $(tr -d '\033' <"$T_DIR/pty.out" | tail -5)"
+pass "registry import shows the build's progress on a terminal ($(grep -c 'MB read' "$T_DIR/pty.out") updates)"
