@@ -166,18 +166,59 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 
 struct ini_ctx {
     struct config *c;
-    char err[512];
+    FILE *f;
+    int line;      /* the line the reader handed to libinih last */
+    int err_line;  /* the line of the first handler error, 0 if none */
+    char err[512]; /* that error's text */
 };
+
+/* libinih's line reader, counting lines so that a handler error can be
+ * tied to its own line: libinih goes on after an error and returns the
+ * first bad line, so a message kept from a later line would not match. */
+static char *s_ini_reader(char *str, int num, void *stream)
+{
+    struct ini_ctx *ctx = stream;
+    char *r = fgets(str, num, ctx->f);
+    if (r) ctx->line++;
+    return r;
+}
 
 static int s_on_ini(void *user, const char *section, const char *name, const char *value)
 {
     struct ini_ctx *ctx = user;
+    char err[512];
+    int ok = 1;
+    if (strcmp(section, "klaimctl") == 0) return 1; /* klaimctl's own defaults (see klaimctl --help) */
     if (section[0] && strcmp(section, "klaimd") != 0) {
-        snprintf(ctx->err, sizeof ctx->err, "unknown section [%s] (keys go at the top or in [klaimd])", section);
-        return 0;
+        snprintf(err, sizeof err, "unknown section [%s] (keys go at the top or in [klaimd])", section);
+        ok = 0;
+    } else if (name) { /* !name: a section header alone */
+        ok = config_set(ctx->c, name, value, err, sizeof err) == 0;
     }
-    if (!name) return 1; /* a section header alone */
-    return config_set(ctx->c, name, value, ctx->err, sizeof ctx->err) == 0;
+    if (!ok && !ctx->err_line) {
+        ctx->err_line = ctx->line;
+        snprintf(ctx->err, sizeof ctx->err, "%s", err);
+    }
+    return ok;
+}
+
+/* Line n of f (1-based) without its line end, for a syntax error; "" when
+ * it cannot be read back. */
+static void s_line_text(FILE *f, int n, char *buf, size_t len)
+{
+    char tmp[512];
+    buf[0] = '\0';
+    rewind(f);
+    for (int i = 1; fgets(tmp, sizeof tmp, f); ) {
+        size_t l = strlen(tmp);
+        int whole = l > 0 && tmp[l - 1] == '\n';
+        if (i == n) {
+            tmp[strcspn(tmp, "\r\n")] = '\0';
+            snprintf(buf, len, "%s", tmp);
+            return;
+        }
+        if (whole) i++;
+    }
 }
 
 int config_load_file(struct config *c, const char *path, char *err, size_t errlen)
@@ -187,13 +228,20 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    struct ini_ctx ctx = {.c = c};
-    int line = ini_parse_file(f, s_on_ini, &ctx);
-    fclose(f);
+    struct ini_ctx ctx = {.c = c, .f = f};
+    int line = ini_parse_stream(s_ini_reader, &ctx, s_on_ini, &ctx);
     if (line != 0) {
-        snprintf(err, errlen, "%s:%d: %s", path, line, ctx.err[0] ? ctx.err : "not a \"key = value\" line");
+        if (line == ctx.err_line) {
+            snprintf(err, errlen, "%s:%d: %s", path, line, ctx.err);
+        } else { /* libinih's own refusal: no key = value and no [section] */
+            char text[256];
+            s_line_text(f, line, text, sizeof text);
+            snprintf(err, errlen, "%s:%d: \"%s\" is not a \"key = value\" line", path, line, text);
+        }
+        fclose(f);
         return -1;
     }
+    fclose(f);
     return 0;
 }
 

@@ -46,6 +46,10 @@ struct registry_gen {
     char staging[PATH_MAX + 64];
     /* the build in progress, if any */
     pid_t builder;
+    char build_id[65];          /* its upload id: progress probes name it */
+    int64_t build_bytes;        /* the size of its CSV */
+    dev_t build_dev;            /* and which file it is, to find the */
+    ino_t build_ino;            /* builder's descriptor of it */
     int out_fd;
     struct event *out_ev;       /* drains the builder's stdout as it comes */
     char *out;
@@ -241,6 +245,7 @@ static void s_on_builder_exit(void *arg, pid_t pid, int status)
     close(r->out_fd);
     r->out_fd = -1;
     r->builder = 0;
+    r->build_id[0] = '\0';
     unlink(r->staging);
     r->staging[0] = '\0';
     json_error_t jerr;
@@ -293,6 +298,9 @@ static void s_on_builder_exit(void *arg, pid_t pid, int status)
 static void s_start_build(struct registry_gen *r, const struct reply_to *to)
 {
     struct klaimd *k = r->k;
+    struct stat st;
+    r->build_dev = 0, r->build_ino = 0;
+    if (r->fd >= 0 && fstat(r->fd, &st) == 0) r->build_dev = st.st_dev, r->build_ino = st.st_ino;
     if (r->fd >= 0) {
         if (fsync(r->fd) != 0) log_warn("registry: fsync %s: %s", r->staging, strerror(errno));
         close(r->fd);
@@ -305,11 +313,14 @@ static void s_start_build(struct registry_gen *r, const struct reply_to *to)
                     "--to", next, "--csv", r->staging, "--log-level", (char *)log_level_name(k->cfg.log_level), NULL};
     r->to = *to;
     r->out_len = 0;
+    snprintf(r->build_id, sizeof r->build_id, "%s", r->upload_id);
+    r->build_bytes = r->bytes;
     pid_t pid = supervisor_run_helper(k->sup, argv, &r->out_fd, s_on_builder_exit, r);
     r->upload_id[0] = '\0';
     if (pid < 0) {
         unlink(r->staging);
         r->staging[0] = '\0';
+        r->build_id[0] = '\0';
         intake_send_error(k->intake, to, KLAIM__ERROR_CODE__UNAVAILABLE, "", "cannot start the registry builder; retry later");
         return;
     }
@@ -319,6 +330,50 @@ static void s_start_build(struct registry_gen *r, const struct reply_to *to)
     event_add(r->out_ev, NULL);
     log_info("registry: building generation %s from %llu bytes (builder pid=%d)", next, (unsigned long long)r->bytes,
              (int)pid);
+}
+
+/* How far the builder has read the staging CSV: the file offset of its
+ * descriptor of that file (Linux /proc; the builder reads in 64 KiB
+ * blocks, so this runs a little ahead of the rows done). 0 when it cannot
+ * be seen (not opened yet, or /proc refuses). */
+static int64_t s_builder_pos(const struct registry_gen *r)
+{
+    char dir[64], path[PATH_MAX + 64];
+    snprintf(dir, sizeof dir, "/proc/%d/fd", (int)r->builder);
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int64_t pos = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0 || st.st_dev != r->build_dev || st.st_ino != r->build_ino) continue;
+        snprintf(path, sizeof path, "/proc/%d/fdinfo/%s", (int)r->builder, e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) break;
+        long long v;
+        char line[128];
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "pos: %lld", &v) == 1) pos = v;
+        fclose(f);
+        break;
+    }
+    closedir(d);
+    return pos > r->build_bytes ? r->build_bytes : pos;
+}
+
+/* The answer to a progress probe during a build (see PROTOCOL.md). */
+static void s_reply_progress(struct registry_gen *r, const struct reply_to *to)
+{
+    Klaim__RegistryReport rep = KLAIM__REGISTRY_REPORT__INIT;
+    rep.has_done = 1, rep.done = 0;
+    rep.has_build_bytes_read = 1, rep.build_bytes_read = (uint64_t)s_builder_pos(r);
+    rep.has_build_bytes_total = 1, rep.build_bytes_total = (uint64_t)r->build_bytes;
+    Klaim__Reply reply = KLAIM__REPLY__INIT;
+    reply.body_case = KLAIM__REPLY__BODY_REGISTRY;
+    reply.registry = &rep;
+    intake_send_reply(r->k->intake, to, &reply);
 }
 
 static int s_valid_upload_id(const char *s)
@@ -351,6 +406,11 @@ void registry_gen_chunk(struct registry_gen *r, const struct reply_to *to, const
         return;
     }
     uint32_t seq = c->has_seq ? c->seq : 0;
+    if (r->builder && strcmp(c->upload_id, r->build_id) == 0 && !(c->has_last && c->last) &&
+        !(c->has_data && c->data.len > 0)) {
+        s_reply_progress(r, to);
+        return;
+    }
     if (r->builder) {
         intake_send_error(in, to, KLAIM__ERROR_CODE__BUSY, "", "a registry build is running; retry when it is done");
         return;

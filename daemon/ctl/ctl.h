@@ -61,6 +61,10 @@ int ctl_flag(int argc, char **argv, int *i, const char *name, int takes_value, c
 /* Parse a decimal integer in [min, max] for flag; -1 after printing
  * "klaimctl: FLAG \"S\": expected an integer MIN..MAX". */
 int ctl_parse_int(const char *flag, const char *s, long min, long max, long *out);
+/* 0 when id is a claim id (k- followed by digits, k-000000000042); else
+ * prints "klaimctl: WHERE: \"ID\" is not a claim id: ..." and returns 65,
+ * so a typo never reaches klaimd. */
+int ctl_check_claim_id(const char *where, const char *id);
 /* Print "klaimctl: MESSAGE" and "usage: USAGE" on stderr; returns 64. */
 int ctl_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -68,7 +72,27 @@ int ctl_usage(const char *usage, const char *fmt, ...) __attribute__((format(pri
  * flush; takes no reference. */
 void ctl_print_json(const json_t *v, int pretty);
 /* Print an object as an aligned "key  value" table, nested keys joined
- * with '.', array elements as key[i]. */
+ * with '.', array elements as key[i]; values as ctl_table_value. */
 void ctl_print_table(const json_t *v);
+/* One value of v (found under key, the last '.' part decides) as people
+ * read it in a table: Rupiah amounts (total, amount, wage_basis, ...) with
+ * thousands separators (42,000,000), RFC 3339 times in WIB
+ * ("2026-03-06 16:12 WIB"), other scalars as they are, nested values as
+ * compact JSON. Returns a malloc'd string. */
+char *ctl_table_value(const char *key, const json_t *v);
+/* 42000000 -> "42,000,000" (a minus sign in front when negative). */
+void ctl_format_rupiah(long long v, char *buf, size_t size);
+/* An RFC 3339 time as "YYYY-MM-DD HH:MM WIB" (UTC+07:00); -1 when s is
+ * not an RFC 3339 date-time (buf untouched). */
+int ctl_format_wib(const char *s, char *buf, size_t size);
+/* A column of a streamed table: the object key, the header, and the width
+ * (negative: right-aligned, for amounts). The last column is not padded. */
+struct ctl_col {
+    const char *key, *title;
+    int width;
+};
+/* Print the header (header != 0) or obj's values as one line of fixed
+ * columns, then flush: rows can be printed as they arrive (watch). */
+void ctl_print_row(const json_t *obj, const struct ctl_col *cols, size_t ncols, int header);
 
 #endif

@@ -23,9 +23,13 @@
 struct ctl_conn {
     void *ctx;
     void *sock;
+    void *mon;          /* PAIR reading sock's handshake failures, or NULL */
     char *endpoint;
     uint64_t next_id;
     int curve;
+    char public_z85[41]; /* this client's CURVE public key, for the refusal message */
+    int refused;        /* the ZMQ_EVENT_HANDSHAKE_FAILED_* seen, 0 if none */
+    uint32_t refused_value;
 };
 
 int64_t ctl_now_ms(void)
@@ -33,6 +37,57 @@ int64_t ctl_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Watch sock's handshakes through a socket monitor, so that a key klaimd
+ * refuses (or a CURVE klaimd met without keys) is known at once instead
+ * of as a timeout. Without a monitor (libzmq refused one) klaimctl still
+ * works, only slower to say why. */
+static void s_monitor(struct ctl_conn *c)
+{
+    char ep[64];
+    snprintf(ep, sizeof ep, "inproc://klaimctl-monitor-%p", (void *)c);
+    if (zmq_socket_monitor(c->sock, ep,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0)
+        return;
+    c->mon = zmq_socket(c->ctx, ZMQ_PAIR);
+    int zero = 0;
+    if (c->mon && (zmq_setsockopt(c->mon, ZMQ_LINGER, &zero, sizeof zero) != 0 || zmq_connect(c->mon, ep) != 0)) {
+        zmq_close(c->mon);
+        c->mon = NULL;
+    }
+}
+
+/* Read one monitor event (two frames: 16-bit event and 32-bit value,
+ * then the endpoint) and remember the first handshake failure. */
+static void s_monitor_read(struct ctl_conn *c)
+{
+    zmq_msg_t msg;
+    int first = 1, more = 1;
+    while (more) {
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, c->mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&msg);
+            return;
+        }
+        if (first && zmq_msg_size(&msg) >= 6 && !c->refused) {
+            const uint8_t *d = zmq_msg_data(&msg);
+            uint16_t ev;
+            uint32_t val;
+            memcpy(&ev, d, 2);
+            memcpy(&val, d + 2, 4);
+            /* without CURVE, a handshake cut short without detail is a
+             * klaimd going away, not a refusal: wait as before */
+            if (c->curve || ev != ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+                c->refused = ev;
+                c->refused_value = val;
+            }
+        }
+        first = 0;
+        more = zmq_msg_more(&msg);
+        zmq_msg_close(&msg);
+    }
 }
 
 struct ctl_conn *ctl_conn_new(const char *endpoint, const struct ctl_curve *curve, char *errbuf, size_t errlen)
@@ -70,9 +125,12 @@ struct ctl_conn *ctl_conn_new(const char *endpoint, const struct ctl_curve *curv
         return NULL;
     }
     c->curve = curve != NULL;
+    if (curve) memcpy(c->public_z85, curve->public_z85, sizeof c->public_z85);
+    s_monitor(c);
     if (zmq_connect(c->sock, endpoint) != 0) {
         snprintf(errbuf, errlen, "endpoint \"%s\": %s; expected e.g. tcp://127.0.0.1:7710 or ipc:///path", endpoint,
                  zmq_strerror(errno));
+        if (c->mon) zmq_close(c->mon);
         zmq_close(c->sock);
         zmq_ctx_term(c->ctx);
         free(c);
@@ -88,6 +146,7 @@ void ctl_conn_destroy(struct ctl_conn **cp)
     struct ctl_conn *c = *cp;
     if (!c)
         return;
+    if (c->mon) zmq_close(c->mon);
     zmq_close(c->sock);
     while (zmq_ctx_term(c->ctx) != 0 && errno == EINTR)
         ;
@@ -97,20 +156,29 @@ void ctl_conn_destroy(struct ctl_conn **cp)
 }
 
 const char *ctl_conn_endpoint(const struct ctl_conn *c) { return c->endpoint; }
+int ctl_conn_refused(const struct ctl_conn *c) { return c->refused != 0; }
 
 /* Wait for events on the socket; returns the revents or 0 on timeout,
- * retrying after signals with the time that is left. */
+ * retrying after signals with the time that is left. A failed handshake
+ * ends the wait at once (0, as a timeout): ctl_conn_no_answer then says
+ * why. */
 static int s_poll(struct ctl_conn *c, short events, int timeout_ms)
 {
     int64_t deadline = ctl_now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
     for (;;) {
-        zmq_pollitem_t it = {.socket = c->sock, .events = events};
+        if (c->refused)
+            return 0;
+        zmq_pollitem_t it[2] = {{.socket = c->sock, .events = events}, {.socket = c->mon, .events = ZMQ_POLLIN}};
         int64_t left = deadline - ctl_now_ms();
         if (left < 0)
             left = 0;
-        int rc = zmq_poll(&it, 1, (long)left);
-        if (rc > 0)
-            return it.revents;
+        int rc = zmq_poll(it, c->mon ? 2 : 1, (long)left);
+        if (rc > 0 && it[0].revents)
+            return it[0].revents;
+        if (rc > 0) {
+            s_monitor_read(c);
+            continue;
+        }
         if (rc == 0 || errno != EINTR)
             return 0;
     }
@@ -193,6 +261,29 @@ enum ctl_recv ctl_conn_call(struct ctl_conn *c, Klaim__Request *req, int timeout
 
 int ctl_conn_no_answer(const struct ctl_conn *c, int waited_ms)
 {
+    if (c->refused && !c->curve) {
+        fprintf(stderr,
+                "klaimctl: klaimd at %s wants CURVE and this client gave no key: give --curve-key NAME.key "
+                "(klaimctl keygen NAME) and --server-key klaimd's .pub, or set KLAIMCTL_CURVE_KEY and "
+                "KLAIMCTL_SERVER_KEY, or curve_key and server_key in [klaimctl] of --config\n",
+                c->endpoint);
+        return 77;
+    }
+    if (c->refused == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+        fprintf(stderr,
+                "klaimctl: klaimd at %s refused this client's CURVE key (public = %s, status %u): it is not "
+                "in klaimd's clients_dir; add a NAME.client file with that public = line, name = and role =, "
+                "then kill -HUP klaimd, or use an allowed --curve-key\n",
+                c->endpoint, c->public_z85, (unsigned)c->refused_value);
+        return 77;
+    }
+    if (c->refused) {
+        fprintf(stderr,
+                "klaimctl: the CURVE handshake with klaimd at %s failed (libzmq event 0x%x, 0x%x): is --server-key "
+                "klaimd's public key (the .pub of its curve_secret_key_file)?\n",
+                c->endpoint, (unsigned)c->refused, (unsigned)c->refused_value);
+        return 77;
+    }
     if (c->curve)
         fprintf(stderr,
                 "klaimctl: no answer from klaimd at %s after %d ms: is it running, is --server-key its public "
@@ -235,6 +326,7 @@ int ctl_exit_for_error(int code)
     case KLAIM__ERROR_CODE__NOT_REVIEWABLE:
     case KLAIM__ERROR_CODE__INVALID_SETTLEMENT:
     case KLAIM__ERROR_CODE__BACKUP_REFUSED:
+    case KLAIM__ERROR_CODE__BAD_REQUEST:
         return 65;
     case KLAIM__ERROR_CODE__CANNOT_WRITE:
         return 73;

@@ -50,11 +50,17 @@ enum ctl_recv ctl_conn_call(struct ctl_conn *c, Klaim__Request *req, int timeout
                             struct klaim_err *err);
 
 /* Print "klaimctl: no answer from klaimd at EP after MS ms: ..." and
- * return 69 (EX_UNAVAILABLE). */
+ * return 69 (EX_UNAVAILABLE); or, when the handshake failed (a socket
+ * monitor saw it, and the wait ended at once), say so and return 77: the
+ * CURVE key was refused, or klaimd wants CURVE and no key was given. */
 int ctl_conn_no_answer(const struct ctl_conn *c, int waited_ms);
 /* Print "klaimctl: reply from klaimd at EP cannot be decoded: ..." and
  * return 69: most likely klaimd speaks another protocol version. */
 int ctl_conn_bad_reply(const struct ctl_conn *c, const struct klaim_err *err);
+
+/* 1 once a handshake failed (the key was refused, or CURVE is wanted):
+ * a wait that ended early for this is not worth repeating. */
+int ctl_conn_refused(const struct ctl_conn *c);
 
 /* Monotonic milliseconds. */
 int64_t ctl_now_ms(void);
@@ -65,9 +71,10 @@ const char *ctl_error_code_name(int code);
 const char *ctl_state_name(int state);
 /* The sysexits code an error reply means: 65 bad data (INVALID_CLAIM,
  * IDEMPOTENCY_CONFLICT, NOT_FOUND, TOO_LARGE, INVALID_REGISTRY,
- * BACKUP_REFUSED, ...), 69 unavailable (UNAVAILABLE, SHUTTING_DOWN, BUSY),
- * 73 CANNOT_WRITE, 77 FORBIDDEN, 70
- * otherwise (INTERNAL, BAD_REQUEST: a bug on one side). */
+ * NOT_REVIEWABLE, INVALID_SETTLEMENT, BACKUP_REFUSED, BAD_REQUEST: klaimd
+ * refused what the operator typed), 69 unavailable (UNAVAILABLE,
+ * SHUTTING_DOWN, BUSY), 73 CANNOT_WRITE, 77 FORBIDDEN, 70 otherwise
+ * (INTERNAL: a bug on one side). */
 int ctl_exit_for_error(int code);
 /* Of two exit codes, the more serious: 70 > 69 > 77 > 65 > 75 > 0. */
 int ctl_exit_worse(int a, int b);

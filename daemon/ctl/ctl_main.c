@@ -1,8 +1,9 @@
 /* ctl_main.c - klaimctl: the command-line client and admin tool.
  *
  * Owns: the global flags (--endpoint, --config, --timeout, --format,
- *   --help, --version, before or after the verb), the endpoint choice
- *   (flag > config file > default), verb dispatch, and the argument and
+ *   --curve-key, --server-key, --help, --version, before or after the
+ *   verb), the connection settings (flag > KLAIMCTL_* environment >
+ *   [klaimctl] of --config > default), verb dispatch, and the argument and
  *   output helpers every verb uses (ctl.h).
  * Runs in: klaimctl, a short-lived single-threaded process. It talks to
  *   klaimd over ZeroMQ only and never opens a database.
@@ -21,6 +22,8 @@
 #include "clients.h"
 #include "ctl.h"
 #include "ctl_conn.h"
+#include "dates.h"
+#include "types.h"
 #include "xalloc.h"
 
 #define CTL_DEFAULT_ENDPOINT "tcp://127.0.0.1:7710"
@@ -54,20 +57,31 @@ static const char s_help[] =
     "Run `klaimctl VERB --help` for a verb's own flags.\n"
     "\n"
     "global flags (before or after the verb):\n"
-    "  --endpoint EP       klaimd's intake socket (default: intake_endpoint from --config,\n"
-    "                      else " CTL_DEFAULT_ENDPOINT ")\n"
-    "  --config FILE       klaimd's INI file; only intake_endpoint (top level or [klaimd]) is read\n"
+    "  --endpoint EP       klaimd's intake socket (default: $KLAIMCTL_ENDPOINT, else endpoint in\n"
+    "                      [klaimctl] of --config, else its intake_endpoint, else\n"
+    "                      " CTL_DEFAULT_ENDPOINT ")\n"
+    "  --config FILE       an INI file: its [klaimctl] section gives endpoint, curve_key and\n"
+    "                      server_key; klaimd's intake_endpoint (top level or [klaimd]) is read\n"
+    "                      too, so klaimd's own klaimd.conf works; other keys are klaimd's\n"
     "  --timeout MS        how long to wait for any answer from klaimd (default 10000)\n"
-    "  --format json|table JSON on stdout (default) or an aligned table for people;\n"
-    "                      export takes csv (default) or jsonl, report json or csv\n"
+    "  --format json|table JSON on stdout (default) or an aligned table for people (Rupiah as\n"
+    "                      42,000,000, times in WIB): submit, status, stats, registry import,\n"
+    "                      review, watch, audit show, report; export takes csv (default) or\n"
+    "                      jsonl, report also csv; a verb refuses a format it lacks (exit 64)\n"
     "  --curve-key FILE    this client's key pair (klaimctl keygen) for a klaimd with CURVE\n"
     "  --server-key FILE   klaimd's public key file (its keygen .pub); needed with --curve-key\n"
     "  --help, --version\n"
+    "\n"
+    "environment (a flag wins over its variable, a variable over --config's [klaimctl]):\n"
+    "  KLAIMCTL_ENDPOINT     like --endpoint\n"
+    "  KLAIMCTL_CURVE_KEY    like --curve-key\n"
+    "  KLAIMCTL_SERVER_KEY   like --server-key\n"
     "\n"
     "exit codes (sysexits.h):\n"
     "  0  success            64 usage error          65 bad input data (a claim or file refused)\n"
     "  66 file not found     69 klaimd unreachable, unavailable, busy or shutting down\n"
     "  70 internal error     75 --wait ended before a decision   77 forbidden for this client\n"
+    "  (also: klaimd refused its CURVE key, or wants CURVE and none was given)\n"
     "  78 configuration error\n"
     "When claims get different outcomes, the most serious code wins (70 > 69 > 77 > 65 > 75).\n"
     "\n"
@@ -78,7 +92,9 @@ static const char s_help[] =
     "  klaimctl status k-000000000042\n"
     "  klaimctl status --key RSIS-SAKINAH-2026-000123 --wait 30000\n"
     "  klaimctl --format table stats\n"
-    "  klaimctl --config /etc/klaimd/klaimd.conf registry import participants.csv\n";
+    "  klaimctl --config /etc/klaimd/klaimd.conf registry import participants.csv\n"
+    "  export KLAIMCTL_ENDPOINT=tcp://10.0.0.5:7710 KLAIMCTL_CURVE_KEY=~/.klaim/me.key \\\n"
+    "         KLAIMCTL_SERVER_KEY=/etc/klaimd/server.pub; klaimctl stats\n";
 
 int ctl_usage(const char *usage, const char *fmt, ...)
 {
@@ -118,6 +134,15 @@ int ctl_flag(int argc, char **argv, int *i, const char *name, int takes_value, c
     return 0;
 }
 
+int ctl_check_claim_id(const char *where, const char *id)
+{
+    int64_t v;
+    if (klaim_id_parse(id, &v) == 0) return 0;
+    fprintf(stderr, "klaimctl: %s: \"%s\" is not a claim id: expected k- followed by digits (e.g. k-000000000042)\n",
+            where, id);
+    return CTL_EX_DATAERR;
+}
+
 int ctl_parse_int(const char *flag, const char *s, long min, long max, long *out)
 {
     char *end;
@@ -148,7 +173,8 @@ struct ctl_conn *ctl_connect(const struct ctl_opts *o, int *exit_code)
     struct ctl_curve curve, *cp = NULL;
     if (!!o->curve_key != !!o->server_key) {
         fprintf(stderr, "klaimctl: CURVE needs both --curve-key (this client's NAME.key) and --server-key "
-                        "(klaimd's public key file)\n");
+                        "(klaimd's public key file), or KLAIMCTL_CURVE_KEY and KLAIMCTL_SERVER_KEY, or "
+                        "curve_key and server_key in [klaimctl] of --config\n");
         *exit_code = CTL_EX_USAGE;
         return NULL;
     }
@@ -167,6 +193,82 @@ struct ctl_conn *ctl_connect(const struct ctl_opts *o, int *exit_code)
         *exit_code = o->bad_endpoint_exit;
     }
     return c;
+}
+
+/* Keys whose integer values are Rupiah amounts (the last '.' part of a
+ * flattened key, an array index after it allowed). */
+static int s_is_money_key(const char *key)
+{
+    static const char *const money[] = {"total", "amount", "wage_basis", "paid", "medical", "transport"};
+    const char *last = strrchr(key, '.');
+    last = last ? last + 1 : key;
+    size_t n = strcspn(last, "[");
+    if (n > 7 && strncmp(last + n - 7, "_amount", 7) == 0) return 1; /* late_amount */
+    for (size_t i = 0; i < sizeof money / sizeof money[0]; i++)
+        if (strncmp(last, money[i], strlen(money[i])) == 0 &&
+            (last[strlen(money[i])] == '\0' || last[strlen(money[i])] == '['))
+            return 1;
+    return 0;
+}
+
+void ctl_format_rupiah(long long v, char *buf, size_t size)
+{
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%lld", v < 0 ? -v : v);
+    size_t o = 0;
+    if (v < 0 && o + 1 < size) buf[o++] = '-';
+    for (int i = 0; i < n && o + 1 < size; i++) {
+        if (i > 0 && (n - i) % 3 == 0 && o + 2 < size) buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+}
+
+int ctl_format_wib(const char *s, char *buf, size_t size)
+{
+    int64_t t;
+    int32_t off;
+    char iso[40];
+    if (!s || ktime_parse_rfc3339(s, strlen(s), &t, &off) != 0) return -1;
+    ktime_format_rfc3339(t, 7 * 60, iso, sizeof iso); /* 2026-03-06T16:12:05+07:00 */
+    snprintf(buf, size, "%.10s %.5s WIB", iso, iso + 11);
+    return 0;
+}
+
+char *ctl_table_value(const char *key, const json_t *v)
+{
+    char buf[64];
+    if (!v || json_is_null(v)) return xstrdup("");
+    if (json_is_integer(v) && s_is_money_key(key)) {
+        ctl_format_rupiah((long long)json_integer_value(v), buf, sizeof buf);
+        return xstrdup(buf);
+    }
+    if (json_is_string(v)) {
+        if (ctl_format_wib(json_string_value(v), buf, sizeof buf) == 0) return xstrdup(buf);
+        return xstrdup(json_string_value(v));
+    }
+    if (json_is_array(v) && json_array_size(v) == 0) return xstrdup("(none)");
+    char *d = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    return d ? d : xstrdup("");
+}
+
+void ctl_print_row(const json_t *obj, const struct ctl_col *cols, size_t ncols, int header)
+{
+    for (size_t i = 0; i < ncols; i++) {
+        const char *sep = i + 1 < ncols ? "  " : "";
+        if (header) {
+            printf("%-*s%s", i + 1 < ncols ? cols[i].width : 0, cols[i].title, sep);
+            continue;
+        }
+        char *v = ctl_table_value(cols[i].key, json_object_get(obj, cols[i].key));
+        if (cols[i].width < 0)
+            printf("%*s%s", -cols[i].width, v, sep);
+        else
+            printf("%-*s%s", i + 1 < ncols ? cols[i].width : 0, v, sep);
+        free(v);
+    }
+    putchar('\n');
+    fflush(stdout);
 }
 
 struct s_row {
@@ -205,12 +307,7 @@ static void s_flatten(const json_t *v, const char *prefix, struct s_row **rows, 
         *rows = xrealloc(*rows, *cap * sizeof **rows);
     }
     (*rows)[*n].key = xstrdup(prefix);
-    if (json_is_string(v))
-        (*rows)[*n].val = xstrdup(json_string_value(v));
-    else if (json_is_array(v))
-        (*rows)[*n].val = xstrdup("(none)");
-    else
-        (*rows)[*n].val = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    (*rows)[*n].val = ctl_table_value(prefix, v);
     (*n)++;
 }
 
@@ -232,25 +329,44 @@ void ctl_print_table(const json_t *v)
 }
 
 struct s_conf {
-    char *endpoint;
+    char *intake_endpoint; /* klaimd's intake_endpoint (top level or [klaimd]) */
+    char *endpoint;        /* [klaimctl] endpoint */
+    char *curve_key;       /* [klaimctl] curve_key */
+    char *server_key;      /* [klaimctl] server_key */
 };
+
+static void s_set(char **slot, const char *value)
+{
+    free(*slot);
+    *slot = xstrdup(value);
+}
 
 static int s_ini_handler(void *user, const char *section, const char *name, const char *value)
 {
     struct s_conf *conf = user;
-    if (strcmp(name, "intake_endpoint") == 0 && (section[0] == '\0' || strcmp(section, "klaimd") == 0)) {
-        free(conf->endpoint);
-        conf->endpoint = xstrdup(value);
+    if (!name) return 1;
+    if (strcmp(name, "intake_endpoint") == 0 && (section[0] == '\0' || strcmp(section, "klaimd") == 0))
+        s_set(&conf->intake_endpoint, value);
+    if (strcmp(section, "klaimctl") == 0) {
+        if (strcmp(name, "endpoint") == 0)
+            s_set(&conf->endpoint, value);
+        else if (strcmp(name, "curve_key") == 0)
+            s_set(&conf->curve_key, value);
+        else if (strcmp(name, "server_key") == 0)
+            s_set(&conf->server_key, value);
+        else
+            fprintf(stderr, "klaimctl: warning: [klaimctl] %s: unknown key (endpoint, curve_key, server_key)\n",
+                    name);
     }
     return 1;   /* other keys belong to klaimd */
 }
 
-/* Read intake_endpoint from the config file; exits 78 if it is unreadable
- * or not INI, since the operator pointed us at it on purpose. */
-static char *s_config_endpoint(const char *path)
+/* Read klaimctl's defaults from the config file: [klaimctl] endpoint,
+ * curve_key, server_key, and klaimd's intake_endpoint. Exits 78 if it is
+ * unreadable or not INI, since the operator pointed us at it on purpose. */
+static void s_config_read(const char *path, struct s_conf *conf)
 {
-    struct s_conf conf = {0};
-    int rc = ini_parse(path, s_ini_handler, &conf);
+    int rc = ini_parse(path, s_ini_handler, conf);
     if (rc == -1) {
         fprintf(stderr, "klaimctl: %s: cannot read the config file: %s; fix the path given to --config\n", path,
                 strerror(errno));
@@ -260,7 +376,62 @@ static char *s_config_endpoint(const char *path)
         fprintf(stderr, "klaimctl: %s:%d: not a valid INI line (expected key = value or [section])\n", path, rc);
         exit(CTL_EX_CONFIG);
     }
-    return conf.endpoint;
+}
+
+/* The --format values each verb (or verb and action) takes; the first
+ * match wins, so actions come before their verb. */
+static const struct {
+    const char *verb, *action, *formats;
+} s_formats[] = {
+    {"submit", NULL, "json table"},
+    {"status", NULL, "json table"},
+    {"stats", NULL, "json table"},
+    {"registry", "generate", "csv"},
+    {"registry", NULL, "json table"},
+    {"review", NULL, "json table"},
+    {"keygen", NULL, "json"},
+    {"watch", NULL, "json table"},
+    {"audit", "verify", "json"},
+    {"audit", NULL, "json table"},
+    {"export", NULL, "csv jsonl"},
+    {"report", NULL, "json table csv"},
+    {"payments", NULL, "json"},
+};
+
+/* 0 when the verb in rest[0] (and its action in rest[1]) takes --format
+ * format; otherwise prints which formats it takes and returns -1 (exit
+ * 64), so no verb silently prints JSON when a table was asked for. */
+static int s_format_refused(const char *format, int nrest, char **rest)
+{
+    for (size_t i = 0; i < sizeof s_formats / sizeof s_formats[0]; i++) {
+        if (strcmp(rest[0], s_formats[i].verb) != 0) continue;
+        if (s_formats[i].action && (nrest < 2 || strcmp(rest[1], s_formats[i].action) != 0)) continue;
+        const char *f = s_formats[i].formats;
+        size_t n = strlen(format);
+        for (const char *p = f; (p = strstr(p, format)) != NULL; p += n)
+            if ((p == f || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return 0;
+        char takes[64] = "";
+        const char *last = strrchr(f, ' ');
+        for (const char *q = f; *q; q++) {
+            size_t l = strlen(takes);
+            if (*q != ' ')
+                snprintf(takes + l, sizeof takes - l, "%c", *q);
+            else
+                snprintf(takes + l, sizeof takes - l, "%s", q == last ? " or " : ", ");
+        }
+        ctl_usage(s_usage, "%s%s%s: --format %s is not supported; %s%s%s takes --format %s", rest[0],
+                  s_formats[i].action ? " " : "", s_formats[i].action ? s_formats[i].action : "", format, rest[0],
+                  s_formats[i].action ? " " : "", s_formats[i].action ? s_formats[i].action : "", takes);
+        return -1;
+    }
+    return 0; /* an unknown verb: the dispatch below says so */
+}
+
+/* An environment variable's value, NULL when unset or empty. */
+static const char *s_env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
 }
 
 int main(int argc, char **argv)
@@ -332,11 +503,22 @@ int main(int argc, char **argv)
         }
     }
     o.format = format;
-    o.curve_key = curve_key;
-    o.server_key = server_key;
-    char *conf_ep = config ? s_config_endpoint(config) : NULL;
-    o.endpoint = endpoint ? endpoint : conf_ep ? conf_ep : CTL_DEFAULT_ENDPOINT;
-    o.bad_endpoint_exit = !endpoint && conf_ep ? CTL_EX_CONFIG : CTL_EX_USAGE;
+    /* each setting: flag > environment > [klaimctl] in --config > default */
+    struct s_conf conf = {0};
+    if (config)
+        s_config_read(config, &conf);
+    const char *env_ep = s_env("KLAIMCTL_ENDPOINT");
+    o.curve_key = curve_key ? curve_key : s_env("KLAIMCTL_CURVE_KEY") ? s_env("KLAIMCTL_CURVE_KEY") : conf.curve_key;
+    o.server_key =
+        server_key ? server_key : s_env("KLAIMCTL_SERVER_KEY") ? s_env("KLAIMCTL_SERVER_KEY") : conf.server_key;
+    o.endpoint = endpoint ? endpoint
+                 : env_ep ? env_ep
+                 : conf.endpoint ? conf.endpoint
+                 : conf.intake_endpoint ? conf.intake_endpoint
+                                        : CTL_DEFAULT_ENDPOINT;
+    /* an endpoint from the environment or a file is configuration (78) */
+    o.bad_endpoint_exit = endpoint || (!env_ep && !conf.endpoint && !conf.intake_endpoint) ? CTL_EX_USAGE
+                                                                                            : CTL_EX_CONFIG;
 
     static const struct {
         const char *name;
@@ -356,12 +538,20 @@ int main(int argc, char **argv)
         {"backup", ctl_backup},
     };
     rc = -1;
+    if (format && s_format_refused(format, nrest, rest) != 0) {
+        rc = CTL_EX_USAGE;
+        goto out_conf;
+    }
     for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++)
         if (strcmp(rest[0], verbs[v].name) == 0)
             rc = verbs[v].fn(&o, nrest - 1, rest + 1);
     if (rc < 0)
         rc = ctl_usage(s_usage, "unknown verb or flag \"%s\"; run klaimctl --help for the list", rest[0]);
-    free(conf_ep);
+out_conf:
+    free(conf.intake_endpoint);
+    free(conf.endpoint);
+    free(conf.curve_key);
+    free(conf.server_key);
 out:
     free(rest);
     return rc;

@@ -386,6 +386,7 @@ int ctl_payments(const struct ctl_opts *o, int argc, char **argv)
     if (strcmp(sub, "account") == 0) {
         long payee;
         if (!arg) return ctl_usage(S_USAGE, "payments account: give the CLAIM_ID");
+        if (ctl_check_claim_id("payments account", arg) != 0) return CTL_EX_DATAERR;
         if (!payee_s) return ctl_usage(S_USAGE, "payments account: give --payee N (0 for the first payee)");
         if (ctl_parse_int("--payee", payee_s, 0, 15, &payee) < 0) return CTL_EX_USAGE;
         if (!code || !account || !name)

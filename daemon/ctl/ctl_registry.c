@@ -1,7 +1,8 @@
 /* ctl_registry.c - `klaimctl registry import FILE.csv`: upload the registry.
  *
  * Owns: cutting the CSV into RegistryChunk messages (<= 512 KiB each, one
- *   in flight), the progress line on a terminal, and the final report.
+ *   in flight), the progress line on a terminal (the upload, then the
+ *   build, polled with progress probes), and the final report.
  * Runs in: klaimctl only.
  * The file is sent as bytes; klaimd parses and checks it and builds the
  *   next registry generation when the chunk with last=true arrives, which
@@ -24,6 +25,7 @@
 #define S_USAGE "klaimctl registry import FILE.csv | registry generate --rows N [--seed S] [--out FILE]"
 #define S_CHUNK_BYTES (512u * 1024u)
 #define S_BUILD_TIMEOUT_MS 600000   /* the last chunk's reply waits for the build */
+#define S_PROBE_MS 500              /* how often a terminal asks how far the build is */
 
 static const char s_help[] =
     "usage: " S_USAGE "\n"
@@ -35,7 +37,8 @@ static const char s_help[] =
     "A file without these columns keeps the accounts already loaded.\n"
     "The file is uploaded to klaimd, which checks every row and switches to the new registry\n"
     "generation at once; a bad row is skipped and reported with its line number, good rows\n"
-    "still load, nothing is half-written. A progress line is shown on a terminal.\n"
+    "still load, nothing is half-written. On a terminal a progress line shows the upload and\n"
+    "then klaimd's build of the new generation, each with an ETA.\n"
     "\n"
     "Prints one JSON object: generation, rows_read, inserted, updated, unchanged, bad,\n"
     "bad_rows [{line, reason}] (the first 1000) and total_rows; each bad row is also\n"
@@ -165,6 +168,65 @@ static int s_final(const struct s_upload *u, const Klaim__RegistryReport *rr)
     return CTL_EX_OK;
 }
 
+/* The build's progress line: how far the builder has read the CSV, and
+ * an ETA from its rate since the build started. */
+static void s_build_progress(const struct s_upload *u, const Klaim__RegistryReport *rr, int64_t build_start)
+{
+    if (!rr->has_build_bytes_total || rr->build_bytes_total == 0) return;
+    long long done = (long long)rr->build_bytes_read, total = (long long)rr->build_bytes_total;
+    int64_t ms = ctl_now_ms() - build_start;
+    fprintf(stderr, "\r\033[Kklaimctl: %s: sent; klaimd is building the new generation: %.1f / %.1f MB read (%lld%%)",
+            u->name, (double)done / 1e6, (double)total / 1e6, done * 100 / total);
+    if (done >= total)
+        fputs(", committing", stderr);
+    else if (done > 0 && ms > 0)
+        fprintf(stderr, ", ETA %llds", (long long)((total - done) * ms / done / 1000));
+    fflush(stderr);
+}
+
+/* The last chunk on a terminal: send it, and while its reply (held until
+ * the build is done) has not come, ask how far the build is every
+ * S_PROBE_MS with a probe chunk (same upload id, no data, not last, a seq
+ * past the last). A klaimd without probes answers them with an error:
+ * probing stops and the wait goes on. Same results as ctl_conn_call. */
+static enum ctl_recv s_wait_build(struct s_upload *u, Klaim__Request *req, uint32_t seq, int timeout,
+                                  Klaim__Reply **out, struct klaim_err *err)
+{
+    int64_t start = ctl_now_ms(), deadline = start + timeout;
+    uint64_t id = ctl_conn_send(u->conn, req, timeout);
+    if (id == 0) return CTL_RECV_TIMEOUT;
+    int probing = 1;
+    for (;;) {
+        int64_t left = deadline - ctl_now_ms();
+        if (left <= 0) return CTL_RECV_TIMEOUT;
+        Klaim__Reply *r;
+        enum ctl_recv rc = ctl_conn_recv(u->conn, (int)(left < S_PROBE_MS ? left : S_PROBE_MS), &r, err);
+        if (rc == CTL_RECV_BAD) return rc;
+        if (rc == CTL_RECV_TIMEOUT) {
+            if (ctl_conn_refused(u->conn)) return rc;
+            if (probing) {
+                Klaim__RegistryChunk pc = KLAIM__REGISTRY_CHUNK__INIT;
+                pc.upload_id = u->id;
+                pc.has_seq = 1, pc.seq = seq + 1;
+                Klaim__Request pr = KLAIM__REQUEST__INIT;
+                pr.body_case = KLAIM__REQUEST__BODY_REGISTRY_CHUNK;
+                pr.registry_chunk = &pc;
+                ctl_conn_send(u->conn, &pr, S_PROBE_MS);
+            }
+            continue;
+        }
+        if (r->has_request_id && r->request_id == id) {
+            *out = r;
+            return CTL_RECV_OK;
+        }
+        if (r->body_case == KLAIM__REPLY__BODY_REGISTRY && !r->registry->done)
+            s_build_progress(u, r->registry, start);
+        else
+            probing = 0; /* an error: this klaimd has no progress to give */
+        codec_reply_free(r);
+    }
+}
+
 /* Send every chunk, one at a time, and handle the replies. */
 static int s_upload(struct s_upload *u)
 {
@@ -199,7 +261,8 @@ static int s_upload(struct s_upload *u)
         s_progress(u, last ? ", sent; klaimd is building the new generation" : "");
         Klaim__Reply *rep;
         struct klaim_err err = {0};
-        enum ctl_recv r = ctl_conn_call(u->conn, &req, timeout, &rep, &err);
+        enum ctl_recv r = last && u->progress ? s_wait_build(u, &req, seq, timeout, &rep, &err)
+                                              : ctl_conn_call(u->conn, &req, timeout, &rep, &err);
         if (r != CTL_RECV_OK) {
             s_progress_end(u);
             rc = r == CTL_RECV_TIMEOUT ? ctl_conn_no_answer(u->conn, timeout) : ctl_conn_bad_reply(u->conn, &err);

@@ -58,10 +58,12 @@ static const char s_review_help[] =
     "               and optionally the bank account the heir is paid to: a 3-digit bank\n"
     "               code and a 6-20 digit account number, held in the heir's name\n"
     "\n"
-    "Exit codes: 0 done, 64 usage or a malformed --heir, 65 not found or not reviewable\n"
-    "(including the four-eyes refusals and heirs klaimd refuses), 69 klaimd unreachable,\n"
-    "70 a request klaimd refused as BAD_REQUEST (e.g. --heir with a reason that takes no\n"
-    "heirs), 77 your role may not review.\n"
+    "--format table: review list prints one line a claim (total as 42,000,000, received in\n"
+    "WIB); approve, reject and confirm print the decision as key/value rows.\n"
+    "Exit codes: 0 done, 64 usage or a malformed --heir, 65 not found, not reviewable, a\n"
+    "CLAIM_ID that is not k- followed by digits, or a request klaimd refused (the four-eyes\n"
+    "refusals, heirs klaimd refuses, BAD_REQUEST such as --heir with a reason that takes no\n"
+    "heirs), 69 klaimd unreachable, 77 your role may not review.\n"
     "Example: klaimctl review approve k-000000000017 --by \"Sri (BPJS Mojokerto)\" \\\n"
     "             --heir 3516054101900901:Siti Aminah:SPOUSE:002:0123456789\n"
     "         klaimctl review confirm k-000000000017 --by \"Budi (BPJS Mojokerto)\"\n";
@@ -142,9 +144,18 @@ static int s_list(const struct ctl_opts *o, long limit, const char *after)
     Klaim__Reply *rep = NULL;
     rc = ctl_conn_expect(c, &req, o->timeout_ms, KLAIM__REPLY__BODY_REVIEW_LIST, "review list", &rep);
     if (rc == 0) {
+        static const struct ctl_col cols[] = {
+            {"claim_id", "CLAIM", 16}, {"state", "STATE", 22},          {"program", "PROGRAM", 7},
+            {"total", "TOTAL", -14},   {"received_at", "RECEIVED", 20}, {"idempotency_key", "KEY", 0},
+        };
+        size_t ncols = sizeof cols / sizeof cols[0];
+        if (o->table) ctl_print_row(NULL, cols, ncols, 1);
         for (size_t i = 0; i < rep->review_list->n_decisions; i++) {
             json_t *j = decision_pb_to_json(rep->review_list->decisions[i]);
-            ctl_print_json(j, 0);
+            if (o->table)
+                ctl_print_row(j, cols, ncols, 0);
+            else
+                ctl_print_json(j, 0);
             json_decref(j);
         }
         if (rep->review_list->has_more && rep->review_list->more && rep->review_list->n_decisions > 0)
@@ -178,7 +189,10 @@ static int s_resolve(const struct ctl_opts *o, const char *id, int action, const
     rc = ctl_conn_expect(c, &req, o->timeout_ms, KLAIM__REPLY__BODY_DECISION, where, &rep);
     if (rc == 0) {
         json_t *j = decision_pb_to_json(rep->decision);
-        ctl_print_json(j, isatty(STDOUT_FILENO));
+        if (o->table)
+            ctl_print_table(j);
+        else
+            ctl_print_json(j, isatty(STDOUT_FILENO));
         json_decref(j);
         codec_reply_free(rep);
     }
@@ -233,6 +247,7 @@ int ctl_review(const struct ctl_opts *o, int argc, char **argv)
         if (n_heirs) return ctl_usage(S_REVIEW_USAGE, "review list: --heir goes with approve only");
         if (id) return ctl_usage(S_REVIEW_USAGE, "review list: unexpected argument \"%s\"", id);
         if (limit_s && ctl_parse_int("--limit", limit_s, 1, 1000, &limit) < 0) return CTL_EX_USAGE;
+        if (after && ctl_check_claim_id("review list --after", after) != 0) return CTL_EX_DATAERR;
         return s_list(o, limit, after);
     }
     int action = strcmp(sub, "approve") == 0   ? KLAIM__REVIEW_ACTION__APPROVE
@@ -244,6 +259,9 @@ int ctl_review(const struct ctl_opts *o, int argc, char **argv)
     if (n_heirs && action != KLAIM__REVIEW_ACTION__APPROVE)
         return ctl_usage(S_REVIEW_USAGE, "review %s: --heir goes with approve only", sub);
     if (!id) return ctl_usage(S_REVIEW_USAGE, "review %s: give the CLAIM_ID", sub);
+    char where[64];
+    snprintf(where, sizeof where, "review %s", sub);
+    if (ctl_check_claim_id(where, id) != 0) return CTL_EX_DATAERR;
     if (action == KLAIM__REVIEW_ACTION__REJECT && (!note || !*note))
         return ctl_usage(S_REVIEW_USAGE, "review reject: say why with --note TEXT");
     if (!by) by = getenv("USER");

@@ -165,6 +165,8 @@ int ctl_status(const struct ctl_opts *o, int argc, char **argv)
         return ctl_usage(S_STATUS_USAGE, "status: --key needs a non-empty idempotency key");
     if (wait && ctl_parse_int("--wait", wait, 0, 86400000, &wait_ms) < 0)
         return CTL_EX_USAGE;
+    if (id && ctl_check_claim_id("status", id) != 0)
+        return CTL_EX_DATAERR;
     return s_status(o, id, key, wait_ms);
 }
 

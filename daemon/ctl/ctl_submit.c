@@ -191,8 +191,11 @@ static void s_print(const struct s_run *r, const json_t *out)
     const char *state = json_string_value(json_object_get(out, "state"));
     json_t *total = json_object_get(out, "total");
     printf("%-32s  %-16s  %s", key ? key : "-", id ? id : "-", state ? state : "-");
-    if (json_is_integer(total))
-        printf("  total %" JSON_INTEGER_FORMAT, json_integer_value(total));
+    if (json_is_integer(total)) {
+        char rp[32];
+        ctl_format_rupiah((long long)json_integer_value(total), rp, sizeof rp);
+        printf("  total %s", rp);
+    }
     putchar('\n');
     fflush(stdout);
 }

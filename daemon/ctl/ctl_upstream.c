@@ -118,9 +118,17 @@ static int s_audit_show(const struct ctl_opts *o, struct ctl_conn *c, const char
         fprintf(stderr, "klaimctl: audit show: no entries for %s\n", id);
         rc = CTL_EX_DATAERR;
     }
+    static const struct ctl_col cols[] = {
+        {"seq", "SEQ", -8}, {"at", "AT", 20}, {"actor", "ACTOR", 24}, {"action", "ACTION", 16}, {"detail", "DETAIL", 0},
+    };
+    size_t ncols = sizeof cols / sizeof cols[0];
+    if (o->table) ctl_print_row(NULL, cols, ncols, 1);
     for (size_t i = 0; i < rep->audit_page->n_entries; i++) {
         json_t *j = s_entry_json(rep->audit_page->entries[i]);
-        ctl_print_json(j, 0);
+        if (o->table)
+            ctl_print_row(j, cols, ncols, 0);
+        else
+            ctl_print_json(j, 0);
         json_decref(j);
     }
     codec_reply_free(rep);
@@ -136,13 +144,15 @@ int ctl_audit(const struct ctl_opts *o, int argc, char **argv)
                "hash chain (SHA-256 over the entry and the previous hash).\n"
                "  verify    recompute the whole chain here; prints {\"ok\",\"verified\",...} and, when\n"
                "            broken, the first broken entry (exit 65)\n"
-               "  show ID   one claim's entries: who did what, when\n",
+               "  show ID   one claim's entries: who did what, when (JSON Lines; --format table: one\n"
+               "            line an entry, times in WIB)\n",
                usage);
         return CTL_EX_OK;
     }
     int verify = argc == 1 && strcmp(argv[0], "verify") == 0;
     int show = argc == 2 && strcmp(argv[0], "show") == 0;
     if (!verify && !show) return ctl_usage(usage, "audit: give verify, or show CLAIM_ID");
+    if (show && ctl_check_claim_id("audit show", argv[1]) != 0) return CTL_EX_DATAERR;
     int rc;
     struct ctl_conn *c = ctl_connect(o, &rc);
     if (!c) return rc;

@@ -30,6 +30,7 @@ static const char s_help[] =
     "PAID or FAILED), one JSON object a line, each with its seq.\n"
     "Events after SEQ are replayed from the store first, then the live stream follows, with no\n"
     "gap and no duplicate. Without --since only new events are printed.\n"
+    "With --format table: one line an event (seq, time in WIB, type, claim, state, total).\n"
     "\n"
     "flags:\n"
     "  --since SEQ          print every event with a seq above SEQ first (0: all of them)\n"
@@ -49,7 +50,34 @@ struct watch {
     uint64_t last;
     long count, printed;
     char endpoint[256];
+    int header_done; /* --format table: the header line is out */
 };
+
+static const struct ctl_col s_cols[] = {
+    {"seq", "SEQ", -8},        {"at", "AT", 20},          {"type", "TYPE", 15},
+    {"claim_id", "CLAIM", 16}, {"state", "STATE", 22},    {"total", "TOTAL", -14},
+};
+
+/* Print one event line as it came (JSON), or as a table row with
+ * --format table (the header before the first row); flushes. */
+static void s_event(struct watch *w, const char *line)
+{
+    line = line ? line : "{}";
+    if (!w->o->table) {
+        fputs(line, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
+        return;
+    }
+    size_t n = sizeof s_cols / sizeof s_cols[0];
+    if (!w->header_done) {
+        ctl_print_row(NULL, s_cols, n, 1);
+        w->header_done = 1;
+    }
+    json_t *j = json_loads(line, 0, NULL);
+    ctl_print_row(j, s_cols, n, 0);
+    json_decref(j);
+}
 
 /* One FeedReplay round trip. Prints events above w->last. Returns 0 and
  * sets *more, or an exit code. */
@@ -77,8 +105,7 @@ static int s_page(struct watch *w, int *more, uint64_t *head)
         for (size_t i = 0; i < p->n_events && (w->count == 0 || w->printed < w->count); i++) {
             const Klaim__FeedEvent *e = p->events[i];
             if (e->seq <= w->last) continue;
-            fputs(e->json ? e->json : "{}", stdout);
-            fputc('\n', stdout);
+            s_event(w, e->json);
             w->last = e->seq;
             w->printed++;
         }
@@ -194,9 +221,7 @@ int ctl_watch(const struct ctl_opts *o, int argc, char **argv)
             }
         }
         if (e->seq == w.last + 1 && (w.count == 0 || w.printed < w.count)) {
-            fputs(e->json ? e->json : "{}", stdout);
-            fputc('\n', stdout);
-            fflush(stdout);
+            s_event(&w, e->json);
             w.last = e->seq;
             w.printed++;
         }

@@ -168,11 +168,11 @@ for bad in "351602050505000:Dimas:CHILD" "3576020505050006:Dimas:COUSIN" "357602
 done
 unchanged "$heirs"
 rc=0; as sri review approve "$bpu" --by "Sri" --heir "3576020505050006:Dimas:CHILD" >/dev/null 2>"$T_DIR/h4.err" || rc=$?
-[ "$rc" = 70 ] && grep -q BAD_REQUEST "$T_DIR/h4.err" && grep -q "heirs only replace missing or wrong heirs" "$T_DIR/h4.err" \
+[ "$rc" = 65 ] && grep -q BAD_REQUEST "$T_DIR/h4.err" && grep -q "heirs only replace missing or wrong heirs" "$T_DIR/h4.err" \
     || fail "heirs with BPU_ARREARS: exit $rc $(cat "$T_DIR/h4.err")"
 unchanged "$bpu"
 rc=0; as sri review approve "$nikmm" --by "Sri" --heir "3576020505050006:Dimas:CHILD" >/dev/null 2>"$T_DIR/h5.err" || rc=$?
-[ "$rc" = 70 ] && grep -q "heirs only replace missing or wrong heirs" "$T_DIR/h5.err" \
+[ "$rc" = 65 ] && grep -q "heirs only replace missing or wrong heirs" "$T_DIR/h5.err" \
     || fail "heirs with an INCONSISTENT_DATA that is not about heirs: exit $rc $(cat "$T_DIR/h5.err")"
 unchanged "$nikmm"
 pass "heirs: required for HEIRS_MISSING, checked (typed errors naming the field), refused with another reason"
