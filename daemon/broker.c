@@ -33,6 +33,7 @@
 #include "intake.h"
 #include "klaimd.h"
 #include "log.h"
+#include "metrics.h"
 #include "registry_gen.h"
 #include "remote_peer.h"
 #include "store.h"
@@ -48,6 +49,7 @@ struct lease {
     int64_t claim_id;
     int attempt;
     int64_t deadline_mono;
+    int64_t received_at_ms;     /* the claim's, for klaimd_claim_decision_seconds (0 = unknown) */
 };
 
 struct worker {
@@ -491,7 +493,7 @@ static void s_send_job(struct broker *b, const struct broker_ticket *t, int64_t 
     Klaim__Claim *pb = from_store ? klaim__claim__unpack(NULL, claim_len, claim) : NULL;
     if (from_store && !pb) {
         log_error("broker: stored claim=%lld does not decode; parking it", (long long)claim_id);
-        struct lease l = {claim_id, attempt, 0};
+        struct lease l = {claim_id, attempt, 0, received_at_ms};
         s_fail_lease(b, &l, 1, "stored claim does not decode");
         return;
     }
@@ -511,13 +513,13 @@ static void s_send_job(struct broker *b, const struct broker_ticket *t, int64_t 
         s_job_money_free(&m, job.n_prior);
         log_error("broker: claim=%lld: its reviewer heirs or a prior claim of its event do not decode; parking it",
                   (long long)claim_id);
-        struct lease l = {claim_id, attempt, 0};
+        struct lease l = {claim_id, attempt, 0, received_at_ms};
         s_fail_lease(b, &l, 1, "stored money inputs do not decode");
         return;
     }
     ASSERT(w->n_leases < b->k->cfg.worker_credits);
     w->leases[w->n_leases++] =
-        (struct lease){claim_id, attempt, klaimd_mono_ms() + b->k->cfg.lease_ms};
+        (struct lease){claim_id, attempt, klaimd_mono_ms() + b->k->cfg.lease_ms, received_at_ms};
     size_t len;
     uint8_t *frame = codec_job_pack(&job, claim, claim_len, &len);
     s_job_money_free(&m, job.n_prior);
@@ -675,6 +677,7 @@ void broker_pump(struct broker *b)
 struct decide_op {
     struct broker *b;
     int64_t claim_id;
+    int64_t received_at_ms;     /* 0: not observed in klaimd_claim_decision_seconds */
 };
 
 static void s_on_decided(void *arg, int committed)
@@ -682,6 +685,8 @@ static void s_on_decided(void *arg, int committed)
     struct decide_op *op = arg;
     if (committed) {
         op->b->decided++;
+        if (op->received_at_ms > 0)
+            metrics_observe(&op->b->k->metrics->decision_us, (klaimd_now_ms() - op->received_at_ms) * 1000);
         intake_on_decided(op->b->k->intake, op->claim_id);
     } else {
         /* The decision was rolled back: decide again later. */
@@ -811,6 +816,7 @@ static void s_on_result(struct broker *b, struct worker *w, const Klaim__Result 
     struct decide_op *op = xmalloc(sizeof *op);
     op->b = b;
     op->claim_id = l.claim_id;
+    op->received_at_ms = l.received_at_ms;
     batch_then(k->batch, s_on_decided, op);
     batch_op_deferrable(k->batch);
 }

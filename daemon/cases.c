@@ -378,6 +378,7 @@ int cases_on_claim_received(struct cases *cs, const struct klaim_claim *c, int64
         if (store_case_insert(sd, &kc) != 0) goto fail_case;
     }
     store_clocks_moved(k->store, s_running(&kc) - running);
+    if (!merged) store_cases_moved(k->store, 1, kc.breached & SLA_REPORT);
     if (store_case_link(sd, claim_id, kc.id) != 0) goto fail_case;
     /* The case text is written once and goes with each event. */
     char *ctext = case_to_text(&kc, now);
@@ -477,6 +478,7 @@ int cases_breach(struct cases *cs, int64_t case_id, int clock)
         return -1;
     }
     store_clocks_moved(k->store, s_running(&kc) - running);
+    store_cases_moved(k->store, 0, clock);
     log_info("sla: case c-%012lld: %s clock ran out", (long long)case_id, clock == SLA_DECISION ? "DECISION" : "ACK");
     json_t *b = json_pack("{s:s,s:I}", "clock", clock == SLA_DECISION ? "DECISION" : "ACK", "due_ms", (json_int_t)due);
     char *ctext = case_to_text(&kc, now);
@@ -619,6 +621,7 @@ void cases_act(struct cases *cs, const char *case_id, int action, const char *by
     int bad = store_case_update(sd, &kc) != 0;
     if (!bad) {
         store_clocks_moved(k->store, s_running(&kc) - running);
+        if (type == 6) store_cases_moved(k->store, -1, 0);
         /* the audit chain records every dispatch action with its claim */
         char cid[24];
         case_id_format(kc.id, cid, sizeof cid);

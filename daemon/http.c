@@ -203,9 +203,12 @@ static int s_status_of(int code, const char **reason)
     }
 }
 
+/* Every JSON error reply of the gateway leaves here: it counts once in
+ * klaimd_refusals_total under its code name. */
 static void s_error_status(struct http *h, struct evhttp_request *req, int status, const char *reason,
                            const char *code_name, const char *field, const char *message, int64_t started_us)
 {
+    metrics_refusal(h->k->metrics, code_name);
     json_t *e = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", code_name, "field", field ? field : "", "message",
                           message ? message : "");
     s_send_json(h, req, status, reason, e, started_us);

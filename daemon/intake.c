@@ -27,6 +27,7 @@
 #include "feed.h"
 #include "klaimd.h"
 #include "log.h"
+#include "metrics.h"
 #include "payclock.h"
 #include "payments.h"
 #include "registry_gen.h"
@@ -88,6 +89,8 @@ void intake_send_reply(struct intake *in, const struct reply_to *to, Klaim__Repl
     free(buf);
 }
 
+/* The one place a ZeroMQ error reply is built, so the refusal count by
+ * code (metrics_refusal) sees every one; HTTP counts its own (http.c). */
 void intake_send_error(struct intake *in, const struct reply_to *to, int code, const char *field, const char *fmt, ...)
 {
     char msg[512];
@@ -95,6 +98,8 @@ void intake_send_error(struct intake *in, const struct reply_to *to, int code, c
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&klaim__error_code__descriptor, code);
+    metrics_refusal(in->k->metrics, v ? v->name : "INTERNAL");
     Klaim__Error e = KLAIM__ERROR__INIT;
     e.has_code = 1, e.code = (Klaim__ErrorCode)code;
     e.field = (char *)(field ? field : "");

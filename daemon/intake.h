@@ -47,6 +47,8 @@ int64_t intake_frame_ceiling(int64_t max_message_bytes);
 /* Sends r (version and request_id are filled in here). A client that is
  * gone or not reading is logged and skipped: its claims are in the store. */
 void intake_send_reply(struct intake *in, const struct reply_to *to, Klaim__Reply *r);
+/* Sends a typed error (Klaim__ErrorCode); every one counts once in
+ * klaimd_refusals_total{code}. */
 void intake_send_error(struct intake *in, const struct reply_to *to, int code, const char *field, const char *fmt,
                        ...) __attribute__((format(printf, 5, 6)));
 

@@ -121,6 +121,13 @@ struct sla *sla_new(struct klaimd *k, char *err, size_t errlen)
         return NULL;
     }
     store_clocks_init(k->store, n);
+    uint64_t open = 0;
+    if (store_case_open_count(feed_store(k->feed), &open) != 0) {
+        snprintf(err, errlen, "cannot count the open dispatch cases: %s", store_errmsg(k->store));
+        sla_free(&s);
+        return NULL;
+    }
+    store_cases_init(k->store, open);
     if (n) log_info("sla: %llu clocks running", (unsigned long long)n);
     if (next) s_arm_at(s, next);
     return s;

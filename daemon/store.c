@@ -367,6 +367,8 @@ struct store {
     int64_t n_state[8];         /* claims per state, the open transaction included */
     int64_t n_state_committed[8];
     int64_t n_clocks, n_clocks_committed; /* running SLA clocks (store_clocks_moved) */
+    int64_t n_cases, n_cases_committed;   /* open dispatch cases (store_cases_moved) */
+    uint64_t breaches[3], breaches_committed[3]; /* SLA breaches since start: REPORT, DECISION, ACK */
     int async_commit;           /* store_async_commit: synchronous=OFF, walsync.c syncs */
     int wal_frames;             /* the WAL's length after the last commit */
     uint64_t wal_checkpoints;   /* checkpoints the writer had to run itself */
@@ -775,6 +777,8 @@ int store_commit(struct store *s)
     s->n_undo = 0;
     memcpy(s->n_state_committed, s->n_state, sizeof s->n_state);
     s->n_clocks_committed = s->n_clocks;
+    s->n_cases_committed = s->n_cases;
+    memcpy(s->breaches_committed, s->breaches, sizeof s->breaches);
     if (s->wal_frames > WAL_FRAMES_MAX) {
         s->wal_frames = 0;
         if (s_checkpoint_full(s, SQLITE_CHECKPOINT_PASSIVE) == SQLITE_OK) s->wal_checkpoints++;
@@ -786,6 +790,8 @@ void store_rollback(struct store *s)
 {
     memcpy(s->n_state, s->n_state_committed, sizeof s->n_state);
     s->n_clocks = s->n_clocks_committed;
+    s->n_cases = s->n_cases_committed;
+    memcpy(s->breaches, s->breaches_committed, sizeof s->breaches);
     s->audit_seq_pending = s->audit_seq;
     memcpy(s->audit_hash_pending, s->audit_hash, 32);
     while (s->n_undo > 0) {
@@ -1050,6 +1056,24 @@ void store_clocks_init(struct store *s, uint64_t n) { s->n_clocks = s->n_clocks_
 void store_clocks_moved(struct store *s, int delta) { s->n_clocks += delta; }
 
 uint64_t store_clocks_running(const struct store *s) { return s->n_clocks > 0 ? (uint64_t)s->n_clocks : 0; }
+
+void store_cases_init(struct store *s, uint64_t open) { s->n_cases = s->n_cases_committed = (int64_t)open; }
+
+void store_cases_moved(struct store *s, int open_delta, int breached_bits)
+{
+    s->n_cases += open_delta;
+    for (int i = 0; i < 3; i++)
+        if (breached_bits & (1 << i)) s->breaches[i]++;
+}
+
+uint64_t store_cases_open_now(const struct store *s) { return s->n_cases > 0 ? (uint64_t)s->n_cases : 0; }
+
+uint64_t store_sla_breaches(const struct store *s, int clock_bit)
+{
+    for (int i = 0; i < 3; i++)
+        if (clock_bit == 1 << i) return s->breaches_committed[i];
+    return 0;
+}
 
 void store_count_states(const struct store *s, uint64_t counts[8])
 {

@@ -179,6 +179,15 @@ int store_requeue(struct store *s, int64_t id, int attempt, int charge, int64_t 
 void store_clocks_init(struct store *s, uint64_t n);
 void store_clocks_moved(struct store *s, int delta);
 uint64_t store_clocks_running(const struct store *s);
+/* Open (not closed) dispatch cases and the SLA breaches written since
+ * start by clock bit (SLA_REPORT, SLA_DECISION, SLA_ACK), for /metrics:
+ * kept like the running clocks (set at start by sla.c, moved by cases.c in
+ * the open transaction, taken back by a rollback), so a scrape never
+ * counts rows. */
+void store_cases_init(struct store *s, uint64_t open);
+void store_cases_moved(struct store *s, int open_delta, int breached_bits);
+uint64_t store_cases_open_now(const struct store *s);
+uint64_t store_sla_breaches(const struct store *s, int clock_bit);
 
 /* Counts by state (index 0..7); for stats. */
 void store_count_states(const struct store *s, uint64_t counts[8]);

@@ -23,7 +23,7 @@
 enum {
     SD_EV_APPEND, SD_EV_BOUNDS, SD_EV_PAGE,
     SD_CASE_GET, SD_CASE_INSERT, SD_CASE_UPDATE, SD_CASE_LINK, SD_CASE_OF_CLAIM, SD_CASE_DECIDED,
-    SD_CASES_OPEN, SD_CLOCK_NEXT, SD_CLOCK_DUE, SD_CLOCK_COUNT,
+    SD_CASES_OPEN, SD_CLOCK_NEXT, SD_CLOCK_DUE, SD_CLOCK_COUNT, SD_CASES_OPEN_COUNT,
     SD__N
 };
 
@@ -65,6 +65,7 @@ static const char *const s_sql[SD__N] = {
                       " UNION ALL SELECT min(decision_due_ms) FROM cases WHERE " DECISION_RUNNING ")",
     [SD_CLOCK_DUE] = "SELECT id, 4 FROM cases WHERE " ACK_RUNNING " AND ack_due_ms <= ?1 UNION ALL SELECT id, 2"
                      " FROM cases WHERE " DECISION_RUNNING " AND decision_due_ms <= ?1 LIMIT ?2",
+    [SD_CASES_OPEN_COUNT] = "SELECT count(*) FROM cases WHERE state < 4",
     [SD_CLOCK_COUNT] = "SELECT (SELECT count(*) FROM cases WHERE " ACK_RUNNING ") + (SELECT count(*) FROM cases"
                        " WHERE " DECISION_RUNNING ")",
 };
@@ -336,4 +337,12 @@ int store_clock_count(struct store_dispatch *sd, uint64_t *n)
     int rc = sqlite3_step(st);
     *n = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
     return s_done(sd, st, rc, "count SLA clocks");
+}
+
+int store_case_open_count(struct store_dispatch *sd, uint64_t *n)
+{
+    sqlite3_stmt *st = sd->st[SD_CASES_OPEN_COUNT];
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+    return s_done(sd, st, rc, "count open cases");
 }

@@ -82,5 +82,7 @@ int store_clock_next(struct store_dispatch *sd, int64_t *due_ms);
 int store_clocks_due(struct store_dispatch *sd, int64_t now_ms, int max, int64_t *case_ids, int *clocks, int *n);
 /* How many clocks run (for /metrics). 0 or -1. */
 int store_clock_count(struct store_dispatch *sd, uint64_t *n);
+/* How many cases are not closed (once at start, for /metrics). 0 or -1. */
+int store_case_open_count(struct store_dispatch *sd, uint64_t *n);
 
 #endif

@@ -9,7 +9,8 @@ PKGS=(build-essential cmake pkg-config clang
       python3-protobuf    # python3-protobuf: the reference daemon of tests/bench/run.sh
       libxml2-utils       # xmllint: payment batch XML against tests/xsd/pain.001.001.03.xsd
       mandoc man-db       # mandoc -Tlint and man(1): the pages of man/ (it_manpages)
-      debhelper dpkg-dev fakeroot lintian)  # scripts/package.sh and package-test.sh: the .deb
+      debhelper dpkg-dev fakeroot lintian  # scripts/package.sh and package-test.sh: the .deb
+      prometheus)         # promtool check metrics: the /metrics exposition (it_metrics)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
