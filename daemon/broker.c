@@ -71,7 +71,7 @@ struct worker {
     uint64_t reg_gen;           /* the registry generation it reports open */
     int64_t behind_since_mono;  /* reg_gen != current since then; 0 = on it */
     uint64_t warned_gen;        /* the current generation we last said it lacks */
-    char client[65];            /* ZAP User-Id: the .client file's name */
+    char client[65];            /* the .client file's name (remote_peer_of) */
     char addr[64];
 };
 

@@ -101,9 +101,37 @@ static int s_parse_file(const char *path, struct parse *p, char *err, size_t err
     return 0;
 }
 
+/* The 1-based line of the first "key =" line of path (0 when not found),
+ * so a refusal found after parsing can still name file:line. */
+static int s_key_line(const char *path, const char *key)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char buf[1024];
+    int line = 0, found = 0;
+    size_t klen = strlen(key);
+    while (!found && fgets(buf, sizeof buf, f)) {
+        line++;
+        const char *s = buf;
+        while (*s == ' ' || *s == '\t') s++;
+        if (strncmp(s, key, klen) != 0) continue;
+        s += klen;
+        while (*s == ' ' || *s == '\t') s++;
+        found = *s == '=' || *s == ':';
+    }
+    fclose(f);
+    return found ? line : 0;
+}
+
 static int s_by_name(const void *a, const void *b)
 {
     return strcmp(((const struct client *)a)->name, ((const struct client *)b)->name);
+}
+
+static void s_free_paths(char **paths, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(paths[i]);
+    free(paths);
 }
 
 struct clients *clients_load(const char *dir, char *err, size_t errlen)
@@ -114,6 +142,7 @@ struct clients *clients_load(const char *dir, char *err, size_t errlen)
         return NULL;
     }
     struct clients *cs = xcalloc(1, sizeof *cs);
+    char **paths = NULL;        /* file name of cs->v[i], for refusals */
     size_t cap = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
@@ -128,24 +157,32 @@ struct clients *clients_load(const char *dir, char *err, size_t errlen)
                      !p.has_name ? "name" : !p.has_role ? "role" : "public");
             goto fail;
         }
+        /* A name labels claims, reviews and logs: two clients with one
+         * name could not be told apart there, so the list is refused. */
         for (size_t i = 0; i < cs->n; i++) {
-            if (strcmp(cs->v[i].name, p.c.name) == 0 || memcmp(cs->v[i].key, p.c.key, 32) == 0) {
-                snprintf(err, errlen, "%s: the %s \"%s\" is already used by another client file", path,
-                         strcmp(cs->v[i].name, p.c.name) == 0 ? "name" : "key of", p.c.name);
+            int same_name = strcmp(cs->v[i].name, p.c.name) == 0;
+            if (same_name || memcmp(cs->v[i].key, p.c.key, 32) == 0) {
+                snprintf(err, errlen, "%s:%d: the %s \"%s\" is already used by %s; give each client its own %s",
+                         path, s_key_line(path, same_name ? "name" : "public"), same_name ? "name" : "key of",
+                         p.c.name, paths[i], same_name ? "name" : "key (klaimctl keygen)");
                 goto fail;
             }
         }
         if (cs->n == cap) {
             cap = cap ? 2 * cap : 16;
             cs->v = xrealloc(cs->v, cap * sizeof *cs->v);
+            paths = xrealloc(paths, cap * sizeof *paths);
         }
+        paths[cs->n] = xstrdup(e->d_name);
         cs->v[cs->n++] = p.c;
     }
     closedir(d);
+    s_free_paths(paths, cs->n);
     if (cs->n) qsort(cs->v, cs->n, sizeof *cs->v, s_by_name);
     return cs;
 fail:
     closedir(d);
+    s_free_paths(paths, cs->n);
     clients_free(&cs);
     return NULL;
 }

@@ -99,7 +99,8 @@ struct http_conn {
 /* Who is asking (from the bearer token). */
 struct who {
     int role;
-    char name[65];
+    char name[65];              /* the token line's name: a label for logs and reviews */
+    char owner[65];             /* "token:" + 16 hex digits of the hash, or "local" (intake.h) */
     unsigned char hash[32];     /* the token's SHA-256; zeros without tokens_file */
 };
 
@@ -243,6 +244,7 @@ static int s_authenticate(struct http *h, struct evhttp_request *req, const char
     if (h->n_tokens < 0) {
         who->role = ROLE_ADMIN;
         snprintf(who->name, sizeof who->name, "%s", KLAIM_CLIENT_LOCAL);
+        snprintf(who->owner, sizeof who->owner, "%s", KLAIM_CLIENT_LOCAL);
         evhttp_add_header(in, HDR_WHO, who->name);
         return 1;
     }
@@ -262,6 +264,8 @@ static int s_authenticate(struct http *h, struct evhttp_request *req, const char
             who->role = h->tokens[found].role;
             memcpy(who->hash, h->tokens[found].hash, 32);
             snprintf(who->name, sizeof who->name, "%s", h->tokens[found].name);
+            int o = snprintf(who->owner, sizeof who->owner, "token:");
+            for (int i = 0; i < 8; i++) o += snprintf(who->owner + o, sizeof who->owner - (size_t)o, "%02x", who->hash[i]);
             char shown[65];
             s_header_safe(shown, sizeof shown, who->name);
             evhttp_add_header(in, HDR_WHO, shown);
@@ -481,8 +485,8 @@ static void s_post_claim(struct http *h, struct evhttp_request *req, const struc
     struct submit_ctx *c = xmalloc(sizeof *c);
     *c = (struct submit_ctx){h, req, started_us};
     char key[80];
-    snprintf(key, sizeof key, "http:%s", who->name);
-    intake_submit(h->k->intake, pb, who->name, key, s_on_submitted, c);
+    snprintf(key, sizeof key, "http:%s", who->owner);
+    intake_submit(h->k->intake, pb, who->owner, who->name, key, s_on_submitted, c);
     claim_json_pb_free(pb);
 }
 
@@ -500,9 +504,13 @@ static void s_get_claim_now(struct http *h, struct evhttp_request *req, void *ar
     int rc = store_get_by_id(h->k->store, c->id, &row);
     if (rc < 0) {
         s_error(h, req, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to read; retry later", started_us);
-    } else if (rc == 1 || (c->who.role == ROLE_HOSPITAL && strcmp(row.owner, c->who.name) != 0)) {
-        /* Another client's claim is answered exactly like a missing one. */
-        s_error(h, req, KLAIM__ERROR_CODE__NOT_FOUND, "claim_id", "no such claim", started_us);
+    } else if (rc == 1 || (c->who.role == ROLE_HOSPITAL && !klaim_owner_is(row.owner, c->who.owner, c->who.name))) {
+        /* Another client's claim is answered exactly like a missing one,
+         * in the same words as ZeroMQ status (intake.h). */
+        char id[32], msg[96];
+        klaim_id_format(c->id, id, sizeof id);
+        snprintf(msg, sizeof msg, "no claim %s" KLAIM_NOT_VISIBLE, id);
+        s_error(h, req, KLAIM__ERROR_CODE__NOT_FOUND, "claim_id", msg, started_us);
     } else {
         struct claim_view *v = claim_view_new(h->k->intake, &row);
         json_t *o = decision_pb_to_json(claim_view_decision(v));
@@ -634,6 +642,7 @@ static void s_post_review(struct http *h, struct evhttp_request *req, const stru
     }
     struct review_actor actor = {.keyed = h->n_tokens >= 0};
     snprintf(actor.client, sizeof actor.client, "%s", who->name);
+    snprintf(actor.owner, sizeof actor.owner, "%s", who->owner);
     struct review_ctx *c = xmalloc(sizeof *c);
     *c = (struct review_ctx){h, req, started_us};
     review_act(h->k, &actor, rr, s_on_reviewed, c);

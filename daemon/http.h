@@ -45,11 +45,12 @@ int http_reload_tokens(struct http *h, const char *path, char *err, size_t errle
 
 /* Parses a tokens file ("SHA256_HEX ROLE NAME" per line, # comments).
  * Pure; exposed for the unit test. Returns the count, or -1 with err
- * naming the line. out may be NULL to only check. */
+ * naming the line (a NAME used twice is refused, naming both lines). */
 struct http_token {
     unsigned char hash[32];
     int role;                   /* enum klaim_role */
-    char name[65];
+    char name[65];              /* unique in the file (a label; the owner id is the hash's prefix) */
+    int line;                   /* where it was read, for refusals */
 };
 int http_tokens_parse(const char *text, struct http_token *out, int max, char *err, size_t errlen);
 

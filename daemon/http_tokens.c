@@ -1,7 +1,7 @@
 /* http_tokens.c - the bearer tokens file of the HTTP gateway (pure).
  *
  * Owns: parsing "SHA256_HEX ROLE NAME" lines (blank lines and # comments
- *   allowed). Only hashes are stored: a leaked file does not leak tokens.
+ *   allowed; every NAME once). Only hashes are stored: a leaked file does not leak tokens.
  *   Make a line with: printf %s "$TOKEN" | sha256sum.
  * Runs in: klaimd at start and on SIGHUP (http.c) and the unit test.
  */
@@ -66,6 +66,15 @@ int http_tokens_parse(const char *text, struct http_token *out, int max, char *e
             snprintf(err, errlen, "line %d: the name must be 1-64 characters", line);
             return -1;
         }
+        /* A name labels claims in logs and reviews: two tokens with one
+         * name could not be told apart there, so the file is refused. */
+        for (int i = 0; out && i < n; i++) {
+            if (strcmp(out[i].name, name) == 0) {
+                snprintf(err, errlen, "line %d: the name \"%.64s\" is already used on line %d; give each token its "
+                         "own name", line, name, out[i].line);
+                return -1;
+            }
+        }
         if (n >= max && out) {
             snprintf(err, errlen, "line %d: more than %d tokens", line, max);
             return -1;
@@ -73,6 +82,7 @@ int http_tokens_parse(const char *text, struct http_token *out, int max, char *e
         if (out) {
             memcpy(out[n].hash, hash, 32);
             out[n].role = r;
+            out[n].line = line;
             /* the length was checked above (1-64) */
             if (snprintf(out[n].name, sizeof out[n].name, "%s", name) >= (int)sizeof out[n].name) return -1;
         }

@@ -235,13 +235,20 @@ void intake_reply_claim(struct intake *in, const struct reply_to *to, const stru
 
 /* ---------------------------------------------------------------- submit */
 
+int klaim_owner_is(const char *row_owner, const char *owner, const char *name)
+{
+    if (strcmp(row_owner, owner) == 0) return 1;
+    int legacy = strncmp(row_owner, "key:", 4) != 0 && strncmp(row_owner, "token:", 6) != 0;
+    return legacy && name && name[0] && strcmp(row_owner, name) == 0;
+}
+
 /* The counter of claims a client has waiting for a commit, created on
- * first use. Keyed by the authenticated name, or by the connection when
+ * first use. Keyed by the authenticated owner id, or by the connection when
  * every client is the local admin. */
 static void s_pending_key(struct intake *in, const struct reply_to *to, char key[80])
 {
     if (in->k->zap) {
-        snprintf(key, 80, "%s", to->client);
+        snprintf(key, 80, "%s", to->owner);
     } else {
         size_t n = to->rid_len < 32 ? to->rid_len : 32;
         for (size_t i = 0; i < n; i++) snprintf(key + 2 * i, 3, "%02x", to->rid[i]);
@@ -394,11 +401,11 @@ static void s_submit(struct intake *in, const struct reply_to *to, const Klaim__
     memcpy(copy + 1, &in, sizeof in);
     char key[80];
     s_pending_key(in, to, key);
-    intake_submit(in, pb, to->client, key, s_on_zmq_submit, copy);
+    intake_submit(in, pb, to->owner, to->client, key, s_on_zmq_submit, copy);
 }
 
-void intake_submit(struct intake *in, const Klaim__Claim *pb, const char *owner, const char *pending_key,
-                   intake_done_fn done, void *arg)
+void intake_submit(struct intake *in, const Klaim__Claim *pb, const char *owner, const char *name,
+                   const char *pending_key, intake_done_fn done, void *arg)
 {
     struct klaimd *k = in->k;
     struct klaim_claim c;
@@ -469,7 +476,7 @@ void intake_submit(struct intake *in, const Klaim__Claim *pb, const char *owner,
         op->duplicate_of = dup;
         if (nc.has_death_date && store_death_record(k->store, c.nik, op->id, nc.death_date) != 0) goto store_error;
         if (cases_on_claim_received(k->cases, &c, op->id, op->received_at_ms, dup) != 0) goto store_error;
-        if (s_audit_received(k, &c, op->id, owner, op->received_at_ms) != 0) goto store_error;
+        if (s_audit_received(k, &c, op->id, name, op->received_at_ms) != 0) goto store_error;
     } else {
         if (op->has_ticket) broker_ticket_cancel(k->broker, &op->ticket);
         op->has_ticket = 0;
@@ -477,7 +484,7 @@ void intake_submit(struct intake *in, const Klaim__Claim *pb, const char *owner,
         if (store_get_by_key(k->store, c.idempotency_key, &row) != 0) goto store_error;
         /* Same key: the first answer only for the same claim from the same
          * owner; anything else learns nothing about the first. */
-        if (memcmp(row.digest, digest, 32) == 0 && strcmp(row.owner, owner) == 0) {
+        if (memcmp(row.digest, digest, 32) == 0 && klaim_owner_is(row.owner, owner, name)) {
             op->repeat = 1;
             op->id = row.id;
             op->state = row.state;
@@ -527,22 +534,20 @@ static void s_status_now(struct intake *in, struct status_op *op)
         intake_send_error(in, &op->to, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to read; retry later");
         return;
     }
-    if (rc == 1) {
+    /* Another client's claim is answered exactly like a missing one: same
+     * code, field and words (intake.h, KLAIM_NOT_VISIBLE). */
+    int hidden = rc == 0 && op->to.role == ROLE_HOSPITAL && !klaim_owner_is(row.owner, op->to.owner, op->to.client);
+    if (hidden) store_claim_row_clear(&row);
+    if (rc == 1 || hidden) {
         if (op->claim_id) {
             char id[32];
             klaim_id_format(op->claim_id, id, sizeof id);
-            intake_send_error(in, &op->to, KLAIM__ERROR_CODE__NOT_FOUND, "claim_id", "no claim %s", id);
+            intake_send_error(in, &op->to, KLAIM__ERROR_CODE__NOT_FOUND, "claim_id", "no claim %s" KLAIM_NOT_VISIBLE,
+                              id);
         } else {
             intake_send_error(in, &op->to, KLAIM__ERROR_CODE__NOT_FOUND, "idempotency_key",
-                              "no claim with idempotency key \"%s\"", op->key);
+                              "no claim with idempotency key \"%s\"" KLAIM_NOT_VISIBLE, op->key);
         }
-        return;
-    }
-    if (op->to.role == ROLE_HOSPITAL && strcmp(row.owner, op->to.client) != 0) {
-        /* Another client's claim: answered exactly like a missing one. */
-        store_claim_row_clear(&row);
-        intake_send_error(in, &op->to, KLAIM__ERROR_CODE__NOT_FOUND, op->claim_id ? "claim_id" : "idempotency_key",
-                          "no such claim");
         return;
     }
     int undecided = row.state == STATE_RECEIVED || row.state == STATE_PROCESSING;
@@ -717,19 +722,21 @@ static int s_allowed(int role, int body)
     }
 }
 
-/* Fills the caller's name and role from the message's ZAP User-Id (CURVE),
- * or the local admin without CURVE. Answers FORBIDDEN and returns 0 when
+/* Fills the caller's owner id (the ZAP User-Id, zap.h), name and role
+ * (CURVE), or the local admin without CURVE. Answers FORBIDDEN and returns 0 when
  * the role may not make this request, or the key was revoked since. */
 static int s_authorize(struct intake *in, zmq_msg_t *frame, int body, struct reply_to *to)
 {
     if (!in->k->zap) {
         snprintf(to->client, sizeof to->client, "%s", KLAIM_CLIENT_LOCAL);
+        snprintf(to->owner, sizeof to->owner, "%s", KLAIM_CLIENT_LOCAL);
         to->role = ROLE_ADMIN;
         return 1;
     }
     const char *user = zmq_msg_gets(frame, "User-Id");
-    snprintf(to->client, sizeof to->client, "%s", user ? user : "");
-    to->role = user ? zap_role_of(in->k->zap, user) : ROLE_NONE;
+    snprintf(to->owner, sizeof to->owner, "%s", user ? user : "");
+    to->role = zap_who(in->k->zap, user, to->client);
+    if (!to->client[0]) snprintf(to->client, sizeof to->client, "%s", to->owner);
     if (to->role == ROLE_NONE) {
         intake_send_error(in, to, KLAIM__ERROR_CODE__FORBIDDEN, "",
                           "client \"%s\" is no longer in the allow-list (clients_dir)", to->client);

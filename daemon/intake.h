@@ -24,16 +24,31 @@ struct store_claim_row;
 #define KLAIM_CLIENT_LOCAL "local"
 
 /* Who asked and where the reply goes: the client's routing id, its request
- * id, and the authenticated client name and role (KLAIM_CLIENT_LOCAL and
- * admin without CURVE). Plain data, so it can be kept while work (a commit,
- * a build) completes. */
+ * id, the authenticated client's owner id, name and role (KLAIM_CLIENT_LOCAL
+ * and admin without CURVE). Plain data, so it can be kept while work (a
+ * commit, a build) completes. */
 struct reply_to {
     uint8_t rid[256];
     size_t rid_len;
     uint64_t request_id;
-    char client[65];
+    char client[65];            /* the client file's name: a label for logs, reviews, audit */
+    char owner[65];             /* the owner id recorded with its claims ("key:Z85", or "local") */
     int role;                   /* enum klaim_role */
 };
+
+/* Owner ids. A claim records who submitted it as an id of the credential,
+ * not its display name: "key:" + the Z85 CURVE public key (ZeroMQ),
+ * "token:" + the first 16 hex digits of the bearer token's SHA-256 (HTTP),
+ * or KLAIM_CLIENT_LOCAL without keys. Stores written before owner ids hold
+ * the client's name instead; such a legacy owner (one without a "key:" or
+ * "token:" prefix) belongs to the client of that name (names are unique in
+ * clients_dir and in tokens_file). True when the claim whose stored owner is
+ * row_owner was submitted by the client with this owner id and name. */
+int klaim_owner_is(const char *row_owner, const char *owner, const char *name);
+
+/* The one NOT_FOUND text for a claim a client may not see, whether it is
+ * someone else's or does not exist (the wording must not tell them apart). */
+#define KLAIM_NOT_VISIBLE " visible to this client"
 
 struct intake *intake_new(struct klaimd *k, char *err, size_t errlen);
 void intake_free(struct intake **in);
@@ -79,10 +94,11 @@ typedef void (*intake_done_fn)(void *arg, const struct intake_result *r);
 /* The one submit path (validate, idempotency, insert, dispatch case, feed
  * event, commit): done(arg, result) runs exactly once, after the COMMIT for
  * a stored claim, or before this returns for a refused one. owner is the
- * authenticated client name; pending_key names the client for the
- * client_max_pending limit. */
-void intake_submit(struct intake *in, const Klaim__Claim *pb, const char *owner, const char *pending_key,
-                   intake_done_fn done, void *arg);
+ * authenticated client's owner id (klaim_owner_is), recorded with the
+ * claim; name its label (audit, legacy owners); pending_key names the
+ * client for the client_max_pending limit. */
+void intake_submit(struct intake *in, const Klaim__Claim *pb, const char *owner, const char *name,
+                   const char *pending_key, intake_done_fn done, void *arg);
 
 /* A claim's decision committed: answer the clients waiting for it. */
 void intake_on_decided(struct intake *in, int64_t claim_id);

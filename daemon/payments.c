@@ -1098,7 +1098,7 @@ void payments_account(struct payments *p, const struct reply_to *to, const Klaim
             intake_send_error(in, to, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to read; retry later");
             batch_fail(k->batch);
         } else {
-            intake_send_error(in, to, KLAIM__ERROR_CODE__NOT_FOUND, "claim_id", "no claim %s", req->claim_id);
+            intake_send_error(in, to, KLAIM__ERROR_CODE__NOT_FOUND, "claim_id", "no claim %s" KLAIM_NOT_VISIBLE, req->claim_id);
         }
         return;
     }

@@ -31,8 +31,8 @@ void remote_peer_of(struct zap *zap, zmq_msg_t *frame, struct remote_peer *p)
     const char *user = zap ? zmq_msg_gets(frame, "User-Id") : NULL;
     if (!user || !user[0]) return;
     p->remote = 1;
-    snprintf(p->client, sizeof p->client, "%s", user);
-    p->role = zap_role_of(zap, user);
+    p->role = zap_who(zap, user, p->client);
+    if (!p->client[0]) snprintf(p->client, sizeof p->client, "%s", user);
     const char *addr = zmq_msg_gets(frame, "Peer-Address");
     snprintf(p->addr, sizeof p->addr, "%s", addr && addr[0] ? addr : "?");
 }

@@ -33,7 +33,7 @@ int remote_peer_bind(void *sock, const struct config *c, char *err, size_t errle
 struct remote_peer {
     int remote;             /* 1: came through the CURVE listener */
     enum klaim_role role;   /* remote: the client's role now (ROLE_NONE once revoked) */
-    char client[65];        /* remote: the ZAP User-Id (the .client file's name) */
+    char client[65];        /* remote: the .client file's name (its owner id once revoked) */
     char addr[64];          /* remote: the peer's IP address, "?" if unknown */
 };
 

@@ -418,11 +418,14 @@ void review_act(struct klaimd *k, const struct review_actor *who, const Klaim__R
             s_refuse(done, arg, KLAIM__ERROR_CODE__UNAVAILABLE, "", "the store failed to read; retry later");
             batch_fail(k->batch);
         } else {
-            s_refuse(done, arg, KLAIM__ERROR_CODE__NOT_FOUND, "claim_id", "no claim %s", req->claim_id);
+            s_refuse(done, arg, KLAIM__ERROR_CODE__NOT_FOUND, "claim_id", "no claim %s" KLAIM_NOT_VISIBLE,
+                     req->claim_id);
         }
         return;
     }
-    if (who->keyed && action != KLAIM__REVIEW_ACTION__REJECT && strcmp(row.owner, who->client) == 0) {
+    /* The submitter is the claim's owner id (or, for claims stored before
+     * owner ids, the client's name: klaim_owner_is). */
+    if (who->keyed && action != KLAIM__REVIEW_ACTION__REJECT && klaim_owner_is(row.owner, who->owner, who->client)) {
         s_refuse(done, arg, KLAIM__ERROR_CODE__NOT_REVIEWABLE, "claim_id",
                  "four eyes: client \"%s\" submitted claim %s, and nobody approves a claim their own client "
                  "submitted; another reviewer must %s it",
@@ -544,6 +547,7 @@ void review_resolve(struct klaimd *k, const struct reply_to *to, const Klaim__Re
 {
     struct review_actor who = {.keyed = k->zap != NULL};
     snprintf(who.client, sizeof who.client, "%s", to->client);
+    snprintf(who.owner, sizeof who.owner, "%s", to->owner);
     struct zmq_review *z = xmalloc(sizeof *z);
     z->k = k;
     z->to = *to;

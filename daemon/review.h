@@ -35,6 +35,7 @@ struct store_claim_row;
 /* Who acts on a review, as a front end authenticated them. */
 struct review_actor {
     char client[65];            /* the client (CURVE) or token (HTTP) name; "local" without keys */
+    char owner[65];             /* its owner id (intake.h klaim_owner_is): "key:..", "token:..", "local" */
     int keyed;                  /* 1: client is an authenticated identity (CURVE key or HTTP token) */
 };
 

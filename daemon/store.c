@@ -124,7 +124,7 @@ static const char *const s_migrations[] = {
     "  id INTEGER PRIMARY KEY,"          /* ascending: append-friendly inserts */
     "  idem_key TEXT NOT NULL,"
     "  digest BLOB NOT NULL,"            /* SHA-256 of the canonical claim */
-    "  owner TEXT NOT NULL,"             /* client name that submitted it */
+    "  owner TEXT NOT NULL,"             /* owner id that submitted it (intake.h) */
     "  program INTEGER NOT NULL,"
     "  kpj TEXT NOT NULL,"
     "  event_date INTEGER NOT NULL,"     /* days since 1970-01-01 (WIB date) */

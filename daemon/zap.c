@@ -72,7 +72,7 @@ static void s_handle(struct zap *z)
         s_reply(z->sock, &f[1], "400", "CURVE required", "");
         goto out;
     }
-    char name[65] = "";
+    char name[65] = "", owner[ZAP_OWNER_LEN + 1] = "";
     enum klaim_role role = ROLE_NONE;
     pthread_mutex_lock(&z->lock);
     const struct client *c = clients_by_key(z->list, zmq_msg_data(&f[6]));
@@ -109,7 +109,8 @@ static void s_handle(struct zap *z)
     }
     z->accepted++;
     log_info("zap: accepted client \"%s\" from %s on %s", name, addr, domain);
-    s_reply(z->sock, &f[1], "200", "OK", name);
+    zap_owner_of(zmq_msg_data(&f[6]), owner);
+    s_reply(z->sock, &f[1], "200", "OK", owner);
 out:
     for (int i = 0; i < kept; i++) zmq_msg_close(&f[i]);
 }
@@ -161,11 +162,23 @@ void zap_swap(struct zap *z, struct clients *list)
     clients_free(&old);
 }
 
-enum klaim_role zap_role_of(struct zap *z, const char *name)
+void zap_owner_of(const uint8_t key[32], char *out)
 {
+    memcpy(out, ZAP_OWNER_PREFIX, 4);
+    zmq_z85_encode(out + 4, key, 32);
+}
+
+enum klaim_role zap_who(struct zap *z, const char *owner, char *name)
+{
+    name[0] = '\0';
+    uint8_t key[32];
+    if (!owner || strncmp(owner, ZAP_OWNER_PREFIX, 4) != 0 || strlen(owner) != ZAP_OWNER_LEN ||
+        !zmq_z85_decode(key, owner + 4))
+        return ROLE_NONE;
     pthread_mutex_lock(&z->lock);
-    const struct client *c = clients_by_name(z->list, name);
+    const struct client *c = clients_by_key(z->list, key);
     enum klaim_role r = c ? c->role : ROLE_NONE;
+    if (c) snprintf(name, 65, "%s", c->name);
     pthread_mutex_unlock(&z->lock);
     return r;
 }

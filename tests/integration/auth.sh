@@ -46,7 +46,8 @@ for l in open(sys.argv[1]):
 as rsis submit --wait "$T_DIR/claim.json" >"$T_DIR/rsis.json" || fail "hospital submit"
 id=$(json_get "$T_DIR/rsis.json" 'j["claim_id"]')
 [ "$(json_get "$T_DIR/rsis.json" 'j["total"]')" = 42000000 ] || fail "hospital claim decision"
-[ "$(db "SELECT owner FROM claims WHERE id=1")" = "RS Islam Sakinah" ] || fail "owner is not the authenticated name"
+[ "$(db "SELECT owner FROM claims WHERE id=1")" = "key:$(sed -n 's/^public = //p' "$K/rsis.pub")" ] \
+    || fail "owner is not the authenticated key: $(db "SELECT owner FROM claims WHERE id=1")"
 as rsis status "$id" >/dev/null || fail "a hospital reads its own claim"
 rc=0; as rsud status "$id" >/dev/null 2>"$T_DIR/rsud.err" || rc=$?
 [ "$rc" = 65 ] && grep -q NOT_FOUND "$T_DIR/rsud.err" || fail "another hospital read the claim (exit $rc)"

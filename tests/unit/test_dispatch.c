@@ -45,6 +45,13 @@ static void test_tokens(void **state)
                                        "Prometheus\n", t, 4, err, sizeof err), 1);
     assert_int_equal(t[0].role, ROLE_MONITOR);
     assert_string_equal(t[0].name, "Prometheus");
+    /* A name labels one token only (issue 16): the second line is refused,
+     * naming both lines. */
+    assert_int_equal(http_tokens_parse("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 hospital RS A\n"
+                                       "# x\n"
+                                       "fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9 hospital RS A\n",
+                                       t, 4, err, sizeof err), -1);
+    assert_non_null(strstr(err, "line 3: the name \"RS A\" is already used on line 1"));
     assert_int_equal(klaim_role_parse("monitor"), ROLE_MONITOR);
     assert_string_equal(klaim_role_name(ROLE_MONITOR), "monitor");
     assert_int_equal(ROLE_REVIEWER, 6);
