@@ -8,11 +8,15 @@ PKGS=(build-essential cmake pkg-config clang
       sqlite3 python3 python3-zmq procps curl chromium python3-websocket
       python3-protobuf    # python3-protobuf: the reference daemon of tests/bench/run.sh
       libxml2-utils       # xmllint: payment batch XML against tests/xsd/pain.001.001.03.xsd
-      mandoc man-db)      # mandoc -Tlint and man(1): the pages of man/ (it_manpages)
+      mandoc man-db       # mandoc -Tlint and man(1): the pages of man/ (it_manpages)
+      python3-jsonschema  # it_openapi: responses against daemon/openapi.json (JSON Schema 2020-12)
+      nodejs)             # openapi_lint: Redocly CLI (scripts/openapi-check.sh)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm: Debian's own package, unless nodejs already brings it (NodeSource's does).
+command -v npm >/dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

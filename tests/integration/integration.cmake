@@ -16,11 +16,15 @@ function(klaim_integration_test name)
   add_test(NAME it_${name} COMMAND bash ${KLAIM_IT_DIR}/${name}.sh)
   set_tests_properties(it_${name} PROPERTIES ENVIRONMENT "${KLAIM_IT_ENV}" TIMEOUT 300 LABELS integration)
 endfunction()
-foreach(t IN ITEMS spine cases cases_money registry review four_eyes four_eyes_awaiting followup auth systemd diskfull flood sandbox upstream bad_input feed http sla console remote durable payment_clock payments longrun http_strict manpages http_safe backup ctl_ux)
+foreach(t IN ITEMS spine cases cases_money registry review four_eyes four_eyes_awaiting followup auth systemd diskfull flood sandbox upstream bad_input feed http sla console remote durable payment_clock payments longrun http_strict manpages http_safe backup ctl_ux openapi)
   if(EXISTS ${KLAIM_IT_DIR}/${t}.sh)
     klaim_integration_test(${t})
   endif()
 endforeach()
+# daemon/openapi.json linted with Redocly CLI (npm, pinned in the script,
+# installed into the build tree once).
+add_test(NAME openapi_lint COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/openapi-check.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(openapi_lint PROPERTIES TIMEOUT 300 LABELS integration)
 
 # it_crash's TIMEOUT follows KLAIM_CRASH_ITERATIONS as ctest sees it, so
 # `KLAIM_CRASH_ITERATIONS=200 ctest -R it_crash` gets the time it needs: the
