@@ -41,8 +41,10 @@ target_link_libraries(klaimd PRIVATE klaim_codec klaim_rules klaim_common
 target_link_libraries(klaimd PRIVATE PkgConfig::SODIUM)
 install(TARGETS klaimd DESTINATION sbin)
 
-# The web console (issue 5), embedded at build time: no node, no CDN.
-set(KLAIM_CONSOLE_FILES daemon/console/index.html daemon/console/app.js daemon/console/style.css)
+# The web console (issue 5) and the OpenAPI document of the HTTP surface
+# (GET /openapi.json), embedded at build time: no node, no CDN.
+set(KLAIM_CONSOLE_FILES daemon/console/index.html daemon/console/app.js daemon/console/style.css
+    daemon/openapi.json)
 add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/gen/console_assets.c
   COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/gen
   COMMAND ${CMAKE_COMMAND} -DSRC=${CMAKE_SOURCE_DIR}/daemon/console -DOUT=${CMAKE_BINARY_DIR}/gen/console_assets.c

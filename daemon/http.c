@@ -873,6 +873,9 @@ static void s_on_ping(evutil_socket_t fd, short what, void *arg)
 
 /* ----------------------------------------------------------------- static */
 
+/* A GET outside /v1/ and /metrics: the embedded console files and
+ * /openapi.json (console_assets.h), open to every client because they hold
+ * nothing secret; anything else is a 404 JSON error. */
 static void s_static(struct http *h, struct evhttp_request *req, const char *path, int64_t started_us)
 {
     if (strcmp(path, "/") == 0) path = "/index.html";

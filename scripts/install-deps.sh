@@ -10,11 +10,15 @@ PKGS=(build-essential cmake pkg-config clang
       libxml2-utils       # xmllint: payment batch XML against tests/xsd/pain.001.001.03.xsd
       mandoc man-db       # mandoc -Tlint and man(1): the pages of man/ (it_manpages)
       debhelper dpkg-dev fakeroot lintian  # scripts/package.sh and package-test.sh: the .deb
-      prometheus)         # promtool check metrics: the /metrics exposition (it_metrics)
+      prometheus          # promtool check metrics: the /metrics exposition (it_metrics)
+      python3-jsonschema  # it_openapi: responses against daemon/openapi.json (JSON Schema 2020-12)
+      nodejs)             # openapi_lint: Redocly CLI (scripts/openapi-check.sh)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm: Debian's own package, unless nodejs already brings it (NodeSource's does).
+command -v npm >/dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -21,6 +21,10 @@ foreach(t IN ITEMS spine cases cases_money registry review four_eyes four_eyes_a
     klaim_integration_test(${t})
   endif()
 endforeach()
+# daemon/openapi.json linted with Redocly CLI (npm, pinned in the script,
+# installed into the build tree once).
+add_test(NAME openapi_lint COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/openapi-check.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(openapi_lint PROPERTIES TIMEOUT 300 LABELS integration)
 
 # it_crash's TIMEOUT follows KLAIM_CRASH_ITERATIONS as ctest sees it, so
 # `KLAIM_CRASH_ITERATIONS=200 ctest -R it_crash` gets the time it needs: the
