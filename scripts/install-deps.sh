@@ -8,7 +8,8 @@ PKGS=(build-essential cmake pkg-config clang
       sqlite3 python3 python3-zmq procps curl chromium python3-websocket
       python3-protobuf    # python3-protobuf: the reference daemon of tests/bench/run.sh
       libxml2-utils       # xmllint: payment batch XML against tests/xsd/pain.001.001.03.xsd
-      mandoc man-db)      # mandoc -Tlint and man(1): the pages of man/ (it_manpages)
+      mandoc man-db       # mandoc -Tlint and man(1): the pages of man/ (it_manpages)
+      systemd)            # systemd-analyze, systemd-tmpfiles: the unit (it_systemd, it_unit_sandbox)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,13 +10,14 @@ set(KLAIM_IT_ENV
   KLAIM_WORKER=$<TARGET_FILE:klaim-worker>
   RAWSEND=$<TARGET_FILE:rawsend>
   SYNC_GATE_SO=$<TARGET_FILE:sync_gate>
+  UNIT_JAIL=$<TARGET_FILE:unit_jail>
   KLAIM_SHARED_DIR=${KLAIM_SHARED_DIR}
   KLAIM_BUILD_DIR=${CMAKE_BINARY_DIR})
 function(klaim_integration_test name)
   add_test(NAME it_${name} COMMAND bash ${KLAIM_IT_DIR}/${name}.sh)
   set_tests_properties(it_${name} PROPERTIES ENVIRONMENT "${KLAIM_IT_ENV}" TIMEOUT 300 LABELS integration)
 endfunction()
-foreach(t IN ITEMS spine cases cases_money registry review four_eyes four_eyes_awaiting followup auth systemd diskfull flood sandbox upstream bad_input feed http sla console remote durable payment_clock payments longrun http_strict manpages http_safe backup ctl_ux)
+foreach(t IN ITEMS spine cases cases_money registry review four_eyes four_eyes_awaiting followup auth systemd diskfull flood sandbox upstream bad_input feed http sla console remote durable payment_clock payments longrun http_strict manpages http_safe backup ctl_ux unit_sandbox)
   if(EXISTS ${KLAIM_IT_DIR}/${t}.sh)
     klaim_integration_test(${t})
   endif()
