@@ -13,7 +13,7 @@
 
 #include "workdays.h"
 
-enum kind { K_PATH, K_STR, K_INT, K_I64, K_LEVEL, K_STR0 /* may be empty */ };
+enum kind { K_PATH, K_STR, K_INT, K_I64, K_LEVEL, K_STR0 /* may be empty */, K_CRED /* K_PATH, see s_cred_path */ };
 
 struct key {
     const char *name;
@@ -42,13 +42,13 @@ static const struct key s_keys[] = {
     {"registry_max_bytes", K_I64, F(registry_max_bytes), 1024, INT64_C(1) << 40},
     {"registry_max_age_hours", K_INT, F(registry_max_age_hours), 0, 87600},
     {"log_level", K_LEVEL, F(log_level), 0, 0},
-    {"curve_secret_key_file", K_PATH, F(curve_secret_key_file), 0, 0},
+    {"curve_secret_key_file", K_CRED, F(curve_secret_key_file), 0, 0},
     {"clients_dir", K_PATH, F(clients_dir), 0, 0},
     {"feed_endpoint", K_STR, F(feed_endpoint), 0, 0},
     {"http_listen", K_STR0, F(http_listen), 0, 0},
     {"http_max_body_bytes", K_I64, F(http_max_body_bytes), 1024, 64 << 20},
     {"http_body_timeout_ms", K_INT, F(http_body_timeout_ms), 100, 600000},
-    {"tokens_file", K_PATH, F(tokens_file), 0, 0},
+    {"tokens_file", K_CRED, F(tokens_file), 0, 0},
     {"http_allowed_origins", K_STR0, F(http_allowed_origins), 0, 0},
     {"sla_report_hours", K_INT, F(sla_report_hours), 1, 24 * 365},
     {"sla_decision_days", K_INT, F(sla_decision_days), 1, 3650},
@@ -118,6 +118,20 @@ static int s_parse_i64(const char *v, int64_t min, int64_t max, int64_t *out)
     return 0;
 }
 
+/* A secret's path (curve_secret_key_file, tokens_file): a relative one names
+ * a systemd credential (LoadCredential=) when $CREDENTIALS_DIRECTORY is set,
+ * so the unit can say "server.key" and klaimd, under DynamicUser=, reads
+ * the copy systemd made readable for it. Without that variable a relative
+ * path stays relative to the working directory, as before. Writes the path
+ * to use into out; returns -1 when it does not fit in size bytes. */
+static int s_cred_path(const char *value, char *out, size_t size)
+{
+    const char *dir = getenv("CREDENTIALS_DIRECTORY");
+    int n = value[0] != '/' && dir && dir[0] ? snprintf(out, size, "%s/%s", dir, value)
+                                             : snprintf(out, size, "%s", value);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
 {
     for (size_t i = 0; i < sizeof s_keys / sizeof s_keys[0]; i++) {
@@ -135,6 +149,13 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
                 return -1;
             }
             memcpy(field, value, strlen(value) + 1);
+            return 0;
+        case K_CRED:
+            if (value[0] == '\0' || s_cred_path(value, field, k->size) != 0) {
+                snprintf(err, errlen, "%s = \"%s\": expected a non-empty path shorter than %zu bytes (with "
+                                      "$CREDENTIALS_DIRECTORY before a relative one)", key, value, k->size);
+                return -1;
+            }
             return 0;
         case K_INT:
             if (s_parse_i64(value, k->min, k->max, &x) != 0) {

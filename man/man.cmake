@@ -13,6 +13,9 @@ install(FILES ${CMAKE_SOURCE_DIR}/man/klaimd.conf.5 DESTINATION share/man/man5)
 install(FILES ${CMAKE_SOURCE_DIR}/man/klaimd.8 ${CMAKE_SOURCE_DIR}/man/klaim-worker.8
         DESTINATION share/man/man8)
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/klaimd.service DESTINATION lib/systemd/system)
+# tmpfiles.d: /etc/klaimd and its clients.d before the first start. No
+# sysusers.d file: the unit runs with DynamicUser=yes (see its comment).
+install(FILES ${CMAKE_SOURCE_DIR}/systemd/klaimd.tmpfiles DESTINATION lib/tmpfiles.d RENAME klaimd.conf)
 install(FILES ${CMAKE_SOURCE_DIR}/config/klaimd.conf DESTINATION share/doc/klaimd/examples)
 file(GLOB KLAIM_DOCS_MD CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/*.md)
 install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/proto/PROTOCOL.md ${KLAIM_DOCS_MD}

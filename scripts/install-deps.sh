@@ -12,6 +12,7 @@ PKGS=(build-essential cmake pkg-config clang
       debhelper dpkg-dev fakeroot lintian  # scripts/package.sh and package-test.sh: the .deb
       prometheus          # promtool check metrics: the /metrics exposition (it_metrics)
       python3-jsonschema  # it_openapi: responses against daemon/openapi.json (JSON Schema 2020-12)
+      systemd             # systemd-analyze, systemd-tmpfiles: the unit (it_systemd, it_unit_sandbox)
       nodejs)             # openapi_lint: Redocly CLI (scripts/openapi-check.sh)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -22,9 +22,43 @@
 #define SANDBOX_ALLOW_PTRACE 1
 #endif
 
+/* Whether the process holds any capability (effective, permitted or
+ * inheritable): capget, or /proc/self/status when a syscall filter refuses
+ * capget too. Returns 1 (holds some), 0 (holds none) or -1 (cannot tell:
+ * callers must assume it holds some). */
+static int s_holds_caps(void)
+{
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capget, &hdr, data) == 0) {
+        for (int i = 0; i < 2; i++)
+            if (data[i].effective || data[i].permitted || data[i].inheritable) return 1;
+        return 0;
+    }
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    int seen = 0, held = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long v;
+        if ((sscanf(line, "CapInh: %llx", &v) == 1 || sscanf(line, "CapPrm: %llx", &v) == 1 ||
+             sscanf(line, "CapEff: %llx", &v) == 1)) {
+            seen++;
+            if (v) held = 1;
+        }
+    }
+    fclose(f);
+    return seen == 3 ? held : -1;
+}
+
 /* Drops every capability from the bounding set (where permitted) and from
  * the effective, permitted and inheritable sets: a worker started as root
- * keeps root's uid but none of its powers. */
+ * keeps root's uid but none of its powers. A capset refused (EPERM, EACCES:
+ * a syscall filter such as systemd's SystemCallFilter=~@privileged, or
+ * ENOSYS) is not an error when the process holds no capability anyway
+ * (DynamicUser=, CapabilityBoundingSet= empty): there is nothing to drop.
+ * Callers may rely on: 0 means the process holds no capability. */
 static int s_drop_caps(char *why, size_t whylen)
 {
     for (int cap = 0; cap <= 63; cap++)
@@ -33,7 +67,10 @@ static int s_drop_caps(char *why, size_t whylen)
     struct __user_cap_data_struct data[2];
     memset(data, 0, sizeof data);
     if (syscall(SYS_capset, &hdr, data) != 0) {
-        snprintf(why, whylen, "capset: %s", strerror(errno));
+        int e = errno;
+        if ((e == EPERM || e == EACCES || e == ENOSYS) && s_holds_caps() == 0) return 0;
+        snprintf(why, whylen, "capset: %s (the worker holds capabilities it cannot drop: run it without them, "
+                              "e.g. CapabilityBoundingSet= empty)", strerror(e));
         return -1;
     }
     return 0;

@@ -10,6 +10,7 @@ set(KLAIM_IT_ENV
   KLAIM_WORKER=$<TARGET_FILE:klaim-worker>
   RAWSEND=$<TARGET_FILE:rawsend>
   SYNC_GATE_SO=$<TARGET_FILE:sync_gate>
+  UNIT_JAIL=$<TARGET_FILE:unit_jail>
   KLAIM_SHARED_DIR=${KLAIM_SHARED_DIR}
   KLAIM_BUILD_DIR=${CMAKE_BINARY_DIR})
 function(klaim_integration_test name)

@@ -73,7 +73,7 @@ out=$(cmake --install "$KLAIM_BUILD_DIR" --prefix "$INST" 2>&1) || fail "cmake -
 expect=(bin/klaimctl sbin/klaimd sbin/klaim-worker
         share/man/man1/klaimctl.1 share/man/man5/klaimd.conf.5
         share/man/man8/klaimd.8 share/man/man8/klaim-worker.8
-        lib/systemd/system/klaimd.service share/doc/klaimd/examples/klaimd.conf
+        lib/systemd/system/klaimd.service lib/tmpfiles.d/klaimd.conf share/doc/klaimd/examples/klaimd.conf
         share/doc/klaimd/README.md share/doc/klaimd/PROTOCOL.md)
 for md in "$SRC"/docs/*.md; do expect+=("share/doc/klaimd/$(basename "$md")"); done
 for f in "${expect[@]}"; do

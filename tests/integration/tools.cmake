@@ -13,3 +13,8 @@ add_library(sync_gate MODULE tests/integration/sync_gate.c)
 target_compile_options(sync_gate PRIVATE -fno-sanitize=all)
 target_link_options(sync_gate PRIVATE -fno-sanitize=all)
 target_link_libraries(sync_gate PRIVATE ${CMAKE_DL_LIBS})
+# unit_jail: runs klaimd under systemd/klaimd.service's uid switch,
+# capability bounding set, no_new_privs and SystemCallFilter= without
+# systemd; used by unit_sandbox.sh (via UNIT_JAIL=...).
+add_executable(unit_jail tests/integration/unit_jail.c)
+target_link_libraries(unit_jail PRIVATE PkgConfig::SECCOMP)
