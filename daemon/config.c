@@ -389,7 +389,11 @@ int config_finish(struct config *c, char *err, size_t errlen)
          (int)sizeof c->worker_endpoint;
     ASSERT(!t);
     if (!c->backup_dir[0]) {
-        snprintf(c->backup_dir, sizeof c->backup_dir, "%s/backups", c->data_dir);
+        /* cannot truncate either (n + 40 < PATH_MAX), but checked like the rest */
+        if (snprintf(c->backup_dir, sizeof c->backup_dir, "%s/backups", c->data_dir) >= (int)sizeof c->backup_dir) {
+            snprintf(err, errlen, "data_dir = \"%s\": path too long", c->data_dir);
+            return -1;
+        }
     } else if (c->backup_dir[0] != '/') {
         snprintf(err, errlen, "backup_dir = \"%s\": give an absolute path (default: data_dir/backups)", c->backup_dir);
         return -1;
